@@ -1,0 +1,270 @@
+"""Runs the client benchmarks (test_bench_client.py) and renders their Markdown tables.
+
+Used by run.py (`python benchmarks/run.py --only client`). One run of the suite = two pytest
+processes: the first with fasthttp's compiled twin (every client but `fasthttp-pure`), the
+second with FASTHTTP_NO_EXTENSIONS=1 and BENCH_CLIENTS=fasthttp-pure (the pure twin is chosen
+when fasthttp is first imported, so it needs its own process). Their pytest-benchmark JSON is
+merged; with `--repeat N` the suite runs N times and each benchmark reports the median of its
+N medians.
+
+Throughput = requests per round / median round time (MiB/s for the download). Ratios are
+this row's throughput / the peer's: > 1 means this row is faster.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Optional
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+from client_peers import CLIENTS, LOOPS, SCENARIO_NAMES, SCENARIOS  # noqa: E402
+
+PYTEST_DEFAULTS = [
+    "--benchmark-only",
+    "--benchmark-sort=name",
+    "--benchmark-columns=min,median,iqr,rounds",
+    "-p",
+    "no:cacheprovider",
+    "-q",
+]
+
+REFERENCES = ("aiohttp", "aiosonic", "httpx")
+HEADLINE = (
+    ("fasthttp-compiled", "aiohttp"),
+    ("fasthttp-compiled", "aiosonic"),
+    ("fasthttp-compiled", "httpx"),
+    ("fasthttp-pure", "aiohttp"),
+)
+# The issue's acceptance figures, at concurrency 32 on the asyncio loop (reported, not asserted).
+TARGETS = (
+    ("fasthttp-compiled", "aiohttp", 1.5),
+    ("fasthttp-compiled", "aiosonic", 1.3),
+    ("fasthttp-pure", "aiohttp", 1.0),
+)
+
+# (scenario, loop) -> client -> {"median": s, "min": s, "runs": n, "extra": {...}}
+Table = dict[tuple[str, str], dict[str, dict[str, Any]]]
+
+
+def _pytest(pytest_args: list[str], env_extra: dict[str, str], label: str) -> tuple[int, Optional[dict[str, Any]]]:
+    fd, json_path = tempfile.mkstemp(prefix="fasthttp-client-bench-", suffix=".json")
+    os.close(fd)
+    try:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(HERE / "test_bench_client.py"),
+            *PYTEST_DEFAULTS,
+            f"--benchmark-json={json_path}",
+            *pytest_args,
+        ]
+        shown = " ".join(f"{k}={v}" for k, v in env_extra.items())
+        print(f"==> {shown + ' ' if shown else ''}{' '.join(cmd)}{label}", file=sys.stderr, flush=True)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **env_extra)
+        if "FASTHTTP_NO_EXTENSIONS" not in env_extra:
+            env.pop("FASTHTTP_NO_EXTENSIONS", None)
+        rc = subprocess.call(cmd, cwd=ROOT, env=env)
+        try:
+            text = Path(json_path).read_text(encoding="utf-8")
+            data = json.loads(text) if text.strip() else None
+        except (OSError, ValueError):
+            data = None
+        return rc, data
+    finally:
+        try:
+            os.unlink(json_path)
+        except OSError:
+            pass
+
+
+def run_once(pytest_args: list[str], index: int, total: int) -> tuple[int, list[dict[str, Any]]]:
+    """One run of the whole client suite (two processes); returns (worst rc, JSON documents)."""
+    label = f" (client run {index + 1}/{total})" if total > 1 else ""
+    wanted = os.environ.get("BENCH_CLIENTS", "").strip()
+    wanted_set = {c.strip() for c in wanted.split(",") if c.strip()} if wanted else set(CLIENTS)
+    compiled_side = sorted(wanted_set - {"fasthttp-pure"}, key=CLIENTS.index)
+    docs: list[dict[str, Any]] = []
+    worst = 0
+    passes: list[dict[str, str]] = []
+    if compiled_side:
+        passes.append({"BENCH_CLIENTS": ",".join(compiled_side)})
+    if "fasthttp-pure" in wanted_set:
+        passes.append({"BENCH_CLIENTS": "fasthttp-pure", "FASTHTTP_NO_EXTENSIONS": "1"})
+    for env_extra in passes:
+        rc, data = _pytest(pytest_args, env_extra, label)
+        if rc == 5:  # no test selected (e.g. a -k meant for the parser benchmarks)
+            rc = 0
+        worst = worst or rc
+        if data is not None and data.get("benchmarks"):
+            docs.append(data)
+    return worst, docs
+
+
+def collect(runs: list[list[dict[str, Any]]]) -> Table:
+    medians: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    mins: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    extra: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for docs in runs:
+        for data in docs:
+            for bench in data.get("benchmarks", []):
+                info = bench.get("extra_info", {})
+                key = (info["scenario"], info["loop"], info["client"])
+                medians[key].append(bench["stats"]["median"])
+                mins[key].append(bench["stats"]["min"])
+                extra[key] = info
+    table: Table = defaultdict(dict)
+    for key, values in medians.items():
+        scenario, loop, client = key
+        table[(scenario, loop)][client] = {
+            "median": statistics.median(values),
+            "min": min(mins[key]),
+            "runs": len(values),
+            "extra": extra[key],
+        }
+    return table
+
+
+def _rate(row: Optional[dict[str, Any]], which: str = "median") -> Optional[float]:
+    if not row:
+        return None
+    info = row["extra"]
+    per_round = info["requests_per_round"]
+    if info.get("unit") == "MiB/s":
+        return per_round * info["bytes_per_request"] / 1048576 / row[which]
+    return per_round / row[which]
+
+
+def _ratio(ours: Optional[float], theirs: Optional[float]) -> str:
+    if ours is None or theirs is None:
+        return "n/a"
+    return f"{ours / theirs:.2f}×"
+
+
+def _fmt_rate(rate: Optional[float], unit: str) -> str:
+    if rate is None:
+        return "n/a"
+    return f"{rate:,.0f} {unit}" if rate >= 100 else f"{rate:,.1f} {unit}"
+
+
+def _versions(table: Table) -> str:
+    seen: dict[str, str] = {}
+    for rows in table.values():
+        for client, row in rows.items():
+            v = row["extra"].get("version")
+            if v:
+                seen[client.split("-")[0]] = v
+    try:
+        import uvloop
+
+        seen["uvloop"] = uvloop.__version__
+    except ImportError:
+        pass
+    return ", ".join(f"{k} {v}" for k, v in sorted(seen.items())) or "n/a"
+
+
+def render(table: Table, runs: list[list[dict[str, Any]]], repeat: int) -> str:
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    first = runs[0][0] if runs and runs[0] else {}
+    commit = first.get("commit_info", {})
+    commit_s = ""
+    if commit.get("id"):
+        commit_s = f", commit {commit['id'][:10]}{' (dirty tree)' if commit.get('dirty') else ''}"
+    info = first.get("machine_info", {})
+    cpu = info.get("cpu", {}) if isinstance(info.get("cpu"), dict) else {}
+    brand = cpu.get("brand_raw") or platform.processor() or platform.machine()
+    present = {c for rows in table.values() for c in rows}
+    missing = [c for c in CLIENTS if c not in present]
+
+    out: list[str] = []
+    out.append(f"### Client benchmarks, {now}")
+    out.append("")
+    out.append(
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()} {platform.machine()}, {os.cpu_count()} CPU(s) ({brand}){commit_s}"
+    )
+    pins = sorted({row["extra"].get("pin", "off") for rows in table.values() for row in rows.values()})
+    pin_s = "no CPU pinning" if pins == ["off"] else f"CPU pinning BENCH_PIN={'/'.join(pins)}"
+    out.append(f"- clients: {_versions(table)}; canned server on uvloop in its own process; {pin_s}")
+    out.append(
+        f"- {repeat} run(s) of the suite; throughput = requests per round / median round time "
+        f"({'median of the runs’ medians' if repeat > 1 else 'median over the rounds'}); "
+        "best = from the fastest round"
+    )
+    out.append("- ratio vs X = this row's throughput / X's: **> 1 means this row is faster than X**")
+    if missing:
+        out.append(f"- not measured: {', '.join(missing)} (skipped or failed; see pytest's output)")
+    out.append("")
+
+    for which, title in (
+        ("median", "#### Headline: throughput ratios (fasthttp's / the peer's), medians"),
+        (
+            "min",
+            "#### The same from each benchmark's fastest round "
+            "(less sensitive to a busy machine; not the official figure)",
+        ),
+    ):
+        out.append(title)
+        out.append("")
+        header = ["scenario", "loop"] + [f"{o.split('-')[1]} vs {t}" for o, t in HEADLINE]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "|".join(["---", "---"] + ["---:"] * len(HEADLINE)) + "|")
+        for scenario in SCENARIO_NAMES:
+            for loop in LOOPS:
+                rows = table.get((scenario, loop))
+                if not rows:
+                    continue
+                cells = [f"`{scenario}`", loop]
+                for ours, theirs in HEADLINE:
+                    cells.append(_ratio(_rate(rows.get(ours), which), _rate(rows.get(theirs), which)))
+                out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+
+    rows = table.get(("get_c32", "asyncio"))
+    if rows:
+        out.append("Acceptance figures (issue 3; concurrency 32, asyncio loop): " + "; ".join(
+            f"{ours} vs {theirs} {_ratio(_rate(rows.get(ours)), _rate(rows.get(theirs)))} "
+            f"(target ≥ {target:.1f}×)"
+            for ours, theirs, target in TARGETS
+        ))
+        out.append("")
+
+    for scenario in SCENARIO_NAMES:
+        for loop in LOOPS:
+            rows = table.get((scenario, loop))
+            if not rows:
+                continue
+            sc = SCENARIOS[scenario]
+            out.append(f"#### `{scenario}` on {loop}: {sc.description}")
+            out.append("")
+            out.append(
+                "| client | throughput | best | round (median) | "
+                + " | ".join(f"vs {ref}" for ref in REFERENCES)
+                + " |"
+            )
+            out.append("|---|---:|---:|---:|" + "---:|" * len(REFERENCES))
+            for client in sorted(rows, key=lambda c: -(_rate(rows[c]) or 0)):
+                row = rows[client]
+                rate = _rate(row)
+                cells = [
+                    f"**{client}**" if client.startswith("fasthttp") else client,
+                    _fmt_rate(rate, sc.unit),
+                    _fmt_rate(_rate(row, "min"), sc.unit),
+                    f"{row['median'] * 1e3:.1f} ms",
+                ]
+                for ref in REFERENCES:
+                    cells.append("1" if ref == client else _ratio(rate, _rate(rows.get(ref))))
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+    return "\n".join(out)

@@ -1,0 +1,210 @@
+"""wrk against fasthttp.web and aiohttp.web serving the same handlers; a report, never an assertion.
+
+Each server runs in its own subprocess (one process, the default asyncio event loop, access log
+off) with the same two handlers:
+
+- `/hello`: `web.Response(text="Hello, World!")`
+- `/json`:  `web.json_response({"message": "Hello, World!", "id": 1, "ok": True})`
+
+For each round, for each handler, `wrk -t1 -c64 -d<duration>s` (keep-alive) runs against each
+server in turn, the order alternating between rounds so neither server always goes first. The
+table gives the median requests/s over the rounds and the ratio fasthttp.web / aiohttp.web.
+
+    python benchmarks/web_wrk.py                    # 3 rounds of 5 s per server and handler
+    python benchmarks/web_wrk.py --rounds 5 --duration 10 --output results.md
+
+Before timing, each server's answers are fetched once and compared (status, body): a server
+that answers wrongly is reported, not benchmarked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+HANDLERS = {"hello": "/hello", "json": "/json"}
+SERVERS = ("fasthttp", "aiohttp")
+EXPECTED = {"/hello": b"Hello, World!", "/json": b'{"message": "Hello, World!", "id": 1, "ok": true}'}
+
+
+# --- the server side (run in a subprocess: web_wrk.py --serve NAME --port N) -------------------
+
+
+def serve(name: str, port: int) -> None:
+    if name == "fasthttp":
+        sys.path.insert(0, str(ROOT))
+        from fasthttp import web  # type: ignore[no-redef]
+    else:
+        from aiohttp import web  # type: ignore[no-redef]
+
+    async def hello(request: "web.Request") -> "web.Response":
+        return web.Response(text="Hello, World!")
+
+    async def json_handler(request: "web.Request") -> "web.Response":
+        return web.json_response({"message": "Hello, World!", "id": 1, "ok": True})
+
+    app = web.Application()
+    app.router.add_get("/hello", hello)
+    app.router.add_get("/json", json_handler)
+    web.run_app(app, host=HOST, port=port, access_log=None, print=None)
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(name: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", name, "--port", str(port)], env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"{name} server did not start")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def check(name: str, port: int) -> Optional[str]:
+    for path, body in EXPECTED.items():
+        with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=5) as resp:
+            got = resp.read()
+            if resp.status != 200 or got != body:
+                return f"{name} {path}: {resp.status} {got!r}"
+    return None
+
+
+_RPS = re.compile(r"Requests/sec:\s+([0-9.]+)")
+_ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)")
+
+
+def run_wrk(port: int, path: str, duration: float, connections: int, threads: int) -> tuple[float, str]:
+    seconds = max(1, round(duration))  # wrk takes whole seconds
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
+    match = _RPS.search(out)
+    if match is None:
+        raise SystemExit(f"wrk output not understood:\n{out}")
+    errors = "; ".join(m.group(0) for m in _ERRORS.finditer(out))
+    return float(match.group(1)), errors
+
+
+def versions() -> dict[str, str]:
+    import aiohttp
+
+    sys.path.insert(0, str(ROOT))
+    import fasthttp
+    from fasthttp import http as fasthttp_http
+
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()
+    return {
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "fasthttp": f"{fasthttp.__version__} (parser twin: {fasthttp_http.IMPLEMENTATION})",
+        "aiohttp": aiohttp.__version__,
+        "wrk": wrk[0] if wrk else "?",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", choices=SERVERS, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk per server and handler before timing")
+    parser.add_argument("--output", help="also write the Markdown report to this file")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+
+    servers = {name: start_server(name) for name in SERVERS}
+    results: dict[tuple[str, str], list[float]] = {}
+    notes: list[str] = []
+    try:
+        for name, (_, port) in servers.items():
+            problem = check(name, port)
+            if problem:
+                raise SystemExit(f"wrong answer, not benchmarking: {problem}")
+            for path in HANDLERS.values():
+                run_wrk(port, path, args.warmup, args.connections, args.threads)
+        for round_no in range(args.rounds):
+            order = SERVERS if round_no % 2 == 0 else SERVERS[::-1]
+            for handler, path in HANDLERS.items():
+                for name in order:
+                    rps, errors = run_wrk(servers[name][1], path, args.duration, args.connections, args.threads)
+                    results.setdefault((handler, name), []).append(rps)
+                    line = f"round {round_no + 1}/{args.rounds} {handler:5} {name:8} {rps:10.0f} req/s"
+                    print(line + (f"  ({errors})" if errors else ""), file=sys.stderr, flush=True)
+                    if errors:
+                        notes.append(f"{name} {handler} round {round_no + 1}: {errors}")
+    finally:
+        for proc, _ in servers.values():
+            stop_server(proc)
+
+    lines = [
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, keep-alive; "
+        f"median of {args.rounds} rounds (servers alternating), requests/s",
+        "",
+        "| handler | fasthttp.web | aiohttp.web | fasthttp / aiohttp | all fasthttp runs | all aiohttp runs |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for handler in HANDLERS:
+        ours = results[(handler, "fasthttp")]
+        theirs = results[(handler, "aiohttp")]
+        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+        lines.append(
+            f"| {handler} | {m_ours:,.0f} | {m_theirs:,.0f} | {m_ours / m_theirs:.2f}x | "
+            f"{', '.join(f'{x:,.0f}' for x in ours)} | {', '.join(f'{x:,.0f}' for x in theirs)} |"
+        )
+    lines.append("")
+    lines.append("; ".join(f"{k}: {v}" for k, v in versions().items()))
+    if notes:
+        lines.append("")
+        lines.extend(f"- {note}" for note in notes)
+    report = "\n".join(lines)
+    print(report)
+    if args.output:
+        Path(args.output).write_text(f"{time.strftime('%Y-%m-%d %H:%M')}\n\n{report}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""fasthttp: a fast asyncio HTTP client (and small server) with aiohttp 3.x's API.
+
+`import fasthttp as aiohttp` keeps aiohttp client code working.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0.dev0"
+
+from . import hdrs  # noqa: E402
+from .auth import BasicAuth  # noqa: E402
+from .client import ClientSession, request  # noqa: E402
+from .client_exceptions import (  # noqa: E402
+    ClientConnectionError,
+    ClientConnectionResetError,
+    ClientConnectorCertificateError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ClientError,
+    ClientHttpProxyError,
+    ClientOSError,
+    ClientPayloadError,
+    ClientProxyConnectionError,
+    ClientResponseError,
+    ClientSSLError,
+    ConnectionTimeoutError,
+    ContentTypeError,
+    InvalidURL,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    RedirectClientError,
+    RequestInfo,
+    ServerConnectionError,
+    ServerDisconnectedError,
+    ServerFingerprintMismatch,
+    ServerTimeoutError,
+    SocketTimeoutError,
+    TooManyRedirects,
+    WSServerHandshakeError,
+)
+from .client_response import ClientResponse  # noqa: E402
+from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
+from .connector import BaseConnector, Connection, TCPConnector  # noqa: E402
+from .cookiejar import AbstractCookieJar, CookieJar, DummyCookieJar  # noqa: E402
+from .formdata import FormData  # noqa: E402
+from .http_exceptions import HttpProcessingError  # noqa: E402
+from .http_types import HttpVersion, HttpVersion10, HttpVersion11  # noqa: E402
+from .multipart import MultipartWriter  # noqa: E402
+from .payloads import (  # noqa: E402
+    AsyncIterablePayload,
+    BufferedReaderPayload,
+    BytesIOPayload,
+    BytesPayload,
+    IOBasePayload,
+    JsonPayload,
+    Payload,
+    StreamReaderPayload,
+    StringIOPayload,
+    StringPayload,
+    TextIOPayload,
+    get_payload,
+)
+from .streams import EMPTY_PAYLOAD, StreamReader  # noqa: E402
+from .timeouts import ClientTimeout  # noqa: E402
+from .ws_types import WebSocketError, WSCloseCode, WSMessage, WSMsgType  # noqa: E402
+
+__all__ = (
+    "__version__",
+    "hdrs",
+    "BasicAuth",
+    "ClientSession",
+    "ClientResponse",
+    "ClientTimeout",
+    "ClientWebSocketResponse",
+    "ClientWSTimeout",
+    "WSCloseCode",
+    "WSMessage",
+    "WSMsgType",
+    "WebSocketError",
+    "request",
+    "BaseConnector",
+    "Connection",
+    "TCPConnector",
+    "AbstractCookieJar",
+    "CookieJar",
+    "DummyCookieJar",
+    "FormData",
+    "MultipartWriter",
+    "Payload",
+    "AsyncIterablePayload",
+    "BufferedReaderPayload",
+    "BytesIOPayload",
+    "BytesPayload",
+    "IOBasePayload",
+    "JsonPayload",
+    "StreamReaderPayload",
+    "StringIOPayload",
+    "StringPayload",
+    "TextIOPayload",
+    "get_payload",
+    "StreamReader",
+    "EMPTY_PAYLOAD",
+    "HttpProcessingError",
+    "HttpVersion",
+    "HttpVersion10",
+    "HttpVersion11",
+    "RequestInfo",
+    "ClientError",
+    "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientOSError",
+    "ClientConnectorError",
+    "ClientConnectorDNSError",
+    "ClientProxyConnectionError",
+    "ClientSSLError",
+    "ClientConnectorSSLError",
+    "ClientConnectorCertificateError",
+    "ServerConnectionError",
+    "ServerDisconnectedError",
+    "ServerTimeoutError",
+    "ConnectionTimeoutError",
+    "SocketTimeoutError",
+    "ServerFingerprintMismatch",
+    "ClientPayloadError",
+    "ClientResponseError",
+    "ContentTypeError",
+    "WSServerHandshakeError",
+    "ClientHttpProxyError",
+    "TooManyRedirects",
+    "InvalidURL",
+    "InvalidUrlClientError",
+    "RedirectClientError",
+    "NonHttpUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlRedirectClientError",
+)

@@ -1,0 +1,5 @@
+"""`python -m fasthttp`: the fasthttp command."""
+
+from .cli.main import main
+
+raise SystemExit(main())

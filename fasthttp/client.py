@@ -1,0 +1,874 @@
+"""ClientSession: aiohttp 3.x's client API on fasthttp's connection pool and parser.
+
+One request, in order: build the URL and headers, pick the body, get a connection (the pool's
+fast path has no await), write the head (and a small body) in one write, await the response
+head, wrap it in a ClientResponse whose connection returns to the pool the moment the body has
+arrived. Redirects and the one retry of an idempotent request on a stale pooled connection
+happen here; everything about bytes on the wire is below (request_writer, protocol, parser).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json as json_module
+import sys
+import traceback
+import warnings
+from types import TracebackType
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Final,
+    Generator,
+    Iterable,
+    Mapping,
+    Optional,
+    Union,
+)
+
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
+from yarl import URL
+
+from . import __version__, hdrs
+from .auth import BasicAuth
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientOSError,
+    ClientResponseError,
+    ConnectionKey,
+    InvalidUrlClientError,
+    InvalidUrlRedirectClientError,
+    NonHttpUrlClientError,
+    NonHttpUrlRedirectClientError,
+    RequestInfo,
+    ServerDisconnectedError,
+    TooManyRedirects,
+)
+from .client_response import ClientResponse
+from .compression import ACCEPT_ENCODING, get_decoder
+from .connector import BaseConnector, Connection, TCPConnector
+from .cookiejar import AbstractCookieJar, CookieJar
+from .http import ResponseHead
+from .http_exceptions import HttpProcessingError
+from .request_writer import BodyWriter, encode_head
+from .streams import EMPTY_PAYLOAD, StreamReader
+from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
+
+__all__ = ("ClientSession", "request")
+
+USER_AGENT: Final = f"Python/{sys.version_info[0]}.{sys.version_info[1]} fasthttp/{__version__}"
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+_HTTP_SCHEMES: Final = frozenset({"http", "https"})
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+_SENTINEL: Any = object()
+# Headers the session adds by itself unless told not to (skip_auto_headers).
+_AUTO_HEADERS: Final = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.HOST})
+
+JSONEncoder = Callable[[Any], str]
+
+
+def _default_charset_resolver(response: ClientResponse, body: bytes) -> str:
+    return "utf-8"
+
+
+class _RequestContextManager:
+    """What `session.get(...)` returns: awaitable, or usable with `async with`."""
+
+    __slots__ = ("_coro", "_response")
+
+    def __init__(self, coro: Coroutine[Any, Any, ClientResponse]) -> None:
+        self._coro = coro
+        self._response: Optional[ClientResponse] = None
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coro.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    async def __aenter__(self) -> ClientResponse:
+        self._response = await self._coro
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        response = self._response
+        if response is not None:
+            response.release()
+            await response.wait_for_close()
+
+
+class _WSRequestContextManager:
+    """What `session.ws_connect(...)` returns: awaitable, or usable with `async with`."""
+
+    __slots__ = ("_coro", "_ws")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._coro = coro
+        self._ws: Any = None
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coro.__await__()
+
+    async def __aenter__(self) -> Any:
+        self._ws = await self._coro
+        return self._ws
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+
+
+class ClientSession:
+    """A pool of connections plus defaults (headers, cookies, auth, timeouts) for requests."""
+
+    # Set before __init__ can raise (a bad base_url): __del__ reads it.
+    _connector: Optional[BaseConnector] = None
+
+    def __init__(
+        self,
+        base_url: Optional[Union[str, URL]] = None,
+        *,
+        connector: Optional[BaseConnector] = None,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        cookies: Any = None,
+        headers: Any = None,
+        proxy: Any = None,
+        proxy_auth: Any = None,
+        skip_auto_headers: Optional[Iterable[str]] = None,
+        auth: Optional[BasicAuth] = None,
+        json_serialize: JSONEncoder = json_module.dumps,
+        request_class: Any = None,
+        response_class: Any = None,
+        ws_response_class: Any = None,
+        version: Any = None,
+        cookie_jar: Optional[AbstractCookieJar] = None,
+        connector_owner: bool = True,
+        raise_for_status: Union[bool, Callable[[ClientResponse], Awaitable[None]]] = False,
+        read_timeout: Any = _SENTINEL,
+        conn_timeout: Optional[float] = None,
+        timeout: Any = _SENTINEL,
+        auto_decompress: bool = True,
+        trust_env: bool = False,
+        requote_redirect_url: bool = True,
+        trace_configs: Any = None,
+        read_bufsize: int = 2**16,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
+        middlewares: Any = (),
+        ssl_shutdown_timeout: Any = None,
+    ) -> None:
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        if base_url is None or isinstance(base_url, URL):
+            self._base_url: Optional[URL] = base_url
+        else:
+            self._base_url = URL(base_url)
+        if self._base_url is not None and not self._base_url.path.endswith("/"):
+            raise ValueError("base_url must have a path ending with '/'")
+        if connector is None:
+            connector = TCPConnector(
+                loop=self._loop,
+                max_line_size=max_line_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+            )
+        self._connector: Optional[BaseConnector] = connector
+        self._connector_owner = connector_owner
+        self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
+        if cookies:
+            self._cookie_jar.update_cookies(cookies)
+        self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
+        self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
+        self._default_auth = auth
+        self._json_serialize = json_serialize
+        if timeout is _SENTINEL or timeout is None:
+            timeout = DEFAULT_TIMEOUT
+            if read_timeout is not _SENTINEL:
+                timeout = dataclasses.replace(timeout, total=read_timeout)
+            if conn_timeout is not None:
+                timeout = dataclasses.replace(timeout, connect=conn_timeout)
+        elif not isinstance(timeout, ClientTimeout):
+            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+        self._timeout: ClientTimeout = timeout
+        self._raise_for_status = raise_for_status
+        self._auto_decompress = auto_decompress
+        self._read_bufsize = read_bufsize
+        self._resolve_charset = fallback_charset_resolver
+        self._requote_redirect_url = requote_redirect_url
+        # Session headers plus the automatic ones, built once per (auto_decompress, version of
+        # self._default_headers): most requests then start from one C-level multidict copy.
+        self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
+        # Small per-session caches for what repeats from request to request.
+        self._url_cache: dict[str, URL] = {}
+        self._host_headers: dict[tuple[str, str, Optional[int]], str] = {}
+        self._connection_keys: dict[tuple[Any, ...], ConnectionKey] = {}
+        self._source_traceback = (
+            traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
+        )
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if not self.closed:
+            _warnings.warn(f"Unclosed client session {self!r}", ResourceWarning, source=self)
+            context = {"client_session": self, "message": "Unclosed client session"}
+            if self._source_traceback is not None:
+                context["source_traceback"] = self._source_traceback
+            self._loop.call_exception_handler(context)
+
+    # --- properties (aiohttp's) -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._connector is None or self._connector.closed
+
+    @property
+    def connector(self) -> Optional[BaseConnector]:
+        return self._connector
+
+    @property
+    def cookie_jar(self) -> AbstractCookieJar:
+        return self._cookie_jar
+
+    @property
+    def headers(self) -> "CIMultiDict[str]":
+        return self._default_headers
+
+    @property
+    def skip_auto_headers(self) -> frozenset[istr]:
+        return self._skip_auto_headers
+
+    @property
+    def auth(self) -> Optional[BasicAuth]:
+        return self._default_auth
+
+    @property
+    def json_serialize(self) -> JSONEncoder:
+        return self._json_serialize
+
+    @property
+    def timeout(self) -> ClientTimeout:
+        return self._timeout
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    @property
+    def auto_decompress(self) -> bool:
+        return self._auto_decompress
+
+    @property
+    def raise_for_status(self) -> Any:
+        return self._raise_for_status
+
+    @property
+    def connector_owner(self) -> bool:
+        return self._connector_owner
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self._connector is not None:
+            if self._connector_owner:
+                await self._connector.close()
+            self._connector = None
+
+    def detach(self) -> None:
+        self._connector = None
+
+    async def __aenter__(self) -> "ClientSession":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    # --- requests -------------------------------------------------------------------------------
+
+    def request(self, method: str, url: Union[str, URL], **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request(method, url, **kwargs))
+
+    def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
+
+    def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
+
+    def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
+
+    def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
+
+    def put(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("PUT", url, data=data, **kwargs))
+
+    def patch(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
+
+    def delete(self, url: Union[str, URL], **kwargs: Any) -> _RequestContextManager:
+        return _RequestContextManager(self._request("DELETE", url, **kwargs))
+
+    def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> "_WSRequestContextManager":
+        """Open a WebSocket (aiohttp's arguments); awaitable or `async with`."""
+        from .client_ws import ws_connect
+
+        return _WSRequestContextManager(ws_connect(self, url, **kwargs))
+
+    def _build_url(self, str_or_url: Union[str, URL]) -> URL:
+        if isinstance(str_or_url, str):
+            url = self._url_cache.get(str_or_url)
+            if url is None:
+                url = URL(str_or_url)
+                if len(self._url_cache) >= 512:
+                    self._url_cache.clear()
+                self._url_cache[str_or_url] = url
+        else:
+            url = str_or_url
+        if self._base_url is None:
+            return url
+        if url.is_absolute():
+            return url
+        return self._base_url.join(url)
+
+    async def _request(
+        self,
+        method: str,
+        str_or_url: Union[str, URL],
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = _SENTINEL,
+        text: Optional[str] = None,
+        cookies: Any = None,
+        headers: Any = None,
+        skip_auto_headers: Optional[Iterable[str]] = None,
+        auth: Optional[BasicAuth] = None,
+        allow_redirects: bool = True,
+        max_redirects: int = 10,
+        compress: Any = None,
+        chunked: Optional[bool] = None,
+        expect100: bool = False,
+        raise_for_status: Any = None,
+        read_until_eof: bool = True,
+        proxy: Any = None,
+        proxy_auth: Any = None,
+        timeout: Any = _SENTINEL,
+        ssl: Any = True,
+        server_hostname: Optional[str] = None,
+        proxy_headers: Any = None,
+        trace_request_ctx: Any = None,
+        read_bufsize: Optional[int] = None,
+        auto_decompress: Optional[bool] = None,
+        max_line_size: Optional[int] = None,
+        max_field_size: Optional[int] = None,
+        max_headers: Optional[int] = None,
+        verify_ssl: Optional[bool] = None,
+        fingerprint: Any = None,
+        ssl_context: Any = None,
+    ) -> ClientResponse:
+        if self.closed:
+            raise RuntimeError("Session is closed")
+        if proxy is not None:
+            raise NotImplementedError("proxies are not supported yet")
+        method = method.upper()
+        if (data is not None) + (text is not None) + (json is not _SENTINEL) > 1:
+            raise ValueError("data, json and text parameters can not be used at the same time")
+        if verify_ssl is False:
+            ssl = False
+        if ssl_context is not None:
+            ssl = ssl_context
+        if ssl is None:
+            ssl = True
+        if timeout is _SENTINEL or timeout is None:
+            timeout = self._timeout
+        elif not isinstance(timeout, ClientTimeout):
+            timeout = ClientTimeout(total=timeout)  # a number, as aiohttp 3 still accepts
+        if read_bufsize is None:
+            read_bufsize = self._read_bufsize
+        if auto_decompress is None:
+            auto_decompress = self._auto_decompress
+        if raise_for_status is None:
+            raise_for_status = self._raise_for_status
+
+        try:
+            url = self._build_url(str_or_url)
+        except ValueError as exc:
+            raise InvalidUrlClientError(str_or_url) from exc
+        if params is not None:
+            url = _with_params(url, params)
+        _check_url(url, redirect=False)
+
+        body = _make_body(data, json, text, self._json_serialize)
+        skip = self._skip_auto_headers
+        template = self._header_template(auto_decompress)
+        if skip_auto_headers is not None:
+            skip = skip | frozenset(istr(h) for h in skip_auto_headers)
+            request_headers = CIMultiDict(template)
+            for name in skip:
+                if name in _AUTO_HEADERS and name not in self._default_headers:
+                    request_headers.popall(name, None)
+            self._merge_into(request_headers, headers)
+        elif headers:
+            request_headers = CIMultiDict(template)
+            self._merge_into(request_headers, headers)
+        else:
+            request_headers = template  # shared: copied before any change
+        if auth is None:
+            auth = self._default_auth
+        if auth is not None and url.raw_user is not None:
+            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
+        if auth is None and url.raw_user is not None:
+            auth = BasicAuth.from_url(url)
+        extra_cookies = cookies
+
+        loop = self._loop
+        deadline = None if timeout.total is None else loop.time() + timeout.total
+        history: list[ClientResponse] = []
+        redirects = 0
+        while True:
+            response = await self._send(
+                method, url, body, request_headers, skip, auth, extra_cookies, ssl,
+                server_hostname, timeout, deadline, read_bufsize, auto_decompress,
+                chunked, expect100, tuple(history),
+            )
+            if response.status in _REDIRECT_STATUSES and allow_redirects:
+                redirects += 1
+                history.append(response)
+                if max_redirects and redirects > max_redirects:
+                    response.close()
+                    raise TooManyRedirects(
+                        history[0].request_info, tuple(history), status=response.status,
+                        message="Too many redirects", headers=response.headers,
+                    )
+                location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
+                if location is None:
+                    break  # nothing to follow: hand this response out as it is
+                response.release()
+                try:
+                    target = URL(location, encoded=not self._requote_redirect_url)
+                except ValueError as exc:
+                    raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a location that does not look like a URL") from exc
+                if target.scheme and target.scheme not in _HTTP_SCHEMES:
+                    raise NonHttpUrlRedirectClientError(target)
+                if not target.is_absolute():
+                    target = url.join(target)
+                _check_url(target, redirect=True)
+                request_headers = CIMultiDict(request_headers)
+                if response.status == 303 and method != "HEAD" or (
+                    response.status in (301, 302) and method == "POST"
+                ):
+                    method = "GET"
+                    body = None
+                    request_headers.popall(hdrs.CONTENT_TYPE, None)
+                if url.origin() != target.origin():
+                    request_headers.popall(hdrs.AUTHORIZATION, None)
+                    request_headers.popall(hdrs.COOKIE, None)
+                    auth = None
+                    extra_cookies = None
+                if target.raw_user is not None and auth is None:
+                    auth = BasicAuth.from_url(target)
+                url = target.with_fragment(None) if target.raw_fragment else target
+                continue
+            break
+
+        if raise_for_status:
+            if callable(raise_for_status):
+                await raise_for_status(response)
+            else:
+                response.raise_for_status()
+        return response
+
+    def _header_template(self, auto_decompress: bool) -> "CIMultiDict[str]":
+        version = getversion(self._default_headers)  # type: ignore[arg-type]  # stub too narrow
+        cached = self._header_templates.get(auto_decompress)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        template = CIMultiDict(self._default_headers)
+        skip = self._skip_auto_headers
+        if hdrs.ACCEPT not in template and hdrs.ACCEPT not in skip:
+            template[hdrs.ACCEPT] = "*/*"
+        if (
+            auto_decompress
+            and hdrs.ACCEPT_ENCODING not in template
+            and hdrs.ACCEPT_ENCODING not in skip
+        ):
+            template[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
+        if hdrs.USER_AGENT not in template and hdrs.USER_AGENT not in skip:
+            template[hdrs.USER_AGENT] = USER_AGENT
+        self._header_templates[auto_decompress] = (version, template)
+        return template
+
+    @staticmethod
+    def _merge_into(merged: "CIMultiDict[str]", headers: Any) -> None:
+        """The request's headers replace the session's of the same name."""
+        if not headers:
+            return
+        if not isinstance(headers, (MultiDict, CIMultiDict, CIMultiDictProxy)):
+            headers = CIMultiDict(headers)
+        seen: set[str] = set()
+        for name, value in headers.items():
+            if name in seen:
+                merged.add(name, value)
+            else:
+                merged[name] = value
+                seen.add(name)
+
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        body: Any,
+        base_headers: "CIMultiDict[str]",
+        skip: frozenset[istr],
+        auth: Optional[BasicAuth],
+        extra_cookies: Any,
+        ssl: Any,
+        server_hostname: Optional[str],
+        timeout: ClientTimeout,
+        deadline: Optional[float],
+        read_bufsize: int,
+        auto_decompress: bool,
+        chunked: Optional[bool],
+        expect100: bool,
+        history: tuple[ClientResponse, ...],
+    ) -> ClientResponse:
+        """One exchange on one connection (retried once on a stale pooled connection)."""
+        headers = CIMultiDict(base_headers)
+        host = url.raw_host or ""
+        port = url.port
+        scheme = url.scheme
+        is_ssl = scheme == "https"
+        if hdrs.HOST not in headers and hdrs.HOST not in skip:
+            host_key = (scheme, host, port)
+            host_header = self._host_headers.get(host_key)
+            if host_header is None:
+                host_header = f"[{host}]" if ":" in host else host  # IPv6 literal
+                if port != _DEFAULT_PORTS.get(scheme):
+                    host_header = f"{host_header}:{port}"
+                self._host_headers[host_key] = host_header
+            headers[hdrs.HOST] = host_header
+        if auth is not None:
+            headers[hdrs.AUTHORIZATION] = auth.encode()
+        self._add_cookies(headers, url, extra_cookies)
+        payload = None
+        in_memory: Optional[bytes] = None
+        if body is not None:
+            if isinstance(body, (bytes, bytearray)):
+                in_memory = body if type(body) is _TypedBytes else bytes(body)
+            else:
+                payload = body
+            _set_body_headers(headers, in_memory, payload, chunked)
+            if in_memory is not None and hdrs.TRANSFER_ENCODING in headers:
+                # Chunked framing is the body writer's job: the one-write path would send
+                # the bytes unframed (and the server would wait for a chunk size forever).
+                from .payloads import BytesPayload
+
+                payload, in_memory = BytesPayload(in_memory), None
+        elif method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
+            headers[hdrs.CONTENT_LENGTH] = "0"
+        if expect100 and (payload is not None or in_memory):
+            headers[hdrs.EXPECT] = "100-continue"
+        target = url.raw_path_qs if url.raw_path_qs else "/"
+        head_bytes = encode_head(method, target, headers)
+        request_info = RequestInfo(url, method, CIMultiDictProxy(headers), url)
+
+        ssl_setting = ssl if is_ssl else True
+        key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
+        key = self._connection_keys.get(key_parts)
+        if key is None or key.ssl is not ssl_setting:
+            key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
+            if len(self._connection_keys) >= 256:
+                self._connection_keys.clear()
+            self._connection_keys[key_parts] = key
+        connector = self._connector
+        assert connector is not None
+        retried = False
+        while True:
+            connection = await connector.connect(key, timeout, deadline=deadline)
+            try:
+                head, content, writer_task = await self._exchange(
+                    connection, method, head_bytes, in_memory, payload, headers,
+                    read_bufsize, auto_decompress, timeout, deadline, expect100,
+                )
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                connection.close()
+                # A pooled connection the server had already closed: try once more, anew,
+                # where sending again cannot do harm.
+                if (
+                    connection.reused and not retried and method in IDEMPOTENT_METHODS
+                    and payload is None
+                ):
+                    retried = True
+                    continue
+                raise exc
+            except HttpProcessingError as exc:
+                connection.close()
+                raise ClientResponseError(
+                    request_info, history, status=exc.code, message=exc.message,
+                    headers=exc.headers,
+                ) from exc
+            except BaseException:
+                connection.close()
+                raise
+            break
+
+        # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
+        keep = head.upgrade or not content.is_eof()
+        response = ClientResponse(
+            method, url, head=head, content=content,
+            connection=connection if keep else None,
+            request_info=request_info, history=history, session=self,
+        )
+        if not keep:
+            connection.release()
+        response._writer = writer_task
+        if self._cookie_jar is not None:
+            set_cookies = head.headers.getall(hdrs.SET_COOKIE, ())
+            if set_cookies:
+                self._cookie_jar.update_cookies_from_headers(list(set_cookies), url)
+        return response
+
+    def _add_cookies(self, headers: "CIMultiDict[str]", url: URL, extra: Any) -> None:
+        jar = self._cookie_jar
+        if not extra and not len(jar):
+            return
+        cookies = jar.filter_cookies(url)
+        parts = [f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()]
+        if extra:
+            from http.cookies import Morsel
+
+            items = extra.items() if hasattr(extra, "items") else extra
+            for name, value in items:
+                if isinstance(value, Morsel):
+                    parts.append(f"{name}={value.coded_value}")
+                else:
+                    parts.append(f"{name}={value}")
+        if parts:
+            existing = headers.get(hdrs.COOKIE)
+            cookie = "; ".join(parts)
+            headers[hdrs.COOKIE] = f"{existing}; {cookie}" if existing else cookie
+
+    async def _exchange(
+        self,
+        connection: Connection,
+        method: str,
+        head_bytes: bytes,
+        in_memory: Optional[bytes],
+        payload: Any,
+        headers: "CIMultiDict[str]",
+        read_bufsize: int,
+        auto_decompress: bool,
+        timeout: ClientTimeout,
+        deadline: Optional[float],
+        expect100: bool,
+    ) -> tuple[ResponseHead, StreamReader, Optional["asyncio.Task[None]"]]:
+        protocol = connection.protocol
+        assert protocol is not None
+        loop = self._loop
+
+        def make_content(head: ResponseHead) -> StreamReader:
+            if head.upgrade or method == "HEAD" or head.status in (204, 304) or (
+                head.content_length == 0 and not head.chunked
+            ):
+                return EMPTY_PAYLOAD
+            decoder = None
+            if auto_decompress and head.content_encoding:
+                decoder = get_decoder(head.content_encoding)
+            return StreamReader(protocol, read_bufsize, loop=loop, decoder=decoder)
+
+        head_waiter = protocol.expect_response(
+            make_content,
+            head_request=method == "HEAD",
+            read_timeout=timeout.sock_read,
+            deadline=deadline,
+            total=timeout.total,
+        )
+        transport = protocol.transport
+        assert transport is not None
+        writer_task: Optional[asyncio.Task[None]] = None
+        continue_waiter = None
+        if expect100 and headers.get(hdrs.EXPECT) == "100-continue":
+            continue_waiter = protocol.expect_continue()
+        if in_memory is not None and continue_waiter is None:
+            transport.write(head_bytes + in_memory if len(in_memory) < 16384 else head_bytes)
+            if len(in_memory) >= 16384:
+                transport.write(in_memory)
+        else:
+            transport.write(head_bytes)
+            if in_memory is not None or payload is not None:
+                writer_task = loop.create_task(
+                    _write_body(protocol, in_memory, payload, headers, continue_waiter)
+                )
+        try:
+            head, content = await head_waiter
+        except BaseException:
+            if writer_task is not None:
+                writer_task.cancel()
+            raise
+        return head, content, writer_task
+
+
+async def _write_body(
+    protocol: Any,
+    in_memory: Optional[bytes],
+    payload: Any,
+    headers: "CIMultiDict[str]",
+    continue_waiter: Optional["asyncio.Future[bool]"],
+) -> None:
+    if continue_waiter is not None:
+        if not await continue_waiter:
+            return  # the server answered without asking for the body
+    chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
+    length = headers.get(hdrs.CONTENT_LENGTH)
+    writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
+    try:
+        if in_memory is not None:
+            await writer.write(in_memory)
+        else:
+            await payload.write(writer)
+        await writer.write_eof()
+    except (asyncio.CancelledError, ClientConnectionError):
+        raise
+    except Exception as exc:
+        protocol._fail(ClientOSError(f"Cannot write the request body: {exc}"))
+        protocol.abort()
+        raise
+
+
+def _with_params(url: URL, params: Any) -> URL:
+    if isinstance(params, str):
+        extra = URL.build(query_string=params).query
+    else:
+        extra = URL.build(query=params).query if not isinstance(params, URL) else params.query
+    if not url.query:
+        return url.with_query(extra)
+    merged = MultiDict(url.query)
+    merged.extend(extra)
+    return url.with_query(merged)
+
+
+def _check_url(url: URL, *, redirect: bool) -> None:
+    # No scheme: a relative URL without base_url, an invalid URL for aiohttp, not a non-HTTP one.
+    if url.scheme not in _HTTP_SCHEMES and url.scheme:
+        if redirect:
+            raise NonHttpUrlRedirectClientError(url)
+        raise NonHttpUrlClientError(url)
+    if not url.raw_host:
+        if redirect:
+            raise InvalidUrlRedirectClientError(url, "no host")
+        raise InvalidUrlClientError(url, "no host")
+
+
+def _make_body(data: Any, json: Any, text: Optional[str], serialize: JSONEncoder) -> Any:
+    """The request body: bytes for what fits in memory, else a payload object."""
+    if json is not _SENTINEL and json is not None:
+        return _TypedBytes(serialize(json).encode("utf-8"), "application/json")
+    if text is not None:
+        return _TypedBytes(text.encode("utf-8"), "text/plain; charset=utf-8")
+    if data is None:
+        return None
+    if isinstance(data, bytes):
+        return _TypedBytes(data, "application/octet-stream")
+    if isinstance(data, str):
+        return _TypedBytes(data.encode("utf-8"), "text/plain; charset=utf-8")
+    from .payloads import payload_from
+
+    payload = payload_from(data)
+    return payload
+
+
+class _TypedBytes(bytes):
+    """An in-memory body that knows its default Content-Type."""
+
+    content_type: str
+
+    def __new__(cls, data: bytes, content_type: str) -> "_TypedBytes":
+        obj = super().__new__(cls, data)
+        obj.content_type = content_type
+        return obj
+
+
+def _set_body_headers(
+    headers: "CIMultiDict[str]", in_memory: Optional[bytes], payload: Any, chunked: Optional[bool]
+) -> None:
+    content_type = getattr(in_memory if in_memory is not None else payload, "content_type", None)
+    if content_type and hdrs.CONTENT_TYPE not in headers:
+        headers[hdrs.CONTENT_TYPE] = content_type
+    if payload is not None:
+        for name, value in getattr(payload, "headers", {}).items():
+            if name not in headers and name != hdrs.CONTENT_TYPE:
+                headers[name] = value
+    if hdrs.TRANSFER_ENCODING in headers:
+        if hdrs.CONTENT_LENGTH in headers:
+            raise ValueError("Transfer-Encoding and Content-Length headers cannot both be set")
+        return
+    if chunked:
+        if hdrs.CONTENT_LENGTH in headers:
+            raise ValueError("chunked can not be set if Content-Length header is set")
+        headers[hdrs.TRANSFER_ENCODING] = "chunked"
+        return
+    if hdrs.CONTENT_LENGTH in headers:
+        return
+    size = len(in_memory) if in_memory is not None else getattr(payload, "size", None)
+    if size is None:
+        headers[hdrs.TRANSFER_ENCODING] = "chunked"
+    else:
+        headers[hdrs.CONTENT_LENGTH] = str(size)
+
+
+def request(method: str, url: Union[str, URL], **kwargs: Any) -> "_SessionRequestContextManager":
+    """A one-off request in a session of its own, closed with the response."""
+    connector = kwargs.pop("connector", None)
+    session_kwargs: dict[str, Any] = {
+        name: kwargs.pop(name)
+        for name in ("cookies", "version", "loop", "headers_default")
+        if name in kwargs
+    }
+    return _SessionRequestContextManager(method, url, connector, session_kwargs, kwargs)
+
+
+class _SessionRequestContextManager:
+    def __init__(
+        self, method: str, url: Union[str, URL], connector: Any, session_kwargs: Mapping[str, Any],
+        kwargs: dict[str, Any],
+    ) -> None:
+        self._args = (method, url, connector, session_kwargs, kwargs)
+        self._session: Optional[ClientSession] = None
+        self._response: Optional[ClientResponse] = None
+
+    async def __aenter__(self) -> ClientResponse:
+        method, url, connector, session_kwargs, kwargs = self._args
+        self._session = ClientSession(connector=connector, **session_kwargs)
+        try:
+            self._response = await self._session._request(method, url, **kwargs)
+        except BaseException:
+            await self._session.close()
+            raise
+        return self._response
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._response is not None:
+            self._response.release()
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,313 @@
+"""The client's exceptions: aiohttp 3.x's hierarchy and names, so `except` clauses carry over.
+
+Timeouts derive from `asyncio.TimeoutError` (which is the builtin `TimeoutError` on 3.11+), so
+`except asyncio.TimeoutError` catches every client timeout, as with aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Any, NamedTuple, Optional, Union
+
+from multidict import CIMultiDictProxy, MultiDict
+from yarl import URL
+
+__all__ = (
+    "ClientError",
+    "ClientConnectionError",
+    "ClientConnectionResetError",
+    "ClientOSError",
+    "ClientConnectorError",
+    "ClientConnectorDNSError",
+    "ClientProxyConnectionError",
+    "ClientSSLError",
+    "ClientConnectorSSLError",
+    "ClientConnectorCertificateError",
+    "ServerConnectionError",
+    "ServerDisconnectedError",
+    "ServerTimeoutError",
+    "ConnectionTimeoutError",
+    "SocketTimeoutError",
+    "ServerFingerprintMismatch",
+    "ClientPayloadError",
+    "ClientResponseError",
+    "ContentTypeError",
+    "WSServerHandshakeError",
+    "ClientHttpProxyError",
+    "TooManyRedirects",
+    "InvalidURL",
+    "InvalidUrlClientError",
+    "RedirectClientError",
+    "NonHttpUrlClientError",
+    "InvalidUrlRedirectClientError",
+    "NonHttpUrlRedirectClientError",
+    "ConnectionKey",
+    "RequestInfo",
+)
+
+
+class ConnectionKey(NamedTuple):
+    """What makes two requests share a pooled connection."""
+
+    host: str
+    port: Optional[int]
+    is_ssl: bool
+    ssl: Any  # True/False or an SSLContext
+    server_hostname: Optional[str]
+
+
+class RequestInfo(NamedTuple):
+    """What was asked: kept on responses and errors (aiohttp's `request_info`)."""
+
+    url: URL
+    method: str
+    headers: "CIMultiDictProxy[str]"
+    real_url: URL
+
+
+class ClientError(Exception):
+    """Base of every client error."""
+
+
+# --- Responses -------------------------------------------------------------------------------
+
+
+class ClientResponseError(ClientError):
+    """A response that is an error (status >= 400 with raise_for_status), or unusable."""
+
+    def __init__(
+        self,
+        request_info: RequestInfo,
+        history: tuple[Any, ...],
+        *,
+        code: Optional[int] = None,
+        status: Optional[int] = None,
+        message: str = "",
+        headers: Optional[Union["CIMultiDictProxy[str]", "MultiDict[str]"]] = None,
+    ) -> None:
+        self.request_info = request_info
+        if status is None:
+            status = code if code is not None else 0
+        self.status = status
+        self.message = message
+        self.headers = headers
+        self.history = history
+        super().__init__(request_info)
+
+    @property
+    def code(self) -> int:
+        return self.status
+
+    def __str__(self) -> str:
+        return f"{self.status}, message={self.message!r}, url={str(self.request_info.real_url)!r}"
+
+    def __repr__(self) -> str:
+        args = f"{self.request_info!r}, {self.history!r}"
+        if self.status != 0:
+            args += f", status={self.status!r}"
+        if self.message != "":
+            args += f", message={self.message!r}"
+        if self.headers is not None:
+            args += f", headers={self.headers!r}"
+        return f"{type(self).__name__}({args})"
+
+
+class ContentTypeError(ClientResponseError):
+    """`json()` found a Content-Type other than the one expected."""
+
+
+class WSServerHandshakeError(ClientResponseError):
+    """The WebSocket handshake was refused or malformed."""
+
+
+class ClientHttpProxyError(ClientResponseError):
+    """The proxy answered the CONNECT with an error."""
+
+
+class TooManyRedirects(ClientResponseError):
+    """More redirects than `max_redirects`."""
+
+
+# --- Connections -----------------------------------------------------------------------------
+
+
+class ClientConnectionError(ClientError):
+    """Base of the errors of the connection itself."""
+
+
+class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
+    """The connection was reset while writing."""
+
+
+class ClientOSError(ClientConnectionError, OSError):
+    """An OS-level error on the connection."""
+
+
+class ClientConnectorError(ClientOSError):
+    """The connection could not be made."""
+
+    def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._conn_key = connection_key
+        self._os_error = os_error
+        super().__init__(os_error.errno, os_error.strerror)
+        self.args = (connection_key, os_error)
+
+    @property
+    def os_error(self) -> OSError:
+        return self._os_error
+
+    @property
+    def host(self) -> str:
+        return self._conn_key.host
+
+    @property
+    def port(self) -> Optional[int]:
+        return self._conn_key.port
+
+    @property
+    def ssl(self) -> Any:
+        return self._conn_key.ssl
+
+    def __str__(self) -> str:
+        ssl_text = "default" if self.ssl is True else self.ssl
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{ssl_text} "
+            f"[{self.strerror or self._os_error}]"
+        )
+
+    __reduce__ = BaseException.__reduce__
+
+
+class ClientConnectorDNSError(ClientConnectorError):
+    """The host name could not be resolved."""
+
+
+class ClientProxyConnectionError(ClientConnectorError):
+    """The proxy could not be reached."""
+
+
+class ClientSSLError(ClientConnectorError):
+    """Base of the TLS errors."""
+
+
+class ClientConnectorSSLError(ClientSSLError, ssl.SSLError):
+    """The TLS handshake failed."""
+
+
+class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
+    """The server's certificate did not verify."""
+
+    def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
+        self._certificate_error = certificate_error
+        os_error = OSError(0, str(certificate_error))
+        super().__init__(connection_key, os_error)
+        self.args = (connection_key, certificate_error)
+
+    @property
+    def certificate_error(self) -> Exception:
+        return self._certificate_error
+
+    def __str__(self) -> str:
+        return (
+            f"Cannot connect to host {self.host}:{self.port} ssl:{self.ssl} "
+            f"[{type(self._certificate_error).__name__}: {self._certificate_error}]"
+        )
+
+
+class ServerConnectionError(ClientConnectionError):
+    """The server end of the connection failed."""
+
+
+class ServerDisconnectedError(ServerConnectionError):
+    """The server closed the connection before the response was complete."""
+
+    def __init__(self, message: Optional[str] = None) -> None:
+        if message is None:
+            message = "Server disconnected"
+        self.message = message
+        super().__init__(message)
+
+
+class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
+    """A timeout on the server's side of the exchange."""
+
+
+class ConnectionTimeoutError(ServerTimeoutError):
+    """Connecting (pool wait, DNS, TCP, TLS) took longer than the `connect` timeout."""
+
+
+class SocketTimeoutError(ServerTimeoutError):
+    """The server was silent for longer than `sock_read`."""
+
+
+class ServerFingerprintMismatch(ServerConnectionError):
+    """The server's certificate fingerprint is not the one expected."""
+
+    def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
+        self.expected = expected
+        self.got = got
+        self.host = host
+        self.port = port
+        super().__init__(expected, got, host, port)
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} expected={self.expected!r} got={self.got!r} "
+            f"host={self.host!r} port={self.port!r}>"
+        )
+
+
+# --- Bodies and URLs -------------------------------------------------------------------------
+
+
+class ClientPayloadError(ClientError):
+    """The response body could not be read completely or decoded."""
+
+
+class InvalidURL(ClientError, ValueError):
+    """The URL cannot be requested (no host, bad characters, ...)."""
+
+    def __init__(self, url: Any, description: Optional[str] = None) -> None:
+        self._url = url
+        self._description = description
+        if description:
+            super().__init__(url, description)
+        else:
+            super().__init__(url)
+
+    @property
+    def url(self) -> Any:
+        return self._url
+
+    @property
+    def description(self) -> Optional[str]:
+        return self._description
+
+    def __str__(self) -> str:
+        if self._description:
+            return f"{self._url} - {self._description}"
+        return str(self._url)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self}>"
+
+
+class InvalidUrlClientError(InvalidURL):
+    """The URL given to a request is invalid."""
+
+
+class RedirectClientError(ClientError):
+    """A redirect could not be followed."""
+
+
+class NonHttpUrlClientError(ClientError):
+    """The URL's scheme is not http or https."""
+
+
+class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
+    """A redirect's Location is not a valid URL."""
+
+
+class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
+    """A redirect points to a scheme other than http or https."""

@@ -1,0 +1,376 @@
+"""ClientResponse: what a request returns (aiohttp 3.x's attributes and methods).
+
+The body is `content`, a flow-controlled StreamReader. The connection goes back to the pool the
+moment the body has been received in full, so reading a small response costs no extra step;
+`release()` (or leaving `async with`) before that closes the connection instead, since a
+half-read connection cannot carry another request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import functools
+import json as json_module
+import re
+import warnings
+from http.cookies import CookieError, SimpleCookie
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional
+
+from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
+from yarl import URL
+
+from . import hdrs
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientResponseError,
+    ContentTypeError,
+    RequestInfo,
+)
+from .http_types import HttpVersion
+from .streams import StreamReader
+
+if TYPE_CHECKING:
+    from .connector import Connection
+    from .http import ResponseHead
+
+__all__ = ("ClientResponse", "parse_mimetype", "MimeType")
+
+_JSON_RE: Final = re.compile(r"^application/(?:[\w.+-]+?\+)?json")
+
+
+class MimeType:
+    """A parsed Content-Type: type, subtype, suffix and parameters."""
+
+    __slots__ = ("type", "subtype", "suffix", "parameters")
+
+    def __init__(self, type: str, subtype: str, suffix: str, parameters: "MultiDictProxy[str]") -> None:
+        self.type = type
+        self.subtype = subtype
+        self.suffix = suffix
+        self.parameters = parameters
+
+
+@functools.lru_cache(maxsize=512)
+def parse_mimetype(mimetype: str) -> MimeType:
+    """`text/html; charset=utf-8` -> MimeType("text", "html", "", {"charset": "utf-8"})."""
+    if not mimetype:
+        return MimeType("", "", "", MultiDictProxy(MultiDict()))
+    parts = mimetype.split(";")
+    params: MultiDict[str] = MultiDict()
+    for item in parts[1:]:
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        params.add(key.lower().strip(), value.strip(' "'))
+    fulltype = parts[0].strip().lower()
+    if fulltype == "*":
+        fulltype = "*/*"
+    mtype, _, stype = fulltype.partition("/")
+    stype, _, suffix = stype.partition("+")
+    return MimeType(mtype, stype, suffix, MultiDictProxy(params))
+
+
+def _expected_content_type(actual: str, expected: str) -> bool:
+    if expected == "application/json":
+        return _JSON_RE.match(actual) is not None
+    return expected in actual
+
+
+class ClientResponse:
+    """The status, headers and body stream of a response."""
+
+    def __init__(
+        self,
+        method: str,
+        url: URL,
+        *,
+        head: "ResponseHead",
+        content: StreamReader,
+        connection: "Optional[Connection]",
+        request_info: RequestInfo,
+        history: tuple["ClientResponse", ...],
+        session: Any,
+    ) -> None:
+        self.method = method
+        self._url = url.with_fragment(None) if url.raw_fragment else url
+        self._real_url = url
+        self.status = head.status
+        self.reason = head.reason
+        self.version: HttpVersion = head.version
+        self._headers: CIMultiDictProxy[str] = head.headers
+        self._raw_headers = head.raw_headers
+        self.content = content
+        self._connection = connection
+        self._request_info = request_info
+        self._history = history
+        self._session = session
+        self._body: Optional[bytes] = None
+        self._cookies: Optional[SimpleCookie] = None
+        self._closed = connection is None
+        self._released = False
+        # The task still sending a streamed request body, if any.
+        self._writer: Optional["asyncio.Task[None]"] = None
+        if connection is not None and not head.upgrade:
+            content.on_eof(self._on_body_end)
+
+    # --- the connection ----------------------------------------------------------------------
+
+    def _on_body_end(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.release()
+        self._closed = True
+
+    @property
+    def connection(self) -> "Optional[Connection]":
+        return self._connection
+
+    def release(self) -> Any:
+        """Give the connection back (closed if the body was not fully received)."""
+        self._released = True
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._cut_body()
+            connection.release()
+        self._closed = True
+        return _noop()
+
+    def close(self) -> None:
+        """Close the connection whatever its state."""
+        self._released = True
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            self._cut_body()
+            connection.close()
+        self._closed = True
+
+    def _cut_body(self) -> None:
+        """The body was not fully received: reading on must fail (aiohttp's "Connection
+        closed"), not return the part that happened to arrive."""
+        content = self.content
+        if not content.is_eof() and content.exception() is None:
+            content.set_exception(ClientConnectionError("Connection closed"))
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def wait_for_close(self) -> None:
+        """Wait for the request body to be sent, then release."""
+        writer = self._writer
+        if writer is not None:
+            self._writer = None
+            try:
+                await writer
+            except Exception:
+                pass  # its failure already reached the response
+        self.release()
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if getattr(self, "_connection", None) is None:
+            return
+        connection = self._connection
+        self._connection = None
+        if connection is not None:
+            connection.close()
+            _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
+
+    async def __aenter__(self) -> "ClientResponse":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.release()
+        await self.wait_for_close()
+
+    # --- properties ----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>\n{self._headers!r}\n"
+
+    @property
+    def url(self) -> URL:
+        return self._url
+
+    @property
+    def real_url(self) -> URL:
+        return self._real_url
+
+    @property
+    def host(self) -> str:
+        return self._url.host or ""
+
+    @property
+    def headers(self) -> "CIMultiDictProxy[str]":
+        return self._headers
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        return self._raw_headers
+
+    @property
+    def request_info(self) -> RequestInfo:
+        return self._request_info
+
+    @property
+    def history(self) -> tuple["ClientResponse", ...]:
+        return self._history
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        if self._cookies is None:
+            cookies = SimpleCookie()
+            for value in self._headers.getall(hdrs.SET_COOKIE, ()):
+                try:
+                    cookies.load(value)
+                except CookieError:
+                    pass  # an invalid Set-Cookie is ignored, as browsers do
+            self._cookies = cookies
+        return self._cookies
+
+    @property
+    def content_type(self) -> str:
+        raw = self._headers.get(hdrs.CONTENT_TYPE)
+        if raw is None:
+            return "application/octet-stream"
+        mime = parse_mimetype(raw)
+        return f"{mime.type}/{mime.subtype}" if mime.subtype else mime.type
+
+    @property
+    def charset(self) -> Optional[str]:
+        raw = self._headers.get(hdrs.CONTENT_TYPE)
+        if raw is None:
+            return None
+        return parse_mimetype(raw).parameters.get("charset")
+
+    @property
+    def content_disposition(self) -> Optional[Mapping[str, str]]:
+        raw = self._headers.get(hdrs.CONTENT_DISPOSITION)
+        if raw is None:
+            return None
+        params = parse_mimetype("x/x;" + raw.partition(";")[2]).parameters
+        return MappingProxyType(dict(params))
+
+    @property
+    def content_length(self) -> Optional[int]:
+        value = self._headers.get(hdrs.CONTENT_LENGTH)
+        if value is None or not value.isdigit():
+            return None
+        return int(value)
+
+    @property
+    def links(self) -> "MultiDictProxy[MultiDictProxy[Any]]":
+        links: MultiDict[MultiDictProxy[Any]] = MultiDict()
+        for value in self._headers.getall(hdrs.LINK, ()):
+            for item in re.split(r",(?=\s*<)", value):
+                match = re.match(r"\s*<(.*)>(.*)", item)
+                if match is None:
+                    continue
+                url, params_str = match.groups()
+                link: MultiDict[Any] = MultiDict()
+                for param in params_str.split(";"):
+                    key, _, val = param.partition("=")
+                    if key.strip():
+                        link.add(key.strip().lower(), val.strip().strip('"'))
+                key = link.get("rel", url)
+                link.add("url", self._url.join(URL(url)))
+                links.add(str(key), MultiDictProxy(link))
+        return MultiDictProxy(links)
+
+    def get_encoding(self) -> str:
+        raw = self._headers.get(hdrs.CONTENT_TYPE, "")
+        mime = parse_mimetype(raw)
+        encoding = mime.parameters.get("charset")
+        if encoding:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                pass
+            else:
+                return encoding
+        if mime.type == "application" and mime.subtype in ("json", "rdap"):
+            return "utf-8"  # RFC 7159 and RFC 7483
+        if self._body is None:
+            raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
+        resolver = getattr(self._session, "_resolve_charset", None)
+        if resolver is None:
+            return "utf-8"
+        return str(resolver(self, self._body))
+
+    def raise_for_status(self) -> None:
+        if self.status >= 400:
+            self.release()
+            raise ClientResponseError(
+                self._request_info,
+                self._history,
+                status=self.status,
+                message=self.reason,
+                headers=self._headers,
+            )
+
+    # --- the body --------------------------------------------------------------------------------
+
+    async def read(self) -> bytes:
+        """The whole body (kept, so later calls return it again)."""
+        if self._body is None:
+            try:
+                self._body = await self.content.read()
+            except BaseException:
+                self.close()
+                raise
+        elif self._released and self._connection is None and not self.content.is_eof():
+            raise ClientConnectionError("Connection closed")
+        return self._body
+
+    async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:
+        body = await self.read()
+        if encoding is None:
+            encoding = self.get_encoding()
+        return body.decode(encoding, errors=errors)
+
+    async def json(
+        self,
+        *,
+        encoding: Optional[str] = None,
+        loads: Callable[[str], Any] = json_module.loads,
+        content_type: Optional[str] = "application/json",
+    ) -> Any:
+        body = await self.read()
+        if content_type:
+            actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
+            if not _expected_content_type(actual, content_type):
+                raise ContentTypeError(
+                    self._request_info,
+                    self._history,
+                    status=self.status,
+                    message=f"Attempt to decode JSON with unexpected mimetype: {actual}",
+                    headers=self._headers,
+                )
+        stripped = body.strip()
+        if not stripped:
+            return None
+        if encoding is None:
+            encoding = self.get_encoding()
+        return loads(stripped.decode(encoding))
+
+
+class _noop:
+    """What release() returns: awaitable for code written `await resp.release()`."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return iter(())

@@ -1,0 +1,621 @@
+"""ClientWebSocketResponse: aiohttp 3.x's client WebSocket API on fasthttp's frame codec.
+
+After the 101 answer the connection's transport is handed to a _WebSocketProtocol: bytes go
+through the frame reader (compiled or pure twin, fasthttp.websocket_codec), messages wait in a
+queue for receive(). The queue pauses the socket past a byte budget, so a fast server cannot
+fill memory while the application is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+from types import TracebackType
+from typing import Any, Callable, Optional
+
+from .client_exceptions import ServerTimeoutError
+from .websocket_codec import WebSocketReader, encode_frame
+from .ws_deflate import MessageCompressor
+from yarl import URL
+
+from .ws_handshake import DeflateParams, check_response, handshake_error, handshake_headers
+from .ws_types import MAX_MSG_SIZE, WebSocketError, WSCloseCode, WSMessage, WSMsgType
+
+__all__ = ("ClientWebSocketResponse", "ClientWSTimeout", "ws_connect")
+
+_CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
+_CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)
+_QUEUE_HIGH_WATER = 2**16
+_CORK_LIMIT = 2**16
+
+
+class ClientWSTimeout:
+    """ws_receive: how long receive() waits by default; ws_close: how long close() waits."""
+
+    __slots__ = ("ws_receive", "ws_close")
+
+    def __init__(self, ws_receive: Optional[float] = None, ws_close: Optional[float] = 10.0) -> None:
+        self.ws_receive = ws_receive
+        self.ws_close = ws_close
+
+    def __repr__(self) -> str:
+        return f"ClientWSTimeout(ws_receive={self.ws_receive}, ws_close={self.ws_close})"
+
+
+class _WebSocketProtocol(asyncio.Protocol):
+    """The upgraded connection: frames in, messages queued for the WebSocket response."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, reader: WebSocketReader) -> None:
+        self._loop = loop
+        self._reader = reader
+        self.transport: Optional[asyncio.Transport] = None
+        self._queue: collections.deque[WSMessage] = collections.deque()
+        self._queued_bytes = 0
+        self._waiter: Optional[asyncio.Future[None]] = None
+        self._paused = False
+        self._write_paused = False
+        self._drain_waiter: Optional[asyncio.Future[None]] = None
+        self.error: Optional[WebSocketError] = None
+        self.lost = False
+        self.on_message: Optional[Callable[[WSMessage], bool]] = None
+        self._corked: list[bytes] = []
+        self._corked_bytes = 0
+        self._flush_scheduled = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.error is not None:
+            return
+        try:
+            messages = self._reader.feed_data(data)
+        except WebSocketError as exc:
+            self.error = exc
+            messages = exc.messages  # those before the bad frame still count
+        except Exception as exc:  # a reader bug must surface as an ERROR, not a dead socket
+            self.error = WebSocketError(WSCloseCode.INTERNAL_ERROR, f"frame reader failed: {exc!r}")
+            messages = []
+        for message in messages:
+            hook = self.on_message
+            if hook is not None and hook(message):
+                continue  # handled at once (pings answered, pongs noted)
+            self._queue.append(message)
+            data_part = message.data
+            if isinstance(data_part, (bytes, str)):
+                self._queued_bytes += len(data_part)
+        if self._queued_bytes > _QUEUE_HIGH_WATER and not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        if self._queue or self.error is not None:
+            self._wake()  # not for a partial frame or a swallowed pong: receive()'s timeout runs on
+
+    def eof_received(self) -> Optional[bool]:
+        return False
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self.lost = True
+        self._wake()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def write_frame(self, frame: bytes) -> None:
+        """Queue a frame; frames written in one turn of the loop leave in one send().
+
+        One syscall per frame is most of the cost of small messages. Large frames, and a
+        backlog past _CORK_LIMIT (a producer that never yields), go out at once, so memory
+        stays bounded and the transport's own back-pressure applies.
+        """
+        if len(frame) >= _CORK_LIMIT:
+            self.flush()
+            assert self.transport is not None
+            self.transport.write(frame)
+            return
+        self._corked.append(frame)
+        self._corked_bytes += len(frame)
+        if self._corked_bytes >= _CORK_LIMIT:
+            self.flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        corked = self._corked
+        if not corked:
+            return
+        data = corked[0] if len(corked) == 1 else b"".join(corked)
+        corked.clear()
+        self._corked_bytes = 0
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            transport.write(data)
+
+    async def drain(self) -> None:
+        if self._write_paused and not self.lost:
+            self._drain_waiter = self._loop.create_future()
+            await self._drain_waiter
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def pop(self) -> Optional[WSMessage]:
+        if not self._queue:
+            return None
+        message = self._queue.popleft()
+        if isinstance(message.data, (bytes, str)):
+            self._queued_bytes -= len(message.data)
+        if self._paused and self._queued_bytes <= _QUEUE_HIGH_WATER // 2 and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
+        return message
+
+    async def wait(self) -> None:
+        if self._queue or self.error is not None or self.lost:
+            return
+        # About to wait for the peer: whatever we corked is what it is waiting for.
+        self.flush()
+        self._waiter = self._loop.create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+
+class ClientWebSocketResponse:
+    """An open WebSocket: receive/send messages, ping/pong, close."""
+
+    # Clients mask every frame they send (RFC 6455 §5.3); the server side reuses this class
+    # with masking off.
+    _mask = True
+
+    def __init__(
+        self,
+        protocol: _WebSocketProtocol,
+        response: Any,
+        *,
+        subprotocol: Optional[str],
+        deflate: Optional[DeflateParams],
+        autoclose: bool,
+        autoping: bool,
+        heartbeat: Optional[float],
+        timeout: ClientWSTimeout,
+        loop: asyncio.AbstractEventLoop,
+        connection: Any = None,
+    ) -> None:
+        self._protocol = protocol
+        self._connection = connection
+        self._response = response
+        self._subprotocol = subprotocol
+        self._autoclose = autoclose
+        self._autoping = autoping
+        self._heartbeat = heartbeat
+        self._timeout = timeout
+        self._loop = loop
+        self._closed = False
+        self._closing = False
+        self._close_sent = False
+        self._close_wait: Optional[asyncio.Future[None]] = None
+        self._close_code: Optional[int] = None
+        self._exception: Optional[BaseException] = None
+        self._waiting = False
+        self._compress = deflate is not None
+        self._compressor = (
+            MessageCompressor(
+                window_bits=deflate.client_window_bits,
+                no_context_takeover=deflate.client_no_context_takeover,
+            )
+            if deflate is not None
+            else None
+        )
+        self._heartbeat_handle: Optional[asyncio.TimerHandle] = None
+        self._pong_handle: Optional[asyncio.TimerHandle] = None
+        protocol.on_message = self._on_message
+        self._reset_heartbeat()
+
+    # --- properties -------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def close_code(self) -> Optional[int]:
+        return self._close_code
+
+    @property
+    def protocol(self) -> Optional[str]:
+        return self._subprotocol
+
+    @property
+    def compress(self) -> int:
+        return 15 if self._compress else 0
+
+    @property
+    def client_notakeover(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        transport = self._protocol.transport
+        return default if transport is None else transport.get_extra_info(name, default)
+
+    def exception(self) -> Optional[BaseException]:
+        return self._exception
+
+    # --- heartbeat ------------------------------------------------------------------------------
+
+    def _reset_heartbeat(self) -> None:
+        if self._heartbeat is None or self._closed:
+            return
+        if self._pong_handle is not None:
+            self._pong_handle.cancel()
+            self._pong_handle = None
+        if self._heartbeat_handle is not None:
+            self._heartbeat_handle.cancel()
+        self._heartbeat_handle = self._loop.call_later(self._heartbeat, self._send_heartbeat)
+
+    def _send_heartbeat(self) -> None:
+        self._heartbeat_handle = None
+        if self._closed or self._heartbeat is None:
+            return
+        try:
+            self._write(0x9, b"")
+        except Exception:
+            return  # the connection is going away; receive() reports it
+        self._pong_handle = self._loop.call_later(self._heartbeat / 2.0, self._pong_not_received)
+
+    def _pong_not_received(self) -> None:
+        self._pong_handle = None
+        if self._closed:
+            return
+        self._exception = ServerTimeoutError("No PONG received after sending a heartbeat PING")
+        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        self._closing = True
+        self._shutdown()
+        self._protocol._queue.append(WSMessage(WSMsgType.ERROR, self._exception, None))
+        self._protocol._wake()
+
+    def _on_message(self, message: WSMessage) -> bool:
+        """Messages handled as they arrive; True means: not for the application."""
+        self._reset_heartbeat()
+        kind = message.type
+        if kind is WSMsgType.PING and self._autoping:
+            self._write(0xA, message.data)
+            return True
+        if kind is WSMsgType.PONG and self._autoping:
+            return True
+        return False
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def _write(self, opcode: int, payload: bytes, *, compress: bool = False) -> None:
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            from .client_exceptions import ClientConnectionResetError
+
+            raise ClientConnectionResetError("Cannot write to closing transport")
+        rsv1 = False
+        if compress and self._compressor is not None and opcode < 8:
+            payload = self._compressor.compress(payload)
+            rsv1 = True
+        self._protocol.write_frame(encode_frame(opcode, payload, rsv1=rsv1, mask=self._mask))
+
+    async def send_frame(self, message: bytes, opcode: int, compress: Optional[int] = None) -> None:
+        self._write(opcode, message, compress=self._compress if compress is None else bool(compress))
+        await self._protocol.drain()
+
+    async def ping(self, message: bytes = b"") -> None:
+        self._write(0x9, message)
+        await self._protocol.drain()
+
+    async def pong(self, message: bytes = b"") -> None:
+        self._write(0xA, message)
+        await self._protocol.drain()
+
+    async def send_str(self, data: str, compress: Optional[int] = None) -> None:
+        if not isinstance(data, str):
+            raise TypeError(f"data argument must be str ({type(data)!r})")
+        await self.send_frame(data.encode("utf-8"), 0x1, compress)
+
+    async def send_bytes(self, data: bytes, compress: Optional[int] = None) -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
+        await self.send_frame(bytes(data), 0x2, compress)
+
+    async def send_json(
+        self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], str] = json.dumps
+    ) -> None:
+        await self.send_str(dumps(data), compress=compress)
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def _shutdown(self) -> None:
+        self._protocol.flush()  # frames still corked (a close frame among them) go out first
+        self._closed = True
+        for handle in (self._heartbeat_handle, self._pong_handle):
+            if handle is not None:
+                handle.cancel()
+        self._heartbeat_handle = self._pong_handle = None
+        connection = self._connection
+        if connection is not None:
+            self._connection = None
+            connection.close()  # closes the transport and frees the pool slot
+        else:
+            transport = self._protocol.transport
+            if transport is not None:
+                transport.close()
+
+    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
+        """Send a close frame and wait (ws_close seconds at most) for the server's.
+
+        When the close code is already known (the server's close frame came first, or the
+        connection failed) the close frame is sent and the connection dropped at once."""
+        if self._waiting and not self._closing:
+            # receive() is running in another task: wake it with CLOSING, then take over.
+            self._closing = True
+            self._close_wait = self._loop.create_future()
+            self._protocol._queue.append(_CLOSING_MESSAGE)
+            self._protocol._wake()
+            await self._close_wait
+        if self._closed:
+            return False
+        if not self._close_sent:
+            self._close_sent = True
+            self._closing = True
+            try:
+                self._write(0x8, code.to_bytes(2, "big") + message)
+            except Exception as exc:
+                self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                self._exception = exc
+                self._shutdown()
+                return True
+        if self._close_code is not None:
+            self._shutdown()
+            return True
+        deadline = None if self._timeout.ws_close is None else self._loop.time() + self._timeout.ws_close
+        while True:
+            incoming = self._protocol.pop()
+            if incoming is None:
+                if self._protocol.error is not None or self._protocol.lost:
+                    break
+                remaining = None if deadline is None else deadline - self._loop.time()
+                if remaining is not None and remaining <= 0:
+                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    self._shutdown()
+                    return True
+                try:
+                    await asyncio.wait_for(self._protocol.wait(), remaining)
+                except asyncio.TimeoutError:
+                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    self._shutdown()
+                    return True
+                continue
+            if incoming.type is WSMsgType.CLOSE:
+                self._close_code = incoming.data
+                self._shutdown()
+                return True
+        self._close_code = code if self._protocol.error is None else self._protocol.error.code
+        self._shutdown()
+        return True
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    async def receive(self, timeout: Optional[float] = None) -> WSMessage:
+        if self._waiting:
+            raise RuntimeError("Concurrent call to receive() is not allowed")
+        protocol = self._protocol
+        while True:
+            message = protocol.pop()
+            if message is None:
+                if self._closed:
+                    return _CLOSED_MESSAGE
+                error = protocol.error
+                if error is not None:
+                    # Fail the connection (RFC 6455 7.1.7): our close frame, then drop it.
+                    self._exception = error
+                    self._close_code = error.code
+                    await self.close(code=error.code)
+                    return WSMessage(WSMsgType.ERROR, error, None)
+                if protocol.lost:
+                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    self._shutdown()
+                    return _CLOSED_MESSAGE
+                if self._closing:
+                    return _CLOSING_MESSAGE
+                wait_for = timeout if timeout is not None else self._timeout.ws_receive
+                self._waiting = True
+                try:
+                    if wait_for is None:
+                        await protocol.wait()
+                    else:
+                        await asyncio.wait_for(protocol.wait(), wait_for)
+                finally:
+                    self._waiting = False
+                    if self._close_wait is not None:
+                        if not self._close_wait.done():
+                            self._close_wait.set_result(None)
+                        self._close_wait = None
+                continue
+            kind = message.type
+            if kind is WSMsgType.CLOSE:
+                self._closing = True
+                if self._close_code is None:
+                    self._close_code = message.data
+                if self._autoclose and not self._closed:
+                    if not self._close_sent:
+                        self._close_sent = True
+                        try:
+                            self._write(0x8, int(message.data or 1000).to_bytes(2, "big"))
+                        except Exception:
+                            pass
+                    self._shutdown()
+                return message
+            if kind is WSMsgType.ERROR:
+                return message
+            return message
+
+    async def receive_str(self, *, timeout: Optional[float] = None) -> str:
+        message = await self.receive(timeout)
+        if message.type is not WSMsgType.TEXT:
+            raise TypeError(f"Received message {message.type}:{message.data!r} is not str")
+        return message.data  # type: ignore[no-any-return]
+
+    async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
+        message = await self.receive(timeout)
+        if message.type is not WSMsgType.BINARY:
+            raise TypeError(f"Received message {message.type}:{message.data!r} is not bytes")
+        return message.data  # type: ignore[no-any-return]
+
+    async def receive_json(
+        self, *, loads: Callable[[Any], Any] = json.loads, timeout: Optional[float] = None
+    ) -> Any:
+        data = await self.receive_str(timeout=timeout)
+        return loads(data)
+
+    def __aiter__(self) -> "ClientWebSocketResponse":
+        return self
+
+    async def __anext__(self) -> WSMessage:
+        message = await self.receive()
+        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            raise StopAsyncIteration
+        return message
+
+    async def __aenter__(self) -> "ClientWebSocketResponse":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+
+_WS_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+_NOT_GIVEN: Any = object()
+
+
+async def ws_connect(
+    session: Any,
+    url: Any,
+    *,
+    method: str = "GET",
+    protocols: Any = (),
+    timeout: Any = _NOT_GIVEN,
+    receive_timeout: Optional[float] = None,
+    autoclose: bool = True,
+    autoping: bool = True,
+    heartbeat: Optional[float] = None,
+    auth: Any = None,
+    origin: Optional[str] = None,
+    params: Any = None,
+    headers: Any = None,
+    proxy: Any = None,
+    proxy_auth: Any = None,
+    ssl: Any = True,
+    verify_ssl: Optional[bool] = None,
+    fingerprint: Any = None,
+    ssl_context: Any = None,
+    server_hostname: Optional[str] = None,
+    proxy_headers: Any = None,
+    compress: int = 15,
+    max_msg_size: int = MAX_MSG_SIZE,
+) -> ClientWebSocketResponse:
+    """Open a WebSocket: the HTTP upgrade, its checks, then the frame protocol."""
+    if timeout is _NOT_GIVEN or timeout is None:
+        ws_timeout = ClientWSTimeout(ws_receive=receive_timeout)
+    elif isinstance(timeout, ClientWSTimeout):
+        ws_timeout = timeout
+        if receive_timeout is not None:
+            ws_timeout = ClientWSTimeout(ws_receive=receive_timeout, ws_close=timeout.ws_close)
+    else:  # a number: aiohttp's older meaning, the close timeout
+        ws_timeout = ClientWSTimeout(ws_receive=receive_timeout, ws_close=float(timeout))
+    target = URL(url) if not isinstance(url, URL) else url
+    scheme = _WS_SCHEMES.get(target.scheme)
+    if scheme is None:
+        from .client_exceptions import NonHttpUrlClientError
+
+        raise NonHttpUrlClientError(target)
+    if scheme != target.scheme:
+        target = target.with_scheme(scheme)
+    protocols = tuple(protocols)
+    ws_headers, key = handshake_headers(protocols, compress, origin)
+    if headers:
+        from multidict import CIMultiDict
+
+        merged: Any = CIMultiDict(headers)
+        for name, value in ws_headers.items():
+            merged.setdefault(name, value)
+        ws_headers = merged
+    response = await session._request(
+        method,
+        target,
+        params=params,
+        headers=ws_headers,
+        auth=auth,
+        ssl=ssl,
+        verify_ssl=verify_ssl,
+        ssl_context=ssl_context,
+        server_hostname=server_hostname,
+        allow_redirects=False,
+        raise_for_status=False,
+    )
+    try:
+        fail = handshake_error(response.request_info, response.history, response.status, response.headers)
+        negotiated = check_response(
+            response.status, response.headers, key, protocols, compress, fail
+        )
+        connection = response.connection
+        if connection is None or connection.protocol is None or connection.protocol.transport is None:
+            raise fail("The connection closed during the handshake")
+    except BaseException:
+        response.close()
+        raise
+    http_protocol = connection.protocol
+    transport = http_protocol.transport
+    response._connection = None  # the WebSocket owns the connection from here on
+    deflate = negotiated.deflate
+    reader = WebSocketReader(
+        max_msg_size=max_msg_size,
+        compress=deflate is not None,
+        window_bits=deflate.server_window_bits if deflate is not None else 15,
+        no_context_takeover=deflate.server_no_context_takeover if deflate is not None else False,
+        expect_masked=False,
+    )
+    loop = asyncio.get_running_loop()
+    ws_protocol = _WebSocketProtocol(loop, reader)
+    ws_protocol.transport = transport
+    transport.set_protocol(ws_protocol)
+    ws = ClientWebSocketResponse(
+        ws_protocol,
+        response,
+        subprotocol=negotiated.protocol,
+        deflate=deflate,
+        autoclose=autoclose,
+        autoping=autoping,
+        heartbeat=heartbeat,
+        timeout=ws_timeout,
+        loop=loop,
+        connection=connection,
+    )
+    tail = http_protocol.upgrade_tail()
+    if tail:
+        ws_protocol.data_received(tail)
+    return ws

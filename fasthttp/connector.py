@@ -1,0 +1,571 @@
+"""Connectors: where connections come from and go back to (aiohttp's TCPConnector API).
+
+The pool keeps idle keep-alive connections per ConnectionKey (host, port, TLS settings), reusing
+the most recently used first (it is the least likely to have been closed by the server). Limits:
+`limit` connections in use in all, `limit_per_host` per key (0: no limit). A request that finds
+no room waits in one FIFO queue; a waiter woken and then cancelled passes its turn on, so a
+cancellation never strands the others.
+
+The fast path, an idle connection ready for the key, involves no await and no allocation but
+the Connection handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import functools
+import ipaddress
+import socket
+import ssl as ssl_module
+import warnings
+from typing import Any, Optional, Union
+
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientConnectorCertificateError,
+    ClientConnectorDNSError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ConnectionKey,
+    ConnectionTimeoutError,
+)
+from .protocol import ResponseHandler
+
+__all__ = ("BaseConnector", "TCPConnector", "Connection")
+
+SSLSetting = Union[bool, ssl_module.SSLContext, None]
+
+
+class Connection:
+    """One acquired connection; `release()` gives it back to the pool, `close()` drops it."""
+
+    __slots__ = ("_connector", "_key", "_protocol", "_reused")
+
+    def __init__(
+        self,
+        connector: "BaseConnector",
+        key: ConnectionKey,
+        protocol: ResponseHandler,
+        reused: bool,
+    ) -> None:
+        self._connector: Optional[BaseConnector] = connector
+        self._key = key
+        self._protocol: Optional[ResponseHandler] = protocol
+        self._reused = reused
+
+    def __repr__(self) -> str:
+        return f"Connection<{self._key}>"
+
+    @property
+    def key(self) -> ConnectionKey:
+        return self._key
+
+    @property
+    def reused(self) -> bool:
+        """Taken from the pool (so it may have been closed by the server meanwhile)."""
+        return self._reused
+
+    @property
+    def protocol(self) -> Optional[ResponseHandler]:
+        return self._protocol
+
+    @property
+    def transport(self) -> Optional[asyncio.Transport]:
+        return None if self._protocol is None else self._protocol.transport
+
+    @property
+    def closed(self) -> bool:
+        return self._protocol is None or self._protocol.closed
+
+    def release(self) -> None:
+        """Back to the pool if the exchange ended cleanly, else closed."""
+        protocol, connector = self._protocol, self._connector
+        if protocol is not None and connector is not None:
+            self._protocol = self._connector = None
+            connector._release(self._key, protocol, protocol.is_reusable())
+
+    def close(self) -> None:
+        protocol, connector = self._protocol, self._connector
+        if protocol is not None and connector is not None:
+            self._protocol = self._connector = None
+            connector._release(self._key, protocol, False)
+
+
+class _Reservation:
+    """Holds a slot in the limits while a new connection is being made."""
+
+    __slots__ = ()
+
+
+class BaseConnector:
+    """The pool and its limits; subclasses make the connections."""
+
+    def __init__(
+        self,
+        *,
+        keepalive_timeout: Optional[float] = 15.0,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        timeout_ceil_threshold: float = 5,
+    ) -> None:
+        if force_close and keepalive_timeout not in (None, 15.0):
+            raise ValueError("keepalive_timeout cannot be set if force_close is True")
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self._keepalive_timeout = 0.0 if force_close or keepalive_timeout is None else keepalive_timeout
+        self._force_close = force_close
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._closed = False
+        self._idle: dict[ConnectionKey, list[tuple[ResponseHandler, float]]] = {}
+        self._acquired: set[Any] = set()
+        self._acquired_per_host: collections.defaultdict[ConnectionKey, set[Any]] = (
+            collections.defaultdict(set)
+        )
+        self._waiters: collections.deque[tuple[ConnectionKey, asyncio.Future[None]]] = (
+            collections.deque()
+        )
+        self._cleanup_handle: Optional[asyncio.TimerHandle] = None
+
+    def __del__(self, _warnings: Any = warnings) -> None:
+        if getattr(self, "_closed", True) or not self._idle and not self._acquired:
+            return
+        _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
+
+    async def __aenter__(self) -> "BaseConnector":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    # --- properties (aiohttp's) -------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    @property
+    def limit_per_host(self) -> int:
+        return self._limit_per_host
+
+    @property
+    def force_close(self) -> bool:
+        return self._force_close
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close every connection, idle or in use."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._cleanup_handle is not None:
+            self._cleanup_handle.cancel()
+            self._cleanup_handle = None
+        protocols = [p for idle in self._idle.values() for p, _ in idle]
+        protocols += [p for p in self._acquired if isinstance(p, ResponseHandler)]
+        self._idle.clear()
+        self._acquired.clear()
+        self._acquired_per_host.clear()
+        for protocol in protocols:
+            protocol.close()
+        for _, waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_exception(ClientConnectionError("Connector is closed."))
+        self._waiters.clear()
+        for protocol in protocols:
+            if protocol.transport is not None:
+                await protocol.wait_closed()
+
+    # --- acquiring ---------------------------------------------------------------------------
+
+    def _has_room(self, key: ConnectionKey) -> bool:
+        if self._limit and len(self._acquired) >= self._limit:
+            return False
+        if self._limit_per_host and len(self._acquired_per_host[key]) >= self._limit_per_host:
+            return False
+        return True
+
+    def _take_idle(self, key: ConnectionKey) -> Optional[ResponseHandler]:
+        idle = self._idle.get(key)
+        if not idle:
+            return None
+        now = self._loop.time()
+        while idle:
+            protocol, expires = idle.pop()
+            if expires > now and protocol.is_reusable():
+                if not idle:
+                    del self._idle[key]
+                return protocol
+            protocol.close()
+        del self._idle[key]
+        return None
+
+    async def connect(
+        self, key: ConnectionKey, timeout: Any = None, *, deadline: Optional[float] = None
+    ) -> Connection:
+        """A connection for key: an idle one, a new one, or the next one freed.
+
+        `timeout` is a ClientTimeout (its `connect` and `sock_connect` apply) or None;
+        `deadline` (loop time) is the request's total deadline, which bounds the wait too.
+        """
+        if self._closed:
+            raise ClientConnectionError("Connector is closed.")
+        if self._has_room(key):  # the fast path: no timeout arithmetic
+            protocol = self._take_idle(key)
+            if protocol is not None:
+                self._acquired.add(protocol)
+                self._acquired_per_host[key].add(protocol)
+                return Connection(self, key, protocol, True)
+        connect_timeout = None if timeout is None else timeout.connect
+        sock_connect = None if timeout is None else timeout.sock_connect
+        if connect_timeout is not None:
+            connect_deadline = self._loop.time() + connect_timeout
+            if deadline is None or connect_deadline < deadline:
+                deadline = connect_deadline
+        while True:
+            if self._has_room(key):
+                protocol = self._take_idle(key)
+                if protocol is not None:
+                    self._acquired.add(protocol)
+                    self._acquired_per_host[key].add(protocol)
+                    return Connection(self, key, protocol, True)
+                return await self._connect_new(key, deadline, sock_connect)
+            await self._wait_for_room(key, deadline, connect_timeout)
+
+    async def _wait_for_room(
+        self, key: ConnectionKey, deadline: Optional[float], connect_timeout: Optional[float]
+    ) -> None:
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        entry = (key, waiter)
+        self._waiters.append(entry)
+        timer = None
+        if deadline is not None:
+            timer = self._loop.call_at(
+                deadline,
+                _expire,
+                waiter,
+                ConnectionTimeoutError(
+                    f"Connection timeout: no free connection within {connect_timeout} s"
+                ),
+            )
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._wake_next()  # we were woken but leave: the turn goes on
+            else:
+                try:
+                    self._waiters.remove(entry)
+                except ValueError:
+                    pass
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _wake_next(self) -> None:
+        """Wake the first waiter whose key has room (FIFO among the eligible)."""
+        waiters = self._waiters
+        for index, (key, waiter) in enumerate(waiters):
+            if waiter.done():
+                continue
+            if self._has_room(key):
+                del waiters[index]
+                waiter.set_result(None)
+                return
+
+    async def _connect_new(
+        self, key: ConnectionKey, deadline: Optional[float], sock_connect: Optional[float]
+    ) -> Connection:
+        reservation = _Reservation()
+        self._acquired.add(reservation)
+        self._acquired_per_host[key].add(reservation)
+        try:
+            remaining = None if deadline is None else max(deadline - self._loop.time(), 0.0)
+            try:
+                protocol = await asyncio.wait_for(
+                    self._create_connection(key, sock_connect), remaining
+                ) if remaining is not None else await self._create_connection(key, sock_connect)
+            except asyncio.TimeoutError as exc:
+                if isinstance(exc, ClientConnectionError):
+                    raise
+                raise ConnectionTimeoutError(
+                    f"Connection timeout to host {key.host}:{key.port}"
+                ) from exc
+        except BaseException:
+            self._drop_reservation(key, reservation)
+            self._wake_next()
+            raise
+        self._drop_reservation(key, reservation)
+        if self._closed:
+            protocol.close()
+            raise ClientConnectionError("Connector is closed.")
+        self._acquired.add(protocol)
+        self._acquired_per_host[key].add(protocol)
+        return Connection(self, key, protocol, False)
+
+    def _drop_reservation(self, key: ConnectionKey, reservation: _Reservation) -> None:
+        self._acquired.discard(reservation)
+        per_host = self._acquired_per_host.get(key)
+        if per_host is not None:
+            per_host.discard(reservation)
+            if not per_host:
+                del self._acquired_per_host[key]
+
+    # --- releasing ---------------------------------------------------------------------------
+
+    def _release(self, key: ConnectionKey, protocol: ResponseHandler, reusable: bool) -> None:
+        if self._closed:
+            protocol.close()
+            return
+        self._acquired.discard(protocol)
+        per_host = self._acquired_per_host.get(key)
+        if per_host is not None:
+            per_host.discard(protocol)
+            if not per_host:
+                del self._acquired_per_host[key]
+        if reusable and not self._force_close and self._keepalive_timeout > 0:
+            expires = self._loop.time() + self._keepalive_timeout
+            idle = self._idle.get(key)
+            if idle is None:
+                self._idle[key] = [(protocol, expires)]
+            else:
+                idle.append((protocol, expires))
+            if self._cleanup_handle is None:
+                self._cleanup_handle = self._loop.call_at(expires, self._cleanup)
+        else:
+            protocol.close()
+        if self._waiters:
+            self._wake_next()
+
+    def _cleanup(self) -> None:
+        """Close idle connections past their keep-alive time."""
+        self._cleanup_handle = None
+        now = self._loop.time()
+        next_expiry = None
+        for key in list(self._idle):
+            kept = []
+            for protocol, expires in self._idle[key]:
+                if expires <= now or protocol.closed:
+                    protocol.close()
+                else:
+                    kept.append((protocol, expires))
+                    if next_expiry is None or expires < next_expiry:
+                        next_expiry = expires
+            if kept:
+                self._idle[key] = kept
+            else:
+                del self._idle[key]
+        if next_expiry is not None:
+            self._cleanup_handle = self._loop.call_at(next_expiry, self._cleanup)
+
+    async def _create_connection(
+        self, key: ConnectionKey, sock_connect: Optional[float]
+    ) -> ResponseHandler:
+        raise NotImplementedError
+
+
+def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
+    if not waiter.done():
+        waiter.set_exception(exc)
+
+
+@functools.lru_cache(maxsize=None)
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _default_ssl_context(verify: bool) -> ssl_module.SSLContext:
+    """The two default contexts, each built once per process (building one costs ~ms)."""
+    if verify:
+        return ssl_module.create_default_context()
+    context = ssl_module.SSLContext(ssl_module.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl_module.CERT_NONE
+    return context
+
+
+class TCPConnector(BaseConnector):
+    """Connections over TCP (and TLS), with a DNS cache."""
+
+    def __init__(
+        self,
+        *,
+        ssl: SSLSetting = True,
+        use_dns_cache: bool = True,
+        ttl_dns_cache: Optional[float] = 10,
+        family: int = 0,
+        local_addr: Optional[tuple[str, int]] = None,
+        keepalive_timeout: Optional[float] = 15.0,
+        force_close: bool = False,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        enable_cleanup_closed: bool = False,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        timeout_ceil_threshold: float = 5,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+    ) -> None:
+        super().__init__(
+            keepalive_timeout=keepalive_timeout,
+            force_close=force_close,
+            limit=limit,
+            limit_per_host=limit_per_host,
+            enable_cleanup_closed=enable_cleanup_closed,
+            loop=loop,
+            timeout_ceil_threshold=timeout_ceil_threshold,
+        )
+        if ssl is None:
+            ssl = True
+        if not isinstance(ssl, (bool, ssl_module.SSLContext)):
+            raise TypeError(f"ssl should be a bool or an SSLContext, got {ssl!r}")
+        self._ssl = ssl
+        self._use_dns_cache = use_dns_cache
+        self._ttl_dns_cache = ttl_dns_cache
+        self._family = family
+        self._local_addr = local_addr
+        self._dns_cache: dict[tuple[str, int], tuple[list[tuple[int, str, int]], float]] = {}
+        self._dns_pending: dict[tuple[str, int], asyncio.Future[list[tuple[int, str, int]]]] = {}
+        self._parser_limits = (max_line_size, max_field_size, max_headers)
+
+    @property
+    def family(self) -> int:
+        return self._family
+
+    @property
+    def use_dns_cache(self) -> bool:
+        return self._use_dns_cache
+
+    @property
+    def ssl(self) -> SSLSetting:
+        return self._ssl
+
+    def clear_dns_cache(self, host: Optional[str] = None, port: Optional[int] = None) -> None:
+        if host is None:
+            self._dns_cache.clear()
+        elif port is None:
+            for cached in [k for k in self._dns_cache if k[0] == host]:
+                del self._dns_cache[cached]
+        else:
+            self._dns_cache.pop((host, port), None)
+
+    def ssl_context(self, setting: Any) -> Optional[ssl_module.SSLContext]:
+        """The SSLContext for a request's ssl= setting (None or True: the connector's).
+
+        A request's ssl=True (the default) defers to the connector's `ssl`, as in aiohttp:
+        else TCPConnector(ssl=context) or TCPConnector(ssl=False) would be ignored.
+        """
+        if setting is None or setting is True:
+            setting = self._ssl
+        if isinstance(setting, ssl_module.SSLContext):
+            return setting
+        return _default_ssl_context(bool(setting))
+
+    async def _resolve(self, host: str, port: int) -> list[tuple[int, str, int]]:
+        if _is_ip_address(host):
+            address = host.strip("[]")
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            return [(family, address, port)]
+        cache_key = (host, port)
+        if self._use_dns_cache:
+            cached = self._dns_cache.get(cache_key)
+            if cached is not None and (
+                self._ttl_dns_cache is None or cached[1] > self._loop.time()
+            ):
+                return cached[0]
+            pending = self._dns_pending.get(cache_key)
+            if pending is not None:  # someone is resolving this host already: share it
+                return await asyncio.shield(pending)
+        future: asyncio.Future[list[tuple[int, str, int]]] = self._loop.create_future()
+        self._dns_pending[cache_key] = future
+        try:
+            infos = await self._loop.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, family=self._family
+            )
+            addresses: list[tuple[int, str, int]] = [
+                (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
+            ]
+            if not addresses:
+                raise socket.gaierror(socket.EAI_NONAME, "no address found")
+        except BaseException as exc:
+            if not future.done():
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: waiters may be none
+            raise
+        finally:
+            self._dns_pending.pop(cache_key, None)
+        if self._use_dns_cache:
+            expires = (
+                float("inf") if self._ttl_dns_cache is None
+                else self._loop.time() + self._ttl_dns_cache
+            )
+            self._dns_cache[cache_key] = (addresses, expires)
+        future.set_result(addresses)
+        return addresses
+
+    async def _create_connection(
+        self, key: ConnectionKey, sock_connect: Optional[float]
+    ) -> ResponseHandler:
+        try:
+            addresses = await self._resolve(key.host, key.port or (443 if key.is_ssl else 80))
+        except OSError as exc:
+            raise ClientConnectorDNSError(key, exc) from exc
+        ssl_context = self.ssl_context(key.ssl) if key.is_ssl else None
+        server_hostname = (key.server_hostname or key.host) if ssl_context is not None else None
+        max_line_size, max_field_size, max_headers = self._parser_limits
+        loop = self._loop
+
+        def factory() -> ResponseHandler:
+            return ResponseHandler(
+                loop,
+                max_line_size=max_line_size,
+                max_field_size=max_field_size,
+                max_headers=max_headers,
+            )
+
+        last_error: Optional[OSError] = None
+        for family, address, port in addresses:
+            attempt = loop.create_connection(
+                factory,
+                address,
+                port,
+                ssl=ssl_context,
+                server_hostname=server_hostname,
+                family=family,
+                local_addr=self._local_addr,
+            )
+            try:
+                if sock_connect is not None:
+                    _, protocol = await asyncio.wait_for(attempt, sock_connect)
+                else:
+                    _, protocol = await attempt
+            except ssl_module.SSLCertVerificationError as exc:
+                raise ClientConnectorCertificateError(key, exc) from exc
+            except ssl_module.CertificateError as exc:
+                raise ClientConnectorCertificateError(key, exc) from exc
+            except ssl_module.SSLError as exc:
+                raise ClientConnectorSSLError(key, exc) from exc
+            except asyncio.TimeoutError as exc:
+                raise ConnectionTimeoutError(
+                    f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
+                ) from exc
+            except OSError as exc:
+                last_error = exc
+                continue
+            return protocol
+        assert last_error is not None
+        raise ClientConnectorError(key, last_error) from last_error

@@ -1,0 +1,107 @@
+"""Errors raised while reading HTTP/1.1 messages.
+
+One hierarchy for both parser twins (the compiled `_parser` and the pure `_parser_py`
+raise these very classes), named as in aiohttp 3.x so that `except` clauses written for
+aiohttp keep working. Every message says what was wrong, not just that something was.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from multidict import CIMultiDict
+
+__all__ = (
+    "HttpProcessingError",
+    "BadHttpMessage",
+    "HttpBadRequest",
+    "BadStatusLine",
+    "BadHttpMethod",
+    "LineTooLong",
+    "InvalidHeader",
+    "PayloadEncodingError",
+    "ContentEncodingError",
+    "TransferEncodingError",
+    "ContentLengthError",
+    "DecompressSizeError",
+)
+
+
+class HttpProcessingError(Exception):
+    """Base of every HTTP processing error; `code` is the status a server would answer."""
+
+    code = 0
+    message = ""
+    headers: Optional[CIMultiDict[str]] = None
+
+    def __init__(
+        self,
+        *,
+        code: Optional[int] = None,
+        message: str = "",
+        headers: Optional[CIMultiDict[str]] = None,
+    ) -> None:
+        if code is not None:
+            self.code = code
+        self.message = message
+        self.headers = headers
+        super().__init__(code, message)
+
+    def __str__(self) -> str:
+        return f"{self.code}, message: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.code}, message={self.message!r}>"
+
+
+class BadHttpMessage(HttpProcessingError):
+    """The bytes received are not a valid HTTP/1.1 message."""
+
+    code = 400
+
+    def __init__(self, message: str, *, code: Optional[int] = None) -> None:
+        super().__init__(message=message, code=code)
+
+
+class HttpBadRequest(BadHttpMessage):
+    code = 400
+
+
+class BadStatusLine(BadHttpMessage):
+    """The status line (response) or request line (request) is malformed."""
+
+
+class BadHttpMethod(BadStatusLine):
+    """The request method is not a valid token."""
+
+
+class LineTooLong(BadHttpMessage):
+    """A start line, header line or chunk-size line is longer than its limit."""
+
+    def __init__(self, what: str, limit: int, *, code: Optional[int] = None) -> None:
+        self.limit = limit
+        super().__init__(f"{what} is longer than the limit of {limit} bytes", code=code)
+
+
+class InvalidHeader(BadHttpMessage):
+    """A header line is malformed or a framing header has an invalid value."""
+
+
+class PayloadEncodingError(BadHttpMessage):
+    """The body's framing or encoding is broken."""
+
+
+class ContentEncodingError(PayloadEncodingError):
+    """The body cannot be decoded with its Content-Encoding."""
+
+
+class TransferEncodingError(PayloadEncodingError):
+    """The chunked framing (or the Transfer-Encoding header) is broken."""
+
+
+class ContentLengthError(PayloadEncodingError):
+    """The connection ended before Content-Length bytes of body arrived."""
+
+
+class DecompressSizeError(PayloadEncodingError):
+    """A compressed body grew past the decompression limit."""

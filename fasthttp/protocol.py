@@ -1,0 +1,373 @@
+"""ResponseHandler: the asyncio.Protocol of one client connection.
+
+Bytes from the socket go to the sans-IO parser (fasthttp.http); its events go to the exchange
+under way: the head resolves a future, body pieces feed the response's StreamReader, the end
+of the message makes the connection reusable. The protocol also carries the two socket-level
+concerns: write back-pressure (pause_writing/resume_writing) and the `sock_read` silence timer.
+
+One timer per connection serves both the `total` deadline and the `sock_read` silence limit,
+and it outlives exchanges: data_received only notes the time; a new exchange whose deadline is
+later than the pending timer leaves it be; when the timer fires it checks the exchange in
+progress and re-arms itself for whatever is due next. A keep-alive connection serving many
+short requests so creates a TimerHandle once in a long while, not once per request or read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Optional
+
+from .client_exceptions import (
+    ClientOSError,
+    ClientPayloadError,
+    ServerDisconnectedError,
+    SocketTimeoutError,
+)
+from .http import EndOfMessage, HttpResponseParser, ResponseHead
+from .http_exceptions import (
+    BadHttpMessage,
+    ContentLengthError,
+    HttpProcessingError,
+    PayloadEncodingError,
+    TransferEncodingError,
+)
+from .streams import EMPTY_PAYLOAD, StreamReader
+
+__all__ = ("ResponseHandler",)
+
+
+class ResponseHandler(asyncio.Protocol):
+    """One HTTP/1.1 connection: parser, back-pressure, and the exchange in progress."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+    ) -> None:
+        self._loop = loop
+        self.transport: Optional[asyncio.Transport] = None
+        self._parser = HttpResponseParser(
+            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
+        )
+        self._closed = False
+        self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
+        # Write back-pressure.
+        self._write_paused = False
+        self._drain_waiter: Optional[asyncio.Future[None]] = None
+        # Read back-pressure, as asked by the body stream.
+        self._read_paused = False
+        # The exchange in progress.
+        self._head_waiter: Optional[asyncio.Future[tuple[ResponseHead, StreamReader]]] = None
+        self._payload: Optional[StreamReader] = None
+        self._payload_factory: Optional[Callable[[ResponseHead], StreamReader]] = None
+        self._message_done = True
+        self._keep_alive = False
+        self._upgraded = False
+        self._exception: Optional[BaseException] = None
+        # Expect: 100-continue: resolved True on a 100, False on a final response first.
+        self._continue_waiter: Optional[asyncio.Future[bool]] = None
+        # Timeouts of the exchange in progress: an absolute deadline (total) and the longest
+        # silence between reads (sock_read), watched by one long-lived timer.
+        self._deadline: Optional[float] = None
+        self._total: Optional[float] = None
+        self._read_timeout: Optional[float] = None
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._last_read = 0.0
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def upgraded(self) -> bool:
+        return self._upgraded
+
+    def is_reusable(self) -> bool:
+        """The last exchange ended cleanly and the connection may carry another."""
+        return (
+            not self._closed
+            and self._message_done
+            and self._keep_alive
+            and self._exception is None
+            and not self._upgraded
+        )
+
+    def close(self) -> None:
+        self._stop_timer()
+        transport = self.transport
+        if transport is not None and not self._closed:
+            transport.close()
+        self._closed = True
+
+    def abort(self) -> None:
+        self._stop_timer()
+        transport = self.transport
+        if transport is not None:
+            transport.abort()
+        self._closed = True
+
+    # --- asyncio.Protocol -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._closed = True
+        self._stop_timer()
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_exception(
+                    ClientOSError(*exc.args) if isinstance(exc, OSError) else ServerDisconnectedError()
+                )
+        if not self._message_done:
+            # A close-delimited body ends here; anything else is cut short.
+            try:
+                events = self._parser.feed_eof()
+            except HttpProcessingError as parse_error:
+                self._fail(_payload_error(parse_error, exc))
+            else:
+                if events:
+                    self._dispatch(events)
+                if not self._message_done:
+                    self._fail(
+                        ClientOSError(*exc.args) if isinstance(exc, OSError)
+                        else ServerDisconnectedError()
+                    )
+        lost = self._connection_lost_waiter
+        if lost is not None and not lost.done():
+            lost.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        if self._read_timeout is not None:
+            self._last_read = self._loop.time()
+        if self._message_done and self._head_waiter is None:
+            # Bytes nobody asked for: the connection is out of step; it cannot be reused.
+            self._keep_alive = False
+            self.close()
+            return
+        try:
+            events = self._parser.feed_data(data)
+        except HttpProcessingError as error:
+            self._fail(error if self._payload is None else _payload_error(error, None))
+            self.close()
+            return
+        if events:
+            self._dispatch(events)
+
+    def eof_received(self) -> Optional[bool]:
+        return False  # close the transport; connection_lost finishes the message
+
+    # --- write side -------------------------------------------------------------------------
+
+    async def drain(self) -> None:
+        """Wait while the transport's write buffer is over its high-water mark."""
+        if self._closed:
+            raise ServerDisconnectedError()
+        if not self._write_paused:
+            return
+        waiter = self._drain_waiter = self._loop.create_future()
+        await waiter
+
+    # --- read side (FlowControl for the body stream) ----------------------------------------
+
+    def pause_reading(self) -> None:
+        if not self._read_paused and self.transport is not None and not self._closed:
+            self._read_paused = True
+            self.transport.pause_reading()  # the reader is slow, not the server: no sock_read
+
+    def resume_reading(self) -> None:
+        if self._read_paused and self.transport is not None and not self._closed:
+            self._read_paused = False
+            self.transport.resume_reading()
+            self._last_read = self._loop.time()
+
+    # --- exchanges --------------------------------------------------------------------------
+
+    def expect_response(
+        self,
+        payload_factory: Callable[[ResponseHead], StreamReader],
+        *,
+        head_request: bool,
+        read_timeout: Optional[float],
+        deadline: Optional[float] = None,
+        total: Optional[float] = None,
+    ) -> asyncio.Future[tuple[ResponseHead, StreamReader]]:
+        """Get ready for the response to a request about to be written; its head future."""
+        if self._closed:
+            raise ServerDisconnectedError()
+        self._parser.head_request = head_request
+        self._payload = None
+        self._payload_factory = payload_factory
+        self._message_done = False
+        self._exception = None
+        waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] = self._loop.create_future()
+        self._head_waiter = waiter
+        self._read_timeout = read_timeout
+        self._deadline = deadline
+        self._total = total
+        if read_timeout is not None:
+            self._last_read = self._loop.time()
+        if deadline is not None or read_timeout is not None:
+            self._arm_timer()
+        return waiter
+
+    def _dispatch(self, events: list[Any]) -> None:
+        for event in events:
+            if type(event) is bytes:
+                payload = self._payload
+                if payload is not None:
+                    try:
+                        payload.feed_data(event)
+                    except Exception as exc:  # a decoder refused the data
+                        self._fail(ClientPayloadError(f"cannot decode the body: {exc}"))
+                        self.close()
+                        return
+            elif type(event) is EndOfMessage:
+                self._end_of_message()
+            else:
+                self._on_head(event)
+
+    def expect_continue(self) -> asyncio.Future[bool]:
+        """A future resolved when the server says 100 Continue (True) or answers at once (False)."""
+        waiter: asyncio.Future[bool] = self._loop.create_future()
+        self._continue_waiter = waiter
+        return waiter
+
+    def _resolve_continue(self, proceed: bool) -> None:
+        waiter = self._continue_waiter
+        if waiter is not None:
+            self._continue_waiter = None
+            if not waiter.done():
+                waiter.set_result(proceed)
+
+    def _on_head(self, head: ResponseHead) -> None:
+        if 100 <= head.status < 200 and head.status != 101:
+            if head.status == 100:
+                self._resolve_continue(True)
+            return  # interim response (100 Continue, 103 Early Hints): wait for the final one
+        self._resolve_continue(False)
+        self._keep_alive = head.keep_alive
+        if head.upgrade:
+            self._upgraded = True
+        factory = self._payload_factory
+        assert factory is not None
+        payload = factory(head)
+        self._payload = payload
+        waiter = self._head_waiter
+        self._head_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((head, payload))
+
+    def _end_of_message(self) -> None:
+        if self._payload is None:  # end of an interim response
+            return
+        self._message_done = True  # the timer, if pending, stays for the next exchange
+        payload = self._payload
+        self._payload = None
+        if payload is not EMPTY_PAYLOAD:
+            payload.feed_eof()
+
+    def _fail(self, exc: BaseException) -> None:
+        """The exchange failed: whoever waits for it hears so; the connection is done."""
+        self._exception = exc
+        self._resolve_continue(False)
+        self._keep_alive = False
+        self._stop_timer()
+        waiter = self._head_waiter
+        if waiter is not None:
+            self._head_waiter = None
+            if not waiter.done():
+                waiter.set_exception(exc)
+        payload = self._payload
+        if payload is not None:
+            self._payload = None
+            payload.set_exception(exc)
+
+    # --- timeouts ----------------------------------------------------------------------------
+
+    def _due(self) -> Optional[float]:
+        """When the exchange in progress must next be checked."""
+        due = self._deadline
+        if self._read_timeout is not None and not self._read_paused:
+            silence = self._last_read + self._read_timeout
+            if due is None or silence < due:
+                due = silence
+        return due
+
+    def _arm_timer(self) -> None:
+        due = self._due()
+        if due is None:
+            return
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= due:
+                return  # it fires first and re-checks
+            timer.cancel()
+        self._timer = self._loop.call_at(due, self._on_timer)
+
+    def _stop_timer(self) -> None:
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.cancel()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._message_done or self._closed:
+            return
+        now = self._loop.time()
+        if self._deadline is not None and now >= self._deadline:
+            self._fail(asyncio.TimeoutError(f"Request timed out (total={self._total} s)"))
+            self.abort()
+            return
+        timeout = self._read_timeout
+        if timeout is not None and not self._read_paused and now >= self._last_read + timeout:
+            self._fail(SocketTimeoutError(f"Timeout on reading data from socket ({timeout} s)"))
+            self.abort()
+            return
+        self._arm_timer()
+
+    def upgrade_tail(self) -> bytes:
+        """After a 101 answer: the bytes that came after it (the new protocol's first)."""
+        return self._parser.tail
+
+    async def wait_closed(self) -> None:
+        if self.transport is None or self._closed and self._connection_lost_waiter is None:
+            return
+        if self._connection_lost_waiter is None:
+            self._connection_lost_waiter = self._loop.create_future()
+        await self._connection_lost_waiter
+
+
+def _payload_error(error: HttpProcessingError, cause: Optional[BaseException]) -> BaseException:
+    """A parse error met inside a body, as the client reports it (aiohttp's wording)."""
+    if isinstance(error, ContentLengthError):
+        message = f"Response payload is not completed: {error.message}"
+    elif isinstance(error, TransferEncodingError):
+        message = f"Response payload is not completed: {error.message}"
+    elif isinstance(error, PayloadEncodingError) or isinstance(error, BadHttpMessage):
+        message = f"Response payload is malformed: {error.message}"
+    else:
+        message = str(error)
+    exc = ClientPayloadError(message)
+    exc.__cause__ = cause or error
+    return exc
+

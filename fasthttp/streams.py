@@ -1,0 +1,482 @@
+"""StreamReader: a response body as a flow-controlled stream (aiohttp's `resp.content`).
+
+The protocol feeds body pieces in; the user reads them out. When more than `2 * limit` bytes
+wait unread, the stream asks the protocol to pause the socket, and resumes it once the reader
+has drained below `limit`: memory stays bounded whatever the body size and however slow the
+reader.
+
+A compressed body goes through a decoder (fasthttp.compression) whose output per call is
+capped at `limit`: whatever it holds back is only decoded as the reader drains, with the socket
+paused meanwhile, so a decompression bomb cannot grow memory past the read buffer either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from typing import (
+    TYPE_CHECKING,
+    Awaitable,
+    Callable,
+    Final,
+    Generic,
+    Optional,
+    Protocol,
+    TypeVar,
+)
+
+from .client_exceptions import ClientPayloadError
+
+if TYPE_CHECKING:
+    from .compression import Decoder
+
+__all__ = ("StreamReader", "EmptyStreamReader", "EMPTY_PAYLOAD", "EofStream", "FlowControl")
+
+DEFAULT_LIMIT: Final = 2**16
+
+_T = TypeVar("_T")
+
+
+class EofStream(Exception):
+    """Raised internally when a stream is at its end."""
+
+
+class FlowControl(Protocol):
+    """What a stream needs from the connection feeding it."""
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+class AsyncStreamIterator(Generic[_T]):
+    __slots__ = ("_read",)
+
+    def __init__(self, read: Callable[[], Awaitable[_T]]) -> None:
+        self._read = read
+
+    def __aiter__(self) -> "AsyncStreamIterator[_T]":
+        return self
+
+    async def __anext__(self) -> _T:
+        try:
+            value = await self._read()
+        except EofStream:
+            raise StopAsyncIteration from None
+        if value == b"":
+            raise StopAsyncIteration
+        return value
+
+
+class ChunkTupleAsyncStreamIterator:
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: "StreamReader") -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> "ChunkTupleAsyncStreamIterator":
+        return self
+
+    async def __anext__(self) -> tuple[bytes, bool]:
+        chunk = await self._stream.readchunk()
+        if chunk == (b"", False):
+            raise StopAsyncIteration
+        return chunk
+
+
+class StreamReader:
+    """A body stream: `read`, `readany`, `readline`, `readexactly`, `readchunk`, iterators."""
+
+    __slots__ = (
+        "_flow",
+        "_loop",
+        "_limit",
+        "_high_water",
+        "_buffer",
+        "_size",
+        "_eof",
+        "_eof_pending",
+        "_waiter",
+        "_eof_waiter",
+        "_exception",
+        "_total_bytes",
+        "_eof_callbacks",
+        "_paused",
+        "_decoder",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        flow: FlowControl,
+        limit: int = DEFAULT_LIMIT,
+        *,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        decoder: "Optional[Decoder]" = None,
+    ) -> None:
+        self._flow = flow
+        self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self._limit = limit
+        self._high_water = limit * 2
+        self._buffer: collections.deque[bytes] = collections.deque()
+        self._size = 0
+        self._eof = False
+        self._eof_pending = False  # input ended but the decoder still holds output
+        self._waiter: Optional[asyncio.Future[None]] = None
+        self._eof_waiter: Optional[asyncio.Future[None]] = None
+        self._exception: Optional[BaseException] = None
+        self._total_bytes = 0
+        self._eof_callbacks: list[Callable[[], None]] = []
+        self._paused = False
+        self._decoder = decoder
+
+    def __repr__(self) -> str:
+        info = [type(self).__name__]
+        if self._size:
+            info.append(f"{self._size} bytes")
+        if self._eof:
+            info.append("eof")
+        if self._exception is not None:
+            info.append(f"e={self._exception!r}")
+        return f"<{' '.join(info)}>"
+
+    # --- iteration -------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncStreamIterator[bytes]:
+        return AsyncStreamIterator(self.readline)
+
+    def iter_chunked(self, n: int) -> AsyncStreamIterator[bytes]:
+        """Pieces of at most n bytes (exactly n but for the last)."""
+        return AsyncStreamIterator(lambda: self.read(n))
+
+    def iter_any(self) -> AsyncStreamIterator[bytes]:
+        """Whatever has arrived, as soon as it has."""
+        return AsyncStreamIterator(self.readany)
+
+    def iter_chunks(self) -> ChunkTupleAsyncStreamIterator:
+        """(data, end_of_http_chunk) pairs; see readchunk()."""
+        return ChunkTupleAsyncStreamIterator(self)
+
+    # --- feeding (the protocol's side) -----------------------------------------------------
+
+    def get_read_buffer_limits(self) -> tuple[int, int]:
+        return (self._limit, self._high_water)
+
+    @property
+    def total_bytes(self) -> int:
+        """Body bytes received so far (after decoding)."""
+        return self._total_bytes
+
+    def exception(self) -> Optional[BaseException]:
+        return self._exception
+
+    def set_exception(self, exc: BaseException) -> None:
+        if self._exception is not None:
+            return  # the first failure is the cause (a connection lost after a release, ...)
+        self._exception = exc
+        self._eof_callbacks.clear()
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_exception(exc)
+        waiter = self._eof_waiter
+        if waiter is not None:
+            self._eof_waiter = None
+            if not waiter.done():
+                waiter.set_exception(exc)
+
+    def on_eof(self, callback: Callable[[], None]) -> None:
+        if self._eof:
+            callback()
+        else:
+            self._eof_callbacks.append(callback)
+
+    def feed_data(self, data: bytes) -> None:
+        if self._decoder is not None:
+            data = self._decoder.decompress(data, self._limit)
+            if self._decoder.has_pending_output:
+                self._pause()
+            if not data:
+                return
+        self._append(data)
+
+    def feed_eof(self) -> None:
+        decoder = self._decoder
+        if decoder is not None:
+            if decoder.has_pending_output:
+                self._eof_pending = True  # the rest is decoded as the reader drains
+                return
+            try:
+                tail = decoder.flush()
+            except Exception as exc:
+                self.set_exception(ClientPayloadError(f"cannot decode the body: {exc}"))
+                return
+            if tail:
+                self._append(tail)
+        self._set_eof()
+
+    def _append(self, data: bytes) -> None:
+        self._buffer.append(data)
+        self._size += len(data)
+        self._total_bytes += len(data)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        if self._size > self._high_water and not self._paused:
+            self._pause()
+
+    def _set_eof(self) -> None:
+        self._eof = True
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        waiter = self._eof_waiter
+        if waiter is not None:
+            self._eof_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        callbacks, self._eof_callbacks = self._eof_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def _pause(self) -> None:
+        if not self._paused:
+            self._paused = True
+            self._flow.pause_reading()
+
+    def _after_read(self) -> None:
+        """The reader took data: decode more, or let the socket flow again, as room allows."""
+        if self._size > self._limit:
+            return
+        decoder = self._decoder
+        if decoder is not None and decoder.has_pending_output:
+            data = decoder.decompress(b"", self._limit)
+            if data:
+                self._append(data)
+            if decoder.has_pending_output:
+                return
+            if self._eof_pending:
+                self._eof_pending = False
+                self.feed_eof()
+                return
+        if self._paused:
+            self._paused = False
+            self._flow.resume_reading()
+
+    # --- state -----------------------------------------------------------------------------
+
+    def is_eof(self) -> bool:
+        """The input has ended (data may still be buffered)."""
+        return self._eof
+
+    def at_eof(self) -> bool:
+        """The input has ended and everything has been read."""
+        return self._eof and not self._buffer
+
+    async def wait_eof(self) -> None:
+        if self._eof:
+            return
+        if self._exception is not None:
+            raise self._exception
+        waiter = self._eof_waiter = self._loop.create_future()
+        try:
+            await waiter
+        finally:
+            self._eof_waiter = None
+
+    async def _wait(self, what: str) -> None:
+        if self._waiter is not None:
+            raise RuntimeError(
+                f"{what}() called while another coroutine is already waiting for incoming data"
+            )
+        waiter = self._waiter = self._loop.create_future()
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def _check(self) -> None:
+        if self._exception is not None:
+            raise self._exception
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _take(self, n: int) -> bytes:
+        """Up to n bytes (n < 0: everything buffered), without waiting."""
+        buffer = self._buffer
+        if n < 0 or n >= self._size:
+            if len(buffer) == 1:
+                data = buffer.popleft()
+            else:
+                data = b"".join(buffer)
+                buffer.clear()
+            self._size = 0
+        else:
+            first = buffer[0]
+            if len(first) > n:
+                data = first[:n]
+                buffer[0] = first[n:]
+            else:
+                parts = []
+                need = n
+                while need:
+                    first = buffer[0]
+                    if len(first) > need:
+                        parts.append(first[:need])
+                        buffer[0] = first[need:]
+                        need = 0
+                    else:
+                        parts.append(buffer.popleft())
+                        need -= len(first)
+                data = b"".join(parts)
+            self._size -= n
+        self._after_read()
+        return data
+
+    async def read(self, n: int = -1) -> bytes:
+        """Up to n bytes; n < 0 reads to the end of the body."""
+        self._check()
+        if n == 0:
+            return b""
+        if n < 0:
+            # Read everything: collect as it comes, letting the socket flow meanwhile.
+            parts = []
+            while True:
+                while not self._buffer and not self._eof:
+                    await self._wait("read")
+                    self._check()
+                if self._buffer:
+                    parts.append(self._take(-1))
+                elif self._eof:
+                    break
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        while not self._buffer and not self._eof:
+            await self._wait("read")
+            self._check()
+        if not self._buffer:
+            return b""
+        return self._take(n)
+
+    async def readany(self) -> bytes:
+        """Whatever is buffered (waiting for something if nothing is); b"" at the end."""
+        self._check()
+        while not self._buffer and not self._eof:
+            await self._wait("readany")
+            self._check()
+        if not self._buffer:
+            return b""
+        data = self._buffer.popleft()
+        self._size -= len(data)
+        self._after_read()
+        return data
+
+    async def readchunk(self) -> tuple[bytes, bool]:
+        """(data, end_of_http_chunk): data as it arrived; (b"", False) at the end.
+
+        fasthttp's parser does not report HTTP chunk boundaries, so the flag is always False
+        (aiohttp sets it True where a piece ends exactly on a chunk boundary).
+        """
+        data = await self.readany()
+        return (data, False)
+
+    async def readexactly(self, n: int) -> bytes:
+        """Exactly n bytes, or asyncio.IncompleteReadError if the body ends first."""
+        self._check()
+        while self._size < n and not self._eof:
+            await self._wait("readexactly")
+            self._check()
+        if self._size < n:
+            partial = self._take(-1) if self._buffer else b""
+            raise asyncio.IncompleteReadError(partial, n)
+        return self._take(n)
+
+    async def readline(self, *, max_line_length: Optional[int] = None) -> bytes:
+        """One line, with its b"\\n"; the rest of the body if it has no more newline."""
+        return await self.readuntil(b"\n", max_size=max_line_length)
+
+    async def readuntil(self, separator: bytes = b"\n", *, max_size: Optional[int] = None) -> bytes:
+        """Up to and including separator; ValueError past max_size (default: the limit)."""
+        if not separator:
+            raise ValueError("Separator should be at least one-byte string")
+        limit = self._limit if max_size is None else max_size
+        self._check()
+        seplen = len(separator)
+        searched = 0
+        while True:
+            if self._buffer:
+                if len(self._buffer) > 1:
+                    joined = b"".join(self._buffer)
+                    self._buffer.clear()
+                    self._buffer.append(joined)
+                data = self._buffer[0]
+                found = data.find(separator, max(0, searched - seplen + 1))
+                if found >= 0:
+                    end = found + seplen
+                    if end > limit:
+                        raise ValueError("Chunk too big")
+                    return self._take(end)
+                searched = len(data)
+                if searched > limit:
+                    raise ValueError("Chunk too big")
+            if self._eof:
+                return self._take(-1) if self._buffer else b""
+            await self._wait("readuntil")
+            self._check()
+
+    def read_nowait(self, n: int = -1) -> bytes:
+        """Up to n buffered bytes without waiting (n < 0: all of them)."""
+        self._check()
+        if self._waiter is not None:
+            raise RuntimeError("Called while some coroutine is waiting for incoming data.")
+        if not self._buffer:
+            return b""
+        return self._take(n)
+
+    def unread_data(self, data: bytes) -> None:
+        """Put data back in front of the stream (deprecated in aiohttp; kept for code using it)."""
+        if data:
+            self._buffer.appendleft(data)
+            self._size += len(data)
+
+
+class _NoFlow:
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class EmptyStreamReader(StreamReader):
+    """The body of a response that has none: at its end from the start."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self._flow = _NoFlow()
+        self._loop = None  # type: ignore[assignment]
+        self._limit = DEFAULT_LIMIT
+        self._high_water = DEFAULT_LIMIT * 2
+        self._buffer = collections.deque()
+        self._size = 0
+        self._eof = True
+        self._eof_pending = False
+        self._waiter = None
+        self._eof_waiter = None
+        self._exception = None
+        self._total_bytes = 0
+        self._eof_callbacks = []
+        self._paused = False
+        self._decoder = None
+
+    def feed_data(self, data: bytes) -> None:
+        raise RuntimeError("an empty body cannot be fed")
+
+
+EMPTY_PAYLOAD: Final = EmptyStreamReader()
+

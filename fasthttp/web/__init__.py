@@ -1,0 +1,74 @@
+"""fasthttp.web: a small aiohttp.web-compatible server on fasthttp's strict request parser.
+
+`from fasthttp import web` runs code written for `from aiohttp import web`.
+"""
+
+from __future__ import annotations
+
+from .app import AppKey, Application, Signal, middleware
+from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aiohttp exports it
+from .exceptions import __all__ as _exception_names
+from .file_response import FileResponse
+from .multipart_form import FileField
+from .protocol import RequestHandler, ServerSettings
+from .request import BaseRequest, Request
+from .response import ContentCoding, Response, StreamResponse, json_response
+from .routing import (
+    RouteDef,
+    RouteTableDef,
+    StaticDef,
+    UrlDispatcher,
+    delete,
+    get,
+    head,
+    options,
+    patch,
+    post,
+    put,
+    route,
+    static,
+    view,
+)
+from .ws import WebSocketReady, WebSocketResponse
+from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
+
+__all__ = [
+    "AppKey",
+    "Application",
+    "Signal",
+    "middleware",
+    "FileResponse",
+    "FileField",
+    "RequestHandler",
+    "ServerSettings",
+    "BaseRequest",
+    "Request",
+    "ContentCoding",
+    "Response",
+    "StreamResponse",
+    "json_response",
+    "RouteDef",
+    "RouteTableDef",
+    "StaticDef",
+    "UrlDispatcher",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "route",
+    "static",
+    "view",
+    "AppRunner",
+    "BaseSite",
+    "GracefulExit",
+    "SockSite",
+    "TCPSite",
+    "UnixSite",
+    "run_app",
+    "WebSocketReady",
+    "WebSocketResponse",
+    *_exception_names,
+]

@@ -1,0 +1,437 @@
+"""RequestHandler: the asyncio.Protocol of one server connection.
+
+Bytes go to the strict request parser; each complete request head is queued with its body
+stream, and one task per connection serves the queue in order (pipelined requests are answered
+in the order they came). Protection, per connection:
+- a deadline for receiving a request head once its first byte has arrived (slow clients cannot
+  hold a connection by trickling a head);
+- a keep-alive timeout while idle between requests;
+- malformed requests answered 400 (oversized header fields 431) and the connection closed;
+- bodies past client_max_size answered 413 when read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from typing import TYPE_CHECKING, Any, Optional
+
+from .. import hdrs
+from ..http import HttpRequestParser, RequestHead
+from ..http_exceptions import HttpProcessingError, LineTooLong
+from ..streams import EMPTY_PAYLOAD, StreamReader
+from .request import Request
+
+if TYPE_CHECKING:
+    from .app import Application
+
+__all__ = ("RequestHandler", "ServerSettings")
+
+server_logger = logging.getLogger("fasthttp.server")
+
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+LINGER_TIME = 2.0  # seconds a closing connection keeps reading (and dropping) what still comes
+
+
+class ServerSettings:
+    """What every connection of one server shares."""
+
+    __slots__ = (
+        "app",
+        "keepalive_timeout",
+        "head_timeout",
+        "max_line_size",
+        "max_field_size",
+        "max_headers",
+        "read_bufsize",
+        "connections",
+    )
+
+    def __init__(
+        self,
+        app: "Application",
+        *,
+        keepalive_timeout: float = 75.0,
+        head_timeout: float = 30.0,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+    ) -> None:
+        self.app = app
+        self.keepalive_timeout = keepalive_timeout
+        self.head_timeout = head_timeout
+        self.max_line_size = max_line_size
+        self.max_field_size = max_field_size
+        self.max_headers = max_headers
+        self.read_bufsize = read_bufsize
+        self.connections: set["RequestHandler"] = set()
+
+
+class _Refusal:
+    """A queued answer to a request the parser refused: sent in turn, then the connection ends."""
+
+    __slots__ = ("status", "reason", "text")
+
+    def __init__(self, status: int, reason: str, text: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.text = text
+
+    def encode(self) -> bytes:
+        body = self.text.encode("utf-8", "replace")
+        return (
+            f"HTTP/1.1 {self.status} {self.reason}\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1") + body
+
+
+class RequestHandler(asyncio.Protocol):
+    def __init__(self, settings: ServerSettings, loop: asyncio.AbstractEventLoop) -> None:
+        self._settings = settings
+        self._app = settings.app
+        self._loop = loop
+        self._parser = HttpRequestParser(
+            max_line_size=settings.max_line_size,
+            max_field_size=settings.max_field_size,
+            max_headers=settings.max_headers,
+        )
+        self.transport: Optional[asyncio.Transport] = None
+        self._queue: collections.deque[Any] = collections.deque()
+        self._payload: Optional[StreamReader] = None  # the body being received
+        self._task: Optional[asyncio.Task[None]] = None
+        self._waiter: Optional[asyncio.Future[None]] = None
+        self._closing = False
+        self._close_after = False
+        self._reading_paused = False
+        self._write_paused = False
+        self._drain_waiter: Optional[asyncio.Future[None]] = None
+        # Both deadlines (head, keep-alive) are timestamps watched by one long-lived timer: a
+        # request sets and clears them without creating or cancelling a TimerHandle.
+        self._head_since: Optional[float] = None
+        self._idle_since: Optional[float] = None
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    # --- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._settings.connections.add(self)
+        self._arm_idle()
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self._closing = True
+        self._settings.connections.discard(self)
+        self._cancel_timers()
+        payload = self._payload
+        if payload is not None:
+            self._payload = None
+            from ..client_exceptions import ClientConnectionError
+
+            payload.set_exception(ClientConnectionError("Connection lost"))
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(ConnectionResetError("Connection lost"))
+        self._wake()
+        task = self._task
+        if task is not None and not task.done() and not self._queue:
+            task.cancel()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing or self._close_after:
+            return
+        self._idle_since = None
+        if self._payload is None:
+            # Bytes outside a body belong to a request head: it must be complete in time.
+            self._start_head_timer()
+        try:
+            events = self._parser.feed_data(data)
+        except HttpProcessingError as exc:
+            self._refuse(exc)
+            return
+        event: Any
+        for event in events:
+            kind = type(event)
+            if kind is bytes:
+                payload = self._payload
+                if payload is not None:
+                    payload.feed_data(event)
+            elif kind is RequestHead:
+                self._stop_head_timer()
+                if event.chunked or event.content_length:
+                    payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
+                    self._payload = payload
+                else:
+                    payload = EMPTY_PAYLOAD
+                    self._payload = None
+                self._queue.append((event, payload))
+            else:  # EndOfMessage
+                payload = self._payload
+                if payload is not None:
+                    self._payload = None
+                    payload.feed_eof()
+        if self._parser.upgraded:
+            self._close_after = True  # no upgrade is handled here: serve what came, then close
+        if self._queue:
+            if self._task is None:
+                self._task = self._loop.create_task(self._serve())
+            else:
+                self._wake()
+
+    def eof_received(self) -> Optional[bool]:
+        return False
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None:
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # --- flow control for request bodies (StreamReader's FlowControl) --------------------------
+
+    def pause_reading(self) -> None:
+        if not self._reading_paused and self.transport is not None and not self._closing:
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._reading_paused and self.transport is not None and not self._closing:
+            self._reading_paused = False
+            self.transport.resume_reading()
+
+    # --- writing (for responses) ---------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is None or self._closing:
+            raise ConnectionResetError("Cannot write to closing transport")
+        transport.write(data)
+
+    async def drain(self) -> None:
+        if self._closing:
+            raise ConnectionResetError("Connection lost")
+        if self._write_paused:
+            waiter = self._drain_waiter = self._loop.create_future()
+            await waiter
+
+    def close_after_response(self) -> None:
+        self._close_after = True
+
+    # --- timers ----------------------------------------------------------------------------------
+
+    def _arm_idle(self) -> None:
+        timeout = self._settings.keepalive_timeout
+        if timeout and not self._closing:
+            self._idle_since = now = self._loop.time()
+            self._ensure_timer(now + timeout)
+
+    def _on_idle_timeout(self) -> None:
+        if not self._queue and self._payload is None and (self._task is None or self._waiter is not None):
+            self._close()
+
+    def _start_head_timer(self) -> None:
+        timeout = self._settings.head_timeout
+        if timeout and self._head_since is None:
+            self._head_since = now = self._loop.time()
+            self._ensure_timer(now + timeout)
+
+    def _stop_head_timer(self) -> None:
+        self._head_since = None
+
+    def _ensure_timer(self, due: float) -> None:
+        timer = self._timer
+        if timer is not None:
+            if timer.when() <= due:
+                return  # it fires first and re-checks
+            timer.cancel()
+        self._timer = self._loop.call_at(due, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._closing:
+            return
+        now = self._loop.time()
+        settings = self._settings
+        due = None
+        if self._head_since is not None:
+            head_due = self._head_since + settings.head_timeout
+            if now >= head_due:
+                self._head_since = None
+                self._on_head_timeout()
+                return
+            due = head_due
+        if self._idle_since is not None:
+            idle_due = self._idle_since + settings.keepalive_timeout
+            if now >= idle_due:
+                self._idle_since = None
+                self._on_idle_timeout()
+                if self._closing:
+                    return
+            elif due is None or idle_due < due:
+                due = idle_due
+        if due is not None:
+            self._ensure_timer(due)
+
+    def _on_head_timeout(self) -> None:
+        if self._closing:
+            return
+        self._queue.append(_Refusal(408, "Request Timeout", "Request head not received in time"))
+        self._close_after = True
+        if self._task is None:
+            self._task = self._loop.create_task(self._serve())
+        else:
+            self._wake()
+
+    def _cancel_timers(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._head_since = self._idle_since = None
+
+    # --- serving -----------------------------------------------------------------------------------
+
+    def _refuse(self, exc: HttpProcessingError) -> None:
+        status = exc.code or 400
+        if isinstance(exc, LineTooLong) and "header" in exc.message:
+            status = 431
+        reason = {400: "Bad Request", 431: "Request Header Fields Too Large"}.get(status, "Bad Request")
+        self._queue.append(_Refusal(status, reason, f"{status} {reason}: {exc.message}"))
+        self._close_after = True
+        payload = self._payload
+        if payload is not None:
+            self._payload = None
+            payload.set_exception(exc)
+        if self._task is None:
+            self._task = self._loop.create_task(self._serve())
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _close(self) -> None:
+        self._closing = True
+        self._cancel_timers()
+        if self.transport is not None:
+            self.transport.close()
+
+    async def _serve(self) -> None:
+        queue = self._queue
+        app = self._app
+        linger = False
+        try:
+            while not self._closing:
+                if not queue:
+                    if self._close_after:
+                        break
+                    self._arm_idle()
+                    self._waiter = self._loop.create_future()
+                    await self._waiter
+                    continue
+                item = queue.popleft()
+                if type(item) is _Refusal:
+                    self.write(item.encode())
+                    linger = item.status != 408
+                    break
+                head, payload = item
+                if payload is not EMPTY_PAYLOAD and head.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+                    self.write(_CONTINUE)
+                request = Request(head, payload, self, app, client_max_size=app._client_max_size)
+                response = await self._respond(request)
+                keep_alive = bool(response.keep_alive) and not self._close_after
+                if payload is not EMPTY_PAYLOAD and not payload.at_eof():
+                    keep_alive = keep_alive and await self._discard_body(payload)
+                    linger = not keep_alive  # the client may still be sending that body
+                if not keep_alive:
+                    break
+            if linger:
+                await self._linger()
+        except (asyncio.CancelledError, ConnectionResetError):
+            pass
+        finally:
+            self._task = None
+            if not self._closing:
+                self._close()
+
+    async def _respond(self, request: Request) -> Any:
+        from .exceptions import HTTPException, HTTPInternalServerError
+
+        failure: Any
+        try:
+            response = await self._app._handle(request)
+            if response is None:
+                raise RuntimeError("Handler returned None instead of a response")
+            if not response.prepared:
+                await response.prepare(request)
+            await response.write_eof()
+            return response
+        except HTTPException as exc:  # raised by the handler or by prepare (FileResponse: 404)
+            failure = exc
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception:
+            server_logger.exception("Error handling request")
+            failure = HTTPInternalServerError()
+            failure.force_close()
+        if request._response_started:
+            # Part of a response is out already: it cannot be replaced, only cut short.
+            self._close_after = True
+            failure.force_close()
+            return failure
+        await failure.prepare(request)
+        await failure.write_eof()
+        return failure
+
+    async def _linger(self) -> None:
+        """Close gently while the client may still be sending: closing a socket with unread
+        bytes resets it, and the client could lose the response it has not read yet. So: end
+        our side (FIN after the response), then drop what still comes (data_received ignores
+        it once _close_after is set) until the client closes or LINGER_TIME passes."""
+        transport = self.transport
+        if transport is None or self._closing or not transport.can_write_eof():
+            return
+        self._close_after = True
+        self.resume_reading()
+        transport.write_eof()
+        waiter = self._waiter = self._loop.create_future()
+        try:
+            await asyncio.wait_for(waiter, LINGER_TIME)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _discard_body(self, payload: StreamReader) -> bool:
+        """Read what the handler left of the body, up to a bound; whether the connection can go on."""
+        left = 1024**2
+        try:
+            while left > 0:
+                chunk = await asyncio.wait_for(payload.readany(), 5.0)
+                if not chunk:
+                    return True
+                left -= len(chunk)
+        except (asyncio.TimeoutError, Exception):
+            return False
+        return False
+
+    async def shutdown(self, timeout: Optional[float] = 15.0) -> None:
+        """Finish the request in progress (within timeout), then close."""
+        self._close_after = True
+        if not self._queue and self._waiter is not None:
+            self._wake()
+        task = self._task
+        if task is not None and not task.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                task.cancel()
+        self._close()

@@ -1,0 +1,318 @@
+"""Request: what a handler receives (aiohttp.web.Request's attributes and methods).
+
+Everything derived from the head (URL, query, cookies, ...) is computed on first use and kept,
+so a handler pays only for what it reads. The body is `content`, a flow-controlled stream;
+read()/text()/json()/post() load it whole, refusing more than `client_max_size` bytes (413).
+"""
+
+from __future__ import annotations
+
+import json
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping, Optional
+from urllib.parse import parse_qsl
+
+from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
+from yarl import URL
+
+from .. import hdrs
+from ..http_types import HttpVersion
+from ..streams import StreamReader
+
+if TYPE_CHECKING:
+    from ..http import RequestHead
+    from .app import Application
+    from .protocol import RequestHandler
+
+__all__ = ("Request", "BaseRequest")
+
+
+class Request(MutableMapping[str, Any]):
+    """One request; also a dict for per-request state (request["user"] = ...)."""
+
+    def __init__(
+        self,
+        head: "RequestHead",
+        payload: StreamReader,
+        protocol: "RequestHandler",
+        app: "Application",
+        *,
+        client_max_size: int = 1024**2,
+    ) -> None:
+        self._head = head
+        self._payload = payload
+        self._protocol = protocol
+        self._app = app
+        self._client_max_size = client_max_size
+        self._state: dict[str, Any] = {}
+        self._match_info: Any = None
+        self._cache: dict[str, Any] = {}
+        self._read_bytes: Optional[bytes] = None
+        self._response_started = False  # set when a response head is written for this request
+
+    # --- mapping of per-request state --------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path} >"
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        return True
+
+    # --- the head ---------------------------------------------------------------------------
+
+    @property
+    def app(self) -> "Application":
+        return self._app
+
+    @property
+    def config_dict(self) -> "Application":
+        return self._app
+
+    @property
+    def match_info(self) -> Any:
+        return self._match_info
+
+    @property
+    def method(self) -> str:
+        return self._head.method
+
+    @property
+    def version(self) -> HttpVersion:
+        return self._head.version
+
+    @property
+    def headers(self) -> "CIMultiDictProxy[str]":
+        return self._head.headers
+
+    @property
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        return self._head.raw_headers
+
+    @property
+    def keep_alive(self) -> bool:
+        return self._head.keep_alive
+
+    @property
+    def rel_url(self) -> URL:
+        url = self._cache.get("rel_url")
+        if url is None:
+            target = self._head.target
+            try:
+                url = URL(target, encoded=True) if target.startswith("/") else URL(target)
+            except ValueError:
+                url = URL("/")
+            if url.is_absolute():
+                url = url.relative()
+            self._cache["rel_url"] = url
+        return url
+
+    @property
+    def raw_path(self) -> str:
+        return self._head.target
+
+    @property
+    def path(self) -> str:
+        return self.rel_url.path
+
+    @property
+    def path_qs(self) -> str:
+        return str(self.rel_url)
+
+    @property
+    def query(self) -> "MultiDictProxy[str]":
+        return self.rel_url.query
+
+    @property
+    def query_string(self) -> str:
+        return self.rel_url.query_string
+
+    @property
+    def host(self) -> str:
+        host = self._head.headers.get(hdrs.HOST)
+        if host is not None:
+            return host
+        sock = self._protocol.transport.get_extra_info("sockname") if self._protocol.transport else None
+        return f"{sock[0]}:{sock[1]}" if sock else "localhost"
+
+    @property
+    def scheme(self) -> str:
+        transport = self._protocol.transport
+        if transport is not None and transport.get_extra_info("sslcontext") is not None:
+            return "https"
+        return "http"
+
+    @property
+    def secure(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def url(self) -> URL:
+        return URL.build(scheme=self.scheme, authority=self.host).join(self.rel_url)
+
+    @property
+    def remote(self) -> Optional[str]:
+        transport = self._protocol.transport
+        if transport is None:
+            return None
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, (list, tuple)):
+            return str(peer[0])
+        return str(peer) if peer is not None else None
+
+    @property
+    def transport(self) -> Any:
+        return self._protocol.transport
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        transport = self._protocol.transport
+        return default if transport is None else transport.get_extra_info(name, default)
+
+    @property
+    def cookies(self) -> "MultiDictProxy[str]":
+        cookies = self._cache.get("cookies")
+        if cookies is None:
+            parsed: MultiDict[str] = MultiDict()
+            raw = self._head.headers.get(hdrs.COOKIE, "")
+            if raw:
+                jar = SimpleCookie()
+                try:
+                    jar.load(raw)
+                except CookieError:
+                    pass
+                for key, morsel in jar.items():
+                    parsed.add(key, morsel.value)
+            cookies = self._cache["cookies"] = MultiDictProxy(parsed)
+        return cookies
+
+    @property
+    def content_type(self) -> str:
+        raw = self._head.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
+        return raw.split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> Optional[str]:
+        raw = self._head.headers.get(hdrs.CONTENT_TYPE, "")
+        for part in raw.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset":
+                return value.strip('"').lower()
+        return None
+
+    @property
+    def content_length(self) -> Optional[int]:
+        return self._head.content_length
+
+    @property
+    def if_modified_since(self) -> Any:
+        from email.utils import parsedate_to_datetime
+
+        raw = self._head.headers.get(hdrs.IF_MODIFIED_SINCE)
+        try:
+            return parsedate_to_datetime(raw) if raw else None
+        except (TypeError, ValueError):
+            return None
+
+    # --- the body ---------------------------------------------------------------------------
+
+    @property
+    def content(self) -> StreamReader:
+        return self._payload
+
+    @property
+    def body_exists(self) -> bool:
+        return self._head.chunked or bool(self._head.content_length)
+
+    @property
+    def can_read_body(self) -> bool:
+        return not self._payload.at_eof()
+
+    @property
+    def has_body(self) -> bool:
+        return self.can_read_body
+
+    async def read(self) -> bytes:
+        """The whole body; 413 if it is larger than client_max_size."""
+        if self._read_bytes is None:
+            limit = self._client_max_size
+            length = self._head.content_length
+            if limit and length is not None and length > limit:
+                self._raise_too_large(length)
+            parts = []
+            size = 0
+            while True:
+                chunk = await self._payload.readany()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if limit and size > limit:
+                    self._raise_too_large(size)
+                parts.append(chunk)
+            self._read_bytes = b"".join(parts)
+        return self._read_bytes
+
+    def _raise_too_large(self, actual: int) -> None:
+        from .exceptions import HTTPRequestEntityTooLarge
+
+        self._protocol.close_after_response()
+        raise HTTPRequestEntityTooLarge(
+            text=f"Maximum request body size {self._client_max_size} exceeded, actual body size {actual}"
+        )
+
+    async def text(self) -> str:
+        body = await self.read()
+        return body.decode(self.charset or "utf-8")
+
+    async def json(self, *, loads: Callable[[str], Any] = json.loads) -> Any:
+        return loads(await self.text())
+
+    async def post(self) -> "MultiDictProxy[Any]":
+        """Form fields of a urlencoded or multipart/form-data body."""
+        cached = self._cache.get("post")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        if self.method not in ("POST", "PUT", "PATCH"):
+            result: MultiDictProxy[Any] = MultiDictProxy(MultiDict())
+        elif self.content_type == "application/x-www-form-urlencoded":
+            body = await self.text()
+            result = MultiDictProxy(MultiDict(parse_qsl(body, keep_blank_values=True)))
+        elif self.content_type == "multipart/form-data":
+            from .multipart_form import parse_form
+
+            result = MultiDictProxy(await parse_form(self))
+        else:
+            result = MultiDictProxy(MultiDict())
+        self._cache["post"] = result
+        return result
+
+    def _app_on_response_prepare(self) -> list[Any]:
+        """The on_response_prepare callbacks (none for most apps: checked per response)."""
+        return self._app._on_response_prepare
+
+    async def release(self) -> None:
+        """Read and drop the rest of the body."""
+        while await self._payload.readany():
+            pass
+
+
+BaseRequest = Request

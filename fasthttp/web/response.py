@@ -1,0 +1,493 @@
+"""Responses: StreamResponse (head, then written pieces), Response (a body), json_response.
+
+Names, defaults and behaviour as aiohttp.web's. A Response's head and body leave in one
+transport.write; a StreamResponse is sized if Content-Length is set, else chunked (HTTP/1.1) or
+close-delimited (HTTP/1.0). Responses are compressed on request (enable_compression) with the
+encoding the client accepts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+import zlib
+from email.utils import formatdate
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any, Callable, Final, Optional, Union
+
+from multidict import CIMultiDict
+
+from .. import __version__, hdrs
+from ..http_types import HttpVersion10
+
+if TYPE_CHECKING:
+    from .request import Request
+
+__all__ = ("StreamResponse", "Response", "json_response", "ContentCoding")
+
+SERVER_SOFTWARE: Final = f"Python/3 fasthttp/{__version__}"
+_REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
+
+
+class ContentCoding:
+    deflate = "deflate"
+    gzip = "gzip"
+    identity = "identity"
+
+
+class _DateCache:
+    """The Date header changes once a second; format it once a second."""
+
+    __slots__ = ("second", "value")
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.value = ""
+
+    def get(self) -> str:
+        now = int(time.time())
+        if now != self.second:
+            self.second = now
+            self.value = formatdate(now, usegmt=True)
+        return self.value
+
+
+_DATE = _DateCache()
+
+
+class StreamResponse:
+    """A response written in pieces after prepare()."""
+
+    _length_check = True
+
+    def __init__(
+        self,
+        *,
+        status: int = 200,
+        reason: Optional[str] = None,
+        headers: Any = None,
+    ) -> None:
+        self._status = 200
+        self._reason = ""
+        self._headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
+        self._cookies: Optional[SimpleCookie] = None
+        self._chunked = False
+        self._compression: Optional[str] = None  # None: off; "": best accepted; else forced
+        self._keep_alive: Optional[bool] = None
+        self._request: Optional["Request"] = None
+        self._prepared = False
+        self._eof_sent = False
+        self._body_length = 0
+        self._compressor: Any = None
+        self._send_chunked = False
+        self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
+        self.set_status(status, reason)
+
+    # --- status and headers -----------------------------------------------------------------
+
+    @property
+    def prepared(self) -> bool:
+        return self._prepared
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def reason(self) -> str:
+        return self._reason
+
+    def set_status(self, status: int, reason: Optional[str] = None) -> None:
+        if self._prepared:
+            raise RuntimeError("Cannot change the response status code after the headers have been sent")
+        self._status = int(status)
+        if reason is None:
+            reason = _REASONS.get(self._status, "")
+        if "\r" in reason or "\n" in reason:
+            raise ValueError("Reason cannot contain \\r or \\n")
+        self._reason = reason
+
+    @property
+    def headers(self) -> "CIMultiDict[str]":
+        return self._headers
+
+    @property
+    def keep_alive(self) -> Optional[bool]:
+        return self._keep_alive
+
+    def force_close(self) -> None:
+        self._keep_alive = False
+
+    @property
+    def chunked(self) -> bool:
+        return self._chunked
+
+    @property
+    def compression(self) -> bool:
+        return self._compression is not None
+
+    def enable_chunked_encoding(self, chunk_size: Optional[int] = None) -> None:
+        self._chunked = True
+        if hdrs.CONTENT_LENGTH in self._headers:
+            raise RuntimeError("You can't enable chunked encoding when a content length is set")
+
+    def enable_compression(self, force: Optional[str] = None, strategy: Any = None) -> None:
+        self._compression = force or ""
+
+    @property
+    def cookies(self) -> SimpleCookie:
+        if self._cookies is None:
+            self._cookies = SimpleCookie()
+        return self._cookies
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        expires: Optional[str] = None,
+        domain: Optional[str] = None,
+        max_age: Optional[Union[int, str]] = None,
+        path: str = "/",
+        secure: Optional[bool] = None,
+        httponly: Optional[bool] = None,
+        version: Optional[str] = None,
+        samesite: Optional[str] = None,
+    ) -> None:
+        cookies = self.cookies
+        cookies[name] = value
+        morsel = cookies[name]
+        if expires is not None:
+            morsel["expires"] = expires
+        if domain is not None:
+            morsel["domain"] = domain
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        morsel["path"] = path
+        if secure is not None:
+            morsel["secure"] = secure
+        if httponly is not None:
+            morsel["httponly"] = httponly
+        if version is not None:
+            morsel["version"] = version
+        if samesite is not None:
+            morsel["samesite"] = samesite
+
+    def del_cookie(self, name: str, *, domain: Optional[str] = None, path: str = "/") -> None:
+        self.cookies.pop(name, None)
+        self.set_cookie(
+            name, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", domain=domain, path=path
+        )
+
+    @property
+    def content_length(self) -> Optional[int]:
+        value = self._headers.get(hdrs.CONTENT_LENGTH)
+        return int(value) if value is not None else None
+
+    @content_length.setter
+    def content_length(self, value: Optional[int]) -> None:
+        if value is None:
+            self._headers.popall(hdrs.CONTENT_LENGTH, None)
+        else:
+            if self._chunked:
+                raise RuntimeError("You can't set content length when chunked encoding is enable")
+            self._headers[hdrs.CONTENT_LENGTH] = str(int(value))
+
+    @property
+    def content_type(self) -> str:
+        raw = self._headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
+        return raw.split(";", 1)[0].strip()
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        charset = self.charset
+        self._headers[hdrs.CONTENT_TYPE] = f"{value}; charset={charset}" if charset else str(value)
+
+    @property
+    def charset(self) -> Optional[str]:
+        raw = self._headers.get(hdrs.CONTENT_TYPE, "")
+        for part in raw.split(";")[1:]:
+            key, _, val = part.strip().partition("=")
+            if key.lower() == "charset":
+                return val.strip('"').lower()
+        return None
+
+    @charset.setter
+    def charset(self, value: Optional[str]) -> None:
+        ctype = self.content_type
+        if ctype == "application/octet-stream" and hdrs.CONTENT_TYPE not in self._headers:
+            raise RuntimeError("Setting charset for application/octet-stream doesn't make sense, setup content_type first")
+        self._headers[hdrs.CONTENT_TYPE] = f"{ctype}; charset={value.lower()}" if value else ctype
+
+    @property
+    def last_modified(self) -> Optional[datetime.datetime]:
+        from email.utils import parsedate_to_datetime
+
+        raw = self._headers.get(hdrs.LAST_MODIFIED)
+        return parsedate_to_datetime(raw) if raw else None
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _choose_coding(self, request: "Request") -> Optional[str]:
+        if self._compression is None:
+            return None
+        if self._compression:
+            return self._compression
+        accept = request.headers.get(hdrs.ACCEPT_ENCODING, "").lower()
+        for coding in ("gzip", "deflate"):
+            if coding in accept:
+                return coding
+        return None
+
+    def _head_bytes(self, request: "Request", body_length: Optional[int]) -> bytes:
+        headers = self._headers
+        version = request.version
+        keep_alive = self._keep_alive
+        if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
+            keep_alive = request.keep_alive and not request._protocol._close_after
+        self._keep_alive = keep_alive
+        coding = self._choose_coding(request)
+        if coding is not None and coding != ContentCoding.identity:
+            headers[hdrs.CONTENT_ENCODING] = coding
+            headers.popall(hdrs.CONTENT_LENGTH, None)
+            body_length = None
+            wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+            self._compressor = zlib.compressobj(wbits=wbits)
+            vary = headers.get(hdrs.VARY)
+            if vary is None:
+                headers[hdrs.VARY] = "Accept-Encoding"
+        if body_length is not None and not self._chunked:
+            headers[hdrs.CONTENT_LENGTH] = str(body_length)
+        elif hdrs.CONTENT_LENGTH not in headers or self._chunked:
+            if self._status in (204, 304) or self._status < 200 or request.method == "HEAD":
+                pass  # no body follows, so no framing either
+            elif version >= (1, 1):
+                headers.popall(hdrs.CONTENT_LENGTH, None)
+                headers[hdrs.TRANSFER_ENCODING] = "chunked"
+                self._send_chunked = True
+            else:
+                keep_alive = self._keep_alive = False  # close-delimited
+        headers.setdefault(hdrs.CONTENT_TYPE, "application/octet-stream")
+        if hdrs.DATE not in headers:
+            headers[hdrs.DATE] = _DATE.get()
+        headers.setdefault(hdrs.SERVER, SERVER_SOFTWARE)
+        if keep_alive:
+            if version == HttpVersion10:
+                headers[hdrs.CONNECTION] = "keep-alive"
+        else:
+            if version >= (1, 1):
+                headers[hdrs.CONNECTION] = "close"
+        if self._cookies:
+            for cookie in self._cookies.values():
+                headers.add(hdrs.SET_COOKIE, cookie.output(header="")[1:])
+        lines = [f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}\r\n"]
+        for name, value in headers.items():
+            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+                raise ValueError(f"Newline or carriage return character detected in header {name!r}")
+            lines.append(f"{name}: {value}\r\n")
+        lines.append("\r\n")
+        return "".join(lines).encode("utf-8", "surrogateescape")
+
+    async def prepare(self, request: "Request") -> Any:
+        if self._eof_sent:
+            return None
+        if self._prepared:
+            return None
+        self._request = request
+        for callback in request._app_on_response_prepare():
+            await callback(request, self)
+        self._prepared = True
+        status = self._status
+        self._no_body = request.method == "HEAD" or status in (204, 304) or status < 200
+        head = self._head_bytes(request, None)
+        request._response_started = True
+        request._protocol.write(head)
+        return None
+
+    async def write(self, data: Union[bytes, bytearray, memoryview]) -> None:
+        if not self._prepared:
+            raise RuntimeError("Response has not been started")
+        if self._eof_sent:
+            raise RuntimeError("Cannot call write() after write_eof()")
+        if not data:
+            return
+        await self._write_body(bytes(data))
+
+    async def _write_body(self, data: bytes) -> None:
+        assert self._request is not None
+        protocol = self._request._protocol
+        if self._no_body:
+            return
+        if self._compressor is not None:
+            data = self._compressor.compress(data)
+            if not data:
+                return
+        self._body_length += len(data)
+        if self._send_chunked:
+            protocol.write(b"%x\r\n%b\r\n" % (len(data), data))
+        else:
+            protocol.write(data)
+        await protocol.drain()
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        if self._eof_sent:
+            return
+        if not self._prepared:
+            raise RuntimeError("Response has not been started")
+        assert self._request is not None
+        protocol = self._request._protocol
+        if data:
+            await self.write(data)
+        if self._compressor is not None and not self._no_body:
+            tail = self._compressor.flush()
+            if tail:
+                if self._send_chunked:
+                    protocol.write(b"%x\r\n%b\r\n" % (len(tail), tail))
+                else:
+                    protocol.write(tail)
+        if self._send_chunked:
+            protocol.write(b"0\r\n\r\n")
+        self._eof_sent = True
+        await protocol.drain()
+
+    def __repr__(self) -> str:
+        info = "eof" if self._eof_sent else ("not prepared" if not self._prepared else "prepared")
+        return f"<{type(self).__name__} {self._reason} {info}>"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class Response(StreamResponse):
+    """A response with its whole body: `body` (bytes) or `text` (str)."""
+
+    def __init__(
+        self,
+        *,
+        body: Any = None,
+        status: int = 200,
+        reason: Optional[str] = None,
+        text: Optional[str] = None,
+        headers: Any = None,
+        content_type: Optional[str] = None,
+        charset: Optional[str] = None,
+        zlib_executor_size: Optional[int] = None,
+        zlib_executor: Any = None,
+    ) -> None:
+        if body is not None and text is not None:
+            raise ValueError("body and text are not allowed together")
+        super().__init__(status=status, reason=reason, headers=headers)
+        real_headers = self._headers
+        if content_type is not None and "charset" in content_type:
+            raise ValueError("charset must not be in content_type argument")
+        if text is not None:
+            if not isinstance(text, str):
+                raise TypeError(f"text argument must be str ({type(text)!r})")
+            if hdrs.CONTENT_TYPE in real_headers:
+                if content_type or charset:
+                    raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
+            else:
+                real_headers[hdrs.CONTENT_TYPE] = f"{content_type or 'text/plain'}; charset={charset or 'utf-8'}"
+            body = text.encode(charset or "utf-8")
+        else:
+            if hdrs.CONTENT_TYPE in real_headers:
+                if content_type is not None or charset is not None:
+                    raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
+            elif content_type is not None:
+                real_headers[hdrs.CONTENT_TYPE] = (
+                    f"{content_type}; charset={charset}" if charset else content_type
+                )
+        self._body: Optional[bytes] = None
+        self.body = body
+
+    @property
+    def body(self) -> Optional[bytes]:
+        return self._body
+
+    @body.setter
+    def body(self, body: Any) -> None:
+        if body is None:
+            self._body = None
+        elif isinstance(body, (bytes, bytearray, memoryview)):
+            self._body = bytes(body)
+        else:
+            raise TypeError(f"body argument must be bytes ({type(body)!r})")
+
+    @property
+    def text(self) -> Optional[str]:
+        if self._body is None:
+            return None
+        return self._body.decode(self.charset or "utf-8")
+
+    @text.setter
+    def text(self, text: str) -> None:
+        if self.content_type == "application/octet-stream" and hdrs.CONTENT_TYPE not in self._headers:
+            self._headers[hdrs.CONTENT_TYPE] = "text/plain; charset=utf-8"
+        self._body = text.encode(self.charset or "utf-8")
+
+    @property
+    def content_length(self) -> Optional[int]:
+        if self._chunked:
+            return None
+        if hdrs.CONTENT_LENGTH in self._headers:
+            return int(self._headers[hdrs.CONTENT_LENGTH])
+        return len(self._body) if self._body is not None else 0
+
+    @content_length.setter
+    def content_length(self, value: Optional[int]) -> None:
+        raise RuntimeError("Content length is set automatically")
+
+    async def prepare(self, request: "Request") -> Any:
+        """Send head and body together, in one write."""
+        if self._eof_sent or self._prepared:
+            return None
+        self._request = request
+        for callback in request._app_on_response_prepare():
+            await callback(request, self)
+        self._prepared = True
+        body = self._body or b""
+        no_body = request.method == "HEAD" or self._status in (204, 304) or self._status < 200
+        head = self._head_bytes(request, None if self._chunked else len(body))
+        if self._compressor is not None and body and not no_body:
+            body = self._compressor.compress(body) + self._compressor.flush()
+            self._compressor = None
+            if self._send_chunked:
+                body = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
+        elif self._send_chunked and not no_body:
+            body = (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
+        if no_body:
+            body = b""
+        request._response_started = True
+        request._protocol.write(head + body if len(body) < 65536 else head)
+        if len(body) >= 65536:
+            request._protocol.write(body)
+        self._eof_sent = True
+        await request._protocol.drain()
+        return None
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        return None
+
+
+def json_response(
+    data: Any = None,
+    *,
+    text: Optional[str] = None,
+    body: Optional[bytes] = None,
+    status: int = 200,
+    reason: Optional[str] = None,
+    headers: Any = None,
+    content_type: str = "application/json",
+    dumps: Callable[[Any], str] = json.dumps,
+) -> Response:
+    if data is not None:
+        if text or body:
+            raise ValueError("only one of data, text, or body should be specified")
+        text = dumps(data)
+    return Response(
+        text=text, body=body, status=status, reason=reason, headers=headers,
+        content_type=content_type,
+    )
+

@@ -1,0 +1,299 @@
+"""Running an application: AppRunner, TCPSite, UnixSite and run_app (aiohttp.web's API).
+
+Shutdown is graceful: sites stop accepting, on_shutdown runs, requests in progress get
+`shutdown_timeout` seconds to finish, connections close, then on_cleanup runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from typing import Any, Optional
+
+from .app import Application
+from .protocol import RequestHandler, ServerSettings
+
+__all__ = ("AppRunner", "BaseSite", "TCPSite", "UnixSite", "run_app", "GracefulExit")
+
+
+class GracefulExit(SystemExit):
+    code = 1
+
+
+class AppRunner:
+    def __init__(
+        self,
+        app: Application,
+        *,
+        handle_signals: bool = False,
+        keepalive_timeout: float = 75.0,
+        shutdown_timeout: float = 60.0,
+        head_timeout: float = 30.0,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+        access_log: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self._app = app
+        self._handle_signals = handle_signals
+        self._shutdown_timeout = shutdown_timeout
+        self._settings_kwargs = dict(
+            keepalive_timeout=keepalive_timeout,
+            head_timeout=head_timeout,
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            read_bufsize=read_bufsize,
+        )
+        self._settings: Optional[ServerSettings] = None
+        self._sites: list["BaseSite"] = []
+
+    @property
+    def app(self) -> Application:
+        return self._app
+
+    @property
+    def server(self) -> Optional[ServerSettings]:
+        return self._settings
+
+    @property
+    def sites(self) -> set["BaseSite"]:
+        return set(self._sites)
+
+    @property
+    def addresses(self) -> list[Any]:
+        addresses = []
+        for site in self._sites:
+            server: Any = site._server
+            if server is not None:
+                for sock in server.sockets:
+                    addresses.append(sock.getsockname())
+        return addresses
+
+    async def setup(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._handle_signals:
+            try:
+                loop.add_signal_handler(signal.SIGINT, _raise_graceful_exit)
+                loop.add_signal_handler(signal.SIGTERM, _raise_graceful_exit)
+            except NotImplementedError:  # pragma: no cover - Windows
+                pass
+        # As aiohttp: on_startup may still set app state; everything freezes once it has run.
+        self._app.on_startup.freeze()
+        await self._app.startup()
+        self._app.freeze()
+        self._settings = ServerSettings(self._app, **self._settings_kwargs)  # type: ignore[arg-type]
+
+    def _make_protocol(self) -> RequestHandler:
+        assert self._settings is not None, "call setup() first"
+        return RequestHandler(self._settings, asyncio.get_running_loop())
+
+    async def shutdown(self) -> None:
+        settings = self._settings
+        if settings is None:
+            return
+        await asyncio.gather(
+            *(c.shutdown(self._shutdown_timeout) for c in list(settings.connections)),
+            return_exceptions=True,
+        )
+
+    async def cleanup(self) -> None:
+        for site in list(self._sites):
+            await site.stop()
+        await self._app.shutdown()
+        await self.shutdown()
+        await self._app.cleanup()
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            try:
+                loop.remove_signal_handler(signal.SIGINT)
+                loop.remove_signal_handler(signal.SIGTERM)
+            except NotImplementedError:  # pragma: no cover
+                pass
+        self._settings = None
+
+
+class BaseSite:
+    def __init__(self, runner: AppRunner, *, backlog: int = 128, **kwargs: Any) -> None:
+        self._runner = runner
+        self._backlog = backlog
+        self._server: Optional[asyncio.AbstractServer] = None
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        self._runner._sites.append(self)
+
+    async def stop(self) -> None:
+        if self in self._runner._sites:
+            self._runner._sites.remove(self)
+        server = self._server
+        if server is not None:
+            self._server = None
+            server.close()
+
+
+class TCPSite(BaseSite):
+    def __init__(
+        self,
+        runner: AppRunner,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Any = None,
+        backlog: int = 128,
+        reuse_address: Optional[bool] = None,
+        reuse_port: Optional[bool] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(runner, backlog=backlog)
+        self._host = host
+        self._port = 8443 if port is None and ssl_context else (8080 if port is None else port)
+        self._ssl_context = ssl_context
+        self._reuse_address = reuse_address
+        self._reuse_port = reuse_port
+
+    @property
+    def name(self) -> str:
+        scheme = "https" if self._ssl_context else "http"
+        host = "0.0.0.0" if not self._host else self._host
+        return f"{scheme}://{host}:{self._port}"
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._runner._make_protocol,
+            self._host,
+            self._port,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            reuse_port=self._reuse_port,
+        )
+
+
+class UnixSite(BaseSite):
+    def __init__(self, runner: AppRunner, path: str, *, backlog: int = 128, ssl_context: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(runner, backlog=backlog)
+        self._path = path
+        self._ssl_context = ssl_context
+
+    @property
+    def name(self) -> str:
+        return f"http://unix:{self._path}:"
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_unix_server(
+            self._runner._make_protocol, self._path, ssl=self._ssl_context, backlog=self._backlog
+        )
+
+
+class SockSite(BaseSite):
+    def __init__(self, runner: AppRunner, sock: socket.socket, **kwargs: Any) -> None:
+        super().__init__(runner, **kwargs)
+        self._sock = sock
+
+    @property
+    def name(self) -> str:
+        return f"sock:{self._sock.getsockname()}"
+
+    async def start(self) -> None:
+        await super().start()
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._runner._make_protocol, sock=self._sock)
+
+
+def _raise_graceful_exit() -> None:
+    raise GracefulExit()
+
+
+def run_app(
+    app: Any,
+    *,
+    host: Any = None,
+    port: Optional[int] = None,
+    path: Optional[str] = None,
+    sock: Optional[socket.socket] = None,
+    shutdown_timeout: float = 60.0,
+    keepalive_timeout: float = 75.0,
+    ssl_context: Any = None,
+    print: Any = print,
+    backlog: int = 128,
+    access_log: Any = None,
+    handle_signals: bool = True,
+    reuse_address: Optional[bool] = None,
+    reuse_port: Optional[bool] = None,
+    loop: Optional[asyncio.AbstractEventLoop] = None,
+    **kwargs: Any,
+) -> None:
+    """Serve app until SIGINT/SIGTERM, then shut down gracefully."""
+    if loop is None:
+        loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    async def serve() -> None:
+        application = app
+        if asyncio.iscoroutine(application):
+            application = await application
+        runner = AppRunner(application, handle_signals=handle_signals,
+                           keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout)
+        await runner.setup()
+        sites: list[BaseSite] = []
+        try:
+            if path is not None:
+                sites.append(UnixSite(runner, path, backlog=backlog, ssl_context=ssl_context))
+            if sock is not None:
+                sites.append(SockSite(runner, sock, backlog=backlog))
+            if path is None and sock is None or host is not None or port is not None:
+                hosts = host if isinstance(host, (list, tuple, set)) else [host]
+                for one in hosts:
+                    sites.append(TCPSite(runner, one, port, ssl_context=ssl_context, backlog=backlog,
+                                         reuse_address=reuse_address, reuse_port=reuse_port))
+            for site in sites:
+                await site.start()
+            if print is not None:
+                names = ", ".join(site.name for site in sites)
+                print(f"======== Running on {names} ========\n(Press CTRL+C to quit)")
+            while True:
+                await asyncio.sleep(3600)
+        finally:
+            await runner.cleanup()
+
+    main_task = loop.create_task(serve())
+    try:
+        loop.run_until_complete(main_task)
+    except (GracefulExit, KeyboardInterrupt):
+        pass
+    finally:
+        try:
+            # The signal left serve() suspended: cancel it so that its finally (graceful
+            # runner.cleanup(): on_shutdown, requests in progress finish, on_cleanup) runs.
+            main_task.cancel()
+            try:
+                loop.run_until_complete(main_task)
+            except (asyncio.CancelledError, GracefulExit, KeyboardInterrupt):
+                pass
+        finally:
+            _cancel_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            asyncio.set_event_loop(None)
+
+
+def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))

@@ -1,0 +1,155 @@
+"""TLS: verification with a trustme CA, ssl=False, server_hostname, certificate errors."""
+
+from __future__ import annotations
+
+import datetime
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+trustme = pytest.importorskip("trustme")
+
+import fasthttp as aiohttp  # noqa: E402
+from client_servers import (  # noqa: E402
+    RawServer,
+    Request,
+    assert_pool_clean,
+    async_test,
+    keep_alive,
+    response,
+)
+
+
+@pytest.fixture(scope="module")
+def ca() -> Any:
+    return trustme.CA()
+
+
+def server_context(ca: Any, *names: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(context)
+    return context
+
+
+def client_context(ca: Any) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def tls_server(context: ssl.SSLContext) -> RawServer:
+    def route(request: Request) -> bytes:
+        return response(200, f"secure {request.target}".encode())
+
+    return RawServer(keep_alive(route), ssl_context=context)
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self-signed.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    directory: Path = tmp_path_factory.mktemp("selfsigned")
+    cert_path = directory / "cert.pem"
+    key_path = directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+@async_test()
+async def test_verified_tls_with_a_context_per_request_and_per_connector(ca: Any) -> None:
+    async with tls_server(server_context(ca, "127.0.0.1", "localhost")) as server:
+        assert server.url().startswith("https://")
+        context = client_context(ca)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/a"), ssl=context) as resp:
+                assert await resp.text() == "secure /a"
+            async with session.get(server.url("/b", host="localhost"), ssl=context) as resp:
+                assert await resp.text() == "secure /b"
+            assert_pool_clean(session.connector)
+        connector = aiohttp.TCPConnector(ssl=context)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for path in ("/c", "/d"):
+                async with session.get(server.url(path)) as resp:
+                    assert await resp.text() == f"secure {path}"
+            assert_pool_clean(connector)
+    # Keep-alive works over TLS too: the connector's two requests shared one connection.
+    assert server.accepted == 2 + 1
+
+
+@async_test()
+async def test_ssl_true_rejects_an_untrusted_certificate(ca: Any) -> None:
+    async with tls_server(server_context(ca, "127.0.0.1")) as server:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectorCertificateError) as info:
+                await session.get(server.url())  # ssl=True: the system's CAs only
+            error = info.value
+            assert isinstance(error, aiohttp.ClientSSLError)
+            assert isinstance(error, aiohttp.ClientConnectorError)
+            assert isinstance(error.certificate_error, ssl.SSLCertVerificationError)
+            assert error.host == "127.0.0.1" and error.port == server.port
+            assert_pool_clean(session.connector)
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get(server.url(), ssl=True)
+
+
+@async_test()
+async def test_ssl_false_accepts_a_self_signed_certificate(self_signed: ssl.SSLContext) -> None:
+    async with tls_server(self_signed) as server:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get(server.url())
+            async with session.get(server.url("/x"), ssl=False) as resp:
+                assert await resp.text() == "secure /x"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session:
+            async with session.get(server.url("/y")) as resp:
+                assert await resp.text() == "secure /y"
+
+
+@async_test()
+async def test_server_hostname(ca: Any) -> None:
+    # The certificate names only "service.test"; we connect to 127.0.0.1.
+    async with tls_server(server_context(ca, "service.test")) as server:
+        context = client_context(ca)
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get(server.url(), ssl=context)
+            async with session.get(server.url("/sni"), ssl=context, server_hostname="service.test") as resp:
+                assert await resp.text() == "secure /sni"
+            assert_pool_clean(session.connector)
+
+
+@async_test()
+async def test_plain_http_to_a_tls_server_fails_cleanly(ca: Any) -> None:
+    async with tls_server(server_context(ca, "127.0.0.1")) as server:
+        async with aiohttp.ClientSession() as session:
+            url = server.url().replace("https://", "http://")
+            with pytest.raises(aiohttp.ClientError):
+                await session.get(url, timeout=aiohttp.ClientTimeout(total=3))
+            assert_pool_clean(session.connector)

@@ -1,0 +1,135 @@
+"""Application: middlewares (order, short-circuit, seeing 404s), signals, app state."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from fasthttp import web
+from web_helpers import async_test, serve
+
+COUNTER = web.AppKey("counter", list)
+
+
+async def get_text(url: str) -> tuple[int, str, dict[str, str]]:
+    async with aiohttp.ClientSession() as s, s.get(url) as resp:
+        return resp.status, await resp.text(), dict(resp.headers)
+
+
+@async_test()
+async def test_middleware_order_and_short_circuit() -> None:
+    calls: list[str] = []
+
+    @web.middleware
+    async def outer(request: web.Request, handler: object) -> web.StreamResponse:
+        calls.append("outer in")
+        response = await handler(request)  # type: ignore[operator]
+        calls.append("outer out")
+        response.headers["X-Outer"] = "1"
+        return response
+
+    @web.middleware
+    async def inner(request: web.Request, handler: object) -> web.StreamResponse:
+        calls.append("inner in")
+        if request.path == "/blocked":
+            return web.Response(status=403, text="blocked by inner")
+        request["seen_by_inner"] = True
+        response = await handler(request)  # type: ignore[operator]
+        calls.append("inner out")
+        return response
+
+    async def handler(request: web.Request) -> web.Response:
+        calls.append("handler")
+        return web.Response(text=f"inner saw it: {request['seen_by_inner']}")
+
+    app = web.Application(middlewares=[outer, inner])
+    app.router.add_get("/", handler)
+    app.router.add_get("/blocked", handler)
+    async with serve(app) as srv:
+        status, text, headers = await get_text(srv.url("/"))
+        assert (status, text, headers["X-Outer"]) == (200, "inner saw it: True", "1")
+        assert calls == ["outer in", "inner in", "handler", "inner out", "outer out"]
+        calls.clear()
+        status, text, headers = await get_text(srv.url("/blocked"))
+        assert (status, text, headers["X-Outer"]) == (403, "blocked by inner", "1")
+        assert calls == ["outer in", "inner in", "outer out"]
+
+
+@async_test()
+async def test_middleware_sees_404_and_405() -> None:
+    seen: list[tuple[str, int]] = []
+
+    @web.middleware
+    async def catch(request: web.Request, handler: object) -> web.StreamResponse:
+        try:
+            return await handler(request)  # type: ignore[operator,no-any-return]
+        except web.HTTPException as exc:
+            seen.append((request.path, exc.status))
+            if exc.status == 404:
+                return web.Response(status=404, text="custom not found")
+            raise
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(middlewares=[catch])
+    app.router.add_post("/post-only", ok)
+    async with serve(app) as srv:
+        assert (await get_text(srv.url("/nowhere")))[:2] == (404, "custom not found")
+        status, _, headers = await get_text(srv.url("/post-only"))
+        assert status == 405 and headers["Allow"] == "POST"
+        assert seen == [("/nowhere", 404), ("/post-only", 405)]
+
+
+@async_test()
+async def test_signals_and_state() -> None:
+    events: list[str] = []
+
+    async def on_startup(app: web.Application) -> None:
+        events.append("startup")
+        app["db"] = "connected"
+        app[COUNTER] = [0]
+
+    async def on_shutdown(app: web.Application) -> None:
+        events.append("shutdown")
+
+    async def on_cleanup(app: web.Application) -> None:
+        events.append("cleanup")
+
+    async def ctx(app: web.Application):  # type: ignore[no-untyped-def]
+        events.append("ctx enter")
+        yield
+        events.append("ctx exit")
+
+    async def handler(request: web.Request) -> web.Response:
+        request.app[COUNTER][0] += 1
+        return web.Response(text=f"{request.app['db']} {request.app[COUNTER][0]} {request.config_dict['db']}")
+
+    app = web.Application()
+    app["settings"] = {"debug": False}
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    app.cleanup_ctx.append(ctx)
+    app.router.add_get("/", handler)
+    async with serve(app) as srv:
+        assert events == ["startup", "ctx enter"]
+        assert (await get_text(srv.url("/")))[1] == "connected 1 connected"
+        assert (await get_text(srv.url("/")))[1] == "connected 2 connected"
+        assert app["settings"] == {"debug": False} and "db" in app and len(app) == 3
+        with pytest.raises(RuntimeError):
+            app.on_startup.append(on_startup)  # frozen
+    assert events == ["startup", "ctx enter", "shutdown", "ctx exit", "cleanup"]
+    assert app[COUNTER] == [2]
+
+
+def test_appkey_and_mapping() -> None:
+    app = web.Application()
+    key = web.AppKey("name", str)
+    app[key] = "v"
+    app["plain"] = 1
+    assert app[key] == "v" and app["plain"] == 1
+    assert set(app) == {key, "plain"}
+    del app["plain"]
+    assert "plain" not in app
+    assert "AppKey" in repr(key)
