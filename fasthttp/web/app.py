@@ -193,8 +193,8 @@ class Application(MutableMapping[Any, Any]):
 
     # --- handling ---------------------------------------------------------------------------
 
-    async def _handle(self, request: Any) -> Any:
-        """Route the request and run it through the middlewares (outermost first)."""
+    def _route(self, request: Any) -> Handler:
+        """The handler for the request (sets request.match_info); middlewares not applied."""
         match_info = self._router.resolve_path(request.method, request.path)
         request._match_info = match_info
         handler: Handler = match_info.handler
@@ -204,6 +204,11 @@ class Application(MutableMapping[Any, Any]):
             async def handler(request: Any) -> Any:  # noqa: F811 - wraps the view class
                 return await view_class(request)
 
+        return handler
+
+    async def _handle(self, request: Any) -> Any:
+        """Route the request and run it through the middlewares (outermost first)."""
+        handler = self._route(request)
         for mw in reversed(self._middlewares):
             handler = _bind(mw, handler)
         return await handler(request)

@@ -8,6 +8,7 @@ read()/text()/json()/post() load it whole, refusing more than `client_max_size` 
 from __future__ import annotations
 
 import json
+import re
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping, Optional
 from urllib.parse import parse_qsl
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     from .protocol import RequestHandler
 
 __all__ = ("Request", "BaseRequest")
+
+# A request target that URL parsing would hand back unchanged as the path: no percent-escapes,
+# query, fragment or dot segments (dots at all, to keep the test simple), and not "//..."
+# (a network-path reference, whose first segment URL parsing reads as an authority).
+_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
 
 
 class Request(MutableMapping[str, Any]):
@@ -133,6 +139,11 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def path(self) -> str:
+        target = self._head.target
+        # Most targets are plain absolute paths: nothing to decode, split off or normalise,
+        # and routing needs only the path, so skip building a URL per request.
+        if target[:1] == "/" and _PLAIN_PATH.fullmatch(target) is not None:
+            return target
         return self.rel_url.path
 
     @property

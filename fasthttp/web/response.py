@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ("StreamResponse", "Response", "json_response", "ContentCoding")
 
 SERVER_SOFTWARE: Final = f"Python/3 fasthttp/{__version__}"
+_TEXT_PLAIN_UTF8: Final = "text/plain; charset=utf-8"
 _REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -105,7 +106,7 @@ class StreamResponse:
         self._status = int(status)
         if reason is None:
             reason = _REASONS.get(self._status, "")
-        if "\r" in reason or "\n" in reason:
+        elif "\r" in reason or "\n" in reason:
             raise ValueError("Reason cannot contain \\r or \\n")
         self._reason = reason
 
@@ -248,7 +249,7 @@ class StreamResponse:
         if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
             keep_alive = request.keep_alive and not request._protocol._close_after
         self._keep_alive = keep_alive
-        coding = self._choose_coding(request)
+        coding = self._choose_coding(request) if self._compression is not None else None
         if coding is not None and coding != ContentCoding.identity:
             headers[hdrs.CONTENT_ENCODING] = coding
             headers.popall(hdrs.CONTENT_LENGTH, None)
@@ -282,13 +283,19 @@ class StreamResponse:
         if self._cookies:
             for cookie in self._cookies.values():
                 headers.add(hdrs.SET_COOKIE, cookie.output(header="")[1:])
-        lines = [f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}\r\n"]
-        for name, value in headers.items():
-            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-                raise ValueError(f"Newline or carriage return character detected in header {name!r}")
-            lines.append(f"{name}: {value}\r\n")
-        lines.append("\r\n")
-        return "".join(lines).encode("utf-8", "surrogateescape")
+        fields = "\r\n".join(map(": ".join, headers.items()))
+        # Exactly one CR and one LF between field lines, or a name or value smuggles a line in:
+        # counting both over the joined block checks every header at C speed.
+        count = len(headers) - 1 if headers else 0
+        if fields.count("\n") != count or fields.count("\r") != count:
+            for name, value in headers.items():
+                if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+                    raise ValueError(f"Newline or carriage return character detected in header {name!r}")
+        if fields:
+            fields += "\r\n"
+        return f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}\r\n{fields}\r\n".encode(
+            "utf-8", "surrogateescape"
+        )
 
     async def prepare(self, request: "Request") -> Any:
         if self._eof_sent:
@@ -388,6 +395,8 @@ class Response(StreamResponse):
             if hdrs.CONTENT_TYPE in real_headers:
                 if content_type or charset:
                     raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
+            elif content_type is None and charset is None:
+                real_headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
             else:
                 real_headers[hdrs.CONTENT_TYPE] = f"{content_type or 'text/plain'}; charset={charset or 'utf-8'}"
             body = text.encode(charset or "utf-8")
@@ -444,8 +453,20 @@ class Response(StreamResponse):
         if self._eof_sent or self._prepared:
             return None
         self._request = request
-        for callback in request._app_on_response_prepare():
-            await callback(request, self)
+        callbacks = request._app_on_response_prepare()
+        if callbacks:
+            for callback in callbacks:
+                await callback(request, self)
+        self._send_whole(request)
+        protocol = request._protocol
+        if protocol._write_paused:
+            await protocol.drain()
+        return None
+
+    def _send_whole(self, request: "Request") -> None:
+        """Head and body out in one write, without awaiting: the server calls this directly
+        for a plain Response when no on_response_prepare callback could want a turn."""
+        self._request = request
         self._prepared = True
         body = self._body or b""
         no_body = request.method == "HEAD" or self._status in (204, 304) or self._status < 200
@@ -460,12 +481,13 @@ class Response(StreamResponse):
         if no_body:
             body = b""
         request._response_started = True
-        request._protocol.write(head + body if len(body) < 65536 else head)
-        if len(body) >= 65536:
-            request._protocol.write(body)
+        protocol = request._protocol
+        if len(body) < 65536:
+            protocol.write(head + body)
+        else:
+            protocol.write(head)
+            protocol.write(body)
         self._eof_sent = True
-        await request._protocol.drain()
-        return None
 
     async def write_eof(self, data: bytes = b"") -> None:
         return None
