@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 # One line per compiled twin: "fasthttp.<name>" is built from "fasthttp/<name>.pyx".
 EXTENSION_MODULES: list[str] = [
     "fasthttp._parser",
+    "fasthttp._http_writer",
     "fasthttp._websocket",
 ]
 

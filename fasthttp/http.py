@@ -2,7 +2,8 @@
 
 The compiled twin (`fasthttp._parser`) is used unless `FASTHTTP_NO_EXTENSIONS` is set (to
 anything but "" or "0") or the extension is not built; then the pure-Python twin
-(`fasthttp._parser_py`). Both follow docs/parser.md to the letter. `IMPLEMENTATION` says which
+(`fasthttp._parser_py`). Both follow docs/parser.md to the letter. The head serializer
+(`serialize_head`, `fasthttp._http_writer` or `fasthttp._http_writer_py`) follows the same choice. `IMPLEMENTATION` says which
 one this process got, so users, tests and benchmarks can ask.
 """
 
@@ -34,6 +35,7 @@ __all__ = (
     "ResponseHead",
     "RequestHead",
     "EndOfMessage",
+    "serialize_head",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
@@ -57,6 +59,7 @@ def _extensions_disabled() -> bool:
 NO_EXTENSIONS: Final[bool] = _extensions_disabled()
 
 if TYPE_CHECKING:
+    from ._http_writer_py import serialize_head
     from ._parser_py import (
         ChunkedDecoder,
         EndOfMessage,
@@ -71,6 +74,7 @@ else:
     IMPLEMENTATION = "python"
     if not NO_EXTENSIONS:
         try:
+            from ._http_writer import serialize_head
             from ._parser import (
                 ChunkedDecoder,
                 EndOfMessage,
@@ -84,6 +88,7 @@ else:
         except ImportError:  # not built (no compiler, or a pure wheel)
             pass
     if IMPLEMENTATION == "python":
+        from ._http_writer_py import serialize_head
         from ._parser_py import (
             ChunkedDecoder,
             EndOfMessage,

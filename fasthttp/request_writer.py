@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Final, Optional, Union
 
 from multidict import CIMultiDict
 
+from .http import serialize_head
+
 if TYPE_CHECKING:
     from .protocol import ResponseHandler
 
@@ -37,16 +39,11 @@ def encode_head(method: str, target: str, headers: "CIMultiDict[str]") -> bytes:
         raise ValueError(f"Method cannot contain non-token characters {method!r} (found at least one)")
     if _BAD_TARGET_RE.search(target) is not None:
         raise ValueError(f"The request target contains a control character or space: {target!r}")
-    lines = [method, " ", target, " HTTP/1.1\r\n"]
-    for name, value in headers.items():
-        lines += (name, ": ", value, "\r\n")
-    lines.append("\r\n")
-    text = "".join(lines)
-    # Every CR and LF in the head must be one of the line ends we put there, and no NUL.
-    line_ends = len(headers) + 2
-    if text.count("\r") != line_ends or text.count("\n") != line_ends or "\x00" in text:
+    try:
+        return serialize_head(f"{method} {target} HTTP/1.1", headers)
+    except ValueError:  # CR, LF or NUL somewhere: say where, in the client's own words
         _raise_injection(headers)
-    return text.encode("utf-8", "surrogateescape")
+        raise
 
 
 def _raise_injection(headers: "CIMultiDict[str]") -> None:

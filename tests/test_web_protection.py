@@ -13,7 +13,7 @@ import pytest
 
 from fasthttp import web
 from web_helpers import (
-    HOST, async_test, parse_responses, raw_connection, raw_exchange, read_response,
+    HOST, app_with, async_test, parse_responses, raw_connection, raw_exchange, read_response,
     read_until_close, serve, simple_get,
 )
 
@@ -308,3 +308,22 @@ async def test_graceful_shutdown_completes_request_in_progress() -> None:
         idle_writer.close()
         with pytest.raises(OSError):  # no longer accepting
             await asyncio.open_connection(HOST, port)
+
+
+@async_test()
+async def test_header_injection_in_a_response_becomes_a_500() -> None:
+    """A handler putting CR/LF into a response header must not forge a header or a response."""
+
+    async def evil(request: web.Request) -> web.Response:
+        return web.Response(text="x", headers={"X-Evil": "a\r\nSet-Cookie: stolen=1"})
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.Response(text="fine")
+
+    async with serve(app_with(web.get("/evil", evil), web.get("/ok", ok))) as srv:
+        data = await raw_exchange(srv.port, simple_get("/evil", "Connection: close\r\n"))
+        assert b"stolen" not in data
+        responses = parse_responses(data)
+        assert [r.status for r in responses] == [500]
+        data = await raw_exchange(srv.port, simple_get("/ok", "Connection: close\r\n"))
+        assert [r.status for r in parse_responses(data)] == [200]

@@ -144,9 +144,15 @@ class RequestHandler(asyncio.Protocol):
         if self._closing or self._close_after:
             return
         self._idle_since = None
-        if self._payload is None:
+        if self._payload is None and self._head_since is None:
             # Bytes outside a body belong to a request head: it must be complete in time.
-            self._start_head_timer()
+            # (Inlined _start_head_timer: this runs once per request.)
+            timeout = self._settings.head_timeout
+            if timeout:
+                self._head_since = now = self._loop.time()
+                timer = self._timer
+                if timer is None or timer.when() > now + timeout:
+                    self._ensure_timer(now + timeout)
         try:
             events = self._parser.feed_data(data)
         except HttpProcessingError as exc:
@@ -160,7 +166,7 @@ class RequestHandler(asyncio.Protocol):
                 if payload is not None:
                     payload.feed_data(event)
             elif kind is RequestHead:
-                self._stop_head_timer()
+                self._head_since = None
                 if event.chunked or event.content_length:
                     payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
                     self._payload = payload
@@ -336,7 +342,12 @@ class RequestHandler(asyncio.Protocol):
                 if not queue:
                     if self._close_after:
                         break
-                    self._arm_idle()
+                    timeout = self._settings.keepalive_timeout
+                    if timeout:  # inlined _arm_idle
+                        self._idle_since = now = self._loop.time()
+                        timer = self._timer
+                        if timer is None or timer.when() > now + timeout:
+                            self._ensure_timer(now + timeout)
                     self._waiter = self._loop.create_future()
                     await self._waiter
                     continue
@@ -350,7 +361,7 @@ class RequestHandler(asyncio.Protocol):
                     self.write(_CONTINUE)
                 request = Request(head, payload, self, app, client_max_size=app._client_max_size)
                 response = await self._respond(request)
-                keep_alive = bool(response.keep_alive) and not self._close_after
+                keep_alive = bool(response._keep_alive) and not self._close_after
                 if payload is not EMPTY_PAYLOAD and not payload.at_eof():
                     keep_alive = keep_alive and await self._discard_body(payload)
                     linger = not keep_alive  # the client may still be sending that body

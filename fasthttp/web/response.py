@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Optional, Union
 from multidict import CIMultiDict
 
 from .. import __version__, hdrs
+from ..http import serialize_head
 from ..http_types import HttpVersion10
 
 if TYPE_CHECKING:
@@ -283,19 +284,8 @@ class StreamResponse:
         if self._cookies:
             for cookie in self._cookies.values():
                 headers.add(hdrs.SET_COOKIE, cookie.output(header="")[1:])
-        fields = "\r\n".join(map(": ".join, headers.items()))
-        # Exactly one CR and one LF between field lines, or a name or value smuggles a line in:
-        # counting both over the joined block checks every header at C speed.
-        count = len(headers) - 1 if headers else 0
-        if fields.count("\n") != count or fields.count("\r") != count:
-            for name, value in headers.items():
-                if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-                    raise ValueError(f"Newline or carriage return character detected in header {name!r}")
-        if fields:
-            fields += "\r\n"
-        return f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}\r\n{fields}\r\n".encode(
-            "utf-8", "surrogateescape"
-        )
+        # serialize_head refuses CR, LF or NUL in any name or value (header injection).
+        return serialize_head(f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", headers)
 
     async def prepare(self, request: "Request") -> Any:
         if self._eof_sent:
@@ -493,6 +483,25 @@ class Response(StreamResponse):
         return None
 
 
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encode_default = json.JSONEncoder().default  # raises "Object of type X is not JSON serializable"
+
+
+def _dumps_default(data: Any) -> str:
+    """json.dumps(data) with its default arguments, minus three Python frames per call.
+
+    json.dumps builds the same C encoder on every call; building it here directly gives the
+    identical text. The markers dict (circular-reference check) must be new for each call: a
+    failed encoding can leave entries behind.
+    """
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        return json.dumps(data)
+    encode = _c_make_encoder(
+        {}, _encode_default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    return "".join(encode(data, 0))
+
+
 def json_response(
     data: Any = None,
     *,
@@ -507,7 +516,7 @@ def json_response(
     if data is not None:
         if text or body:
             raise ValueError("only one of data, text, or body should be specified")
-        text = dumps(data)
+        text = _dumps_default(data) if dumps is json.dumps else dumps(data)
     return Response(
         text=text, body=body, status=status, reason=reason, headers=headers,
         content_type=content_type,
