@@ -21,6 +21,7 @@ from .. import hdrs
 from ..http import HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
 from ..streams import EMPTY_PAYLOAD, StreamReader
+from .exceptions import HTTPException, HTTPInternalServerError
 from .request import Request
 from .response import Response
 
@@ -185,7 +186,11 @@ class RequestHandler(asyncio.Protocol):
             if self._task is None:
                 self._task = self._loop.create_task(self._serve())
             else:
-                self._wake()
+                waiter = self._waiter  # inlined _wake
+                if waiter is not None:
+                    self._waiter = None
+                    if not waiter.done():
+                        waiter.set_result(None)
 
     def eof_received(self) -> Optional[bool]:
         return False
@@ -334,22 +339,28 @@ class RequestHandler(asyncio.Protocol):
             self.transport.close()
 
     async def _serve(self) -> None:
+        # One task per connection runs its requests in order. The common path (a handler
+        # returning a plain Response, no on_response_prepare callbacks) is written out here
+        # rather than in helper coroutines: each coroutine layer costs about as much as a
+        # header lookup, per request.
         queue = self._queue
         app = self._app
+        loop = self._loop
+        keepalive_timeout = self._settings.keepalive_timeout
+        client_max_size = app._client_max_size
         linger = False
         try:
             while not self._closing:
                 if not queue:
                     if self._close_after:
                         break
-                    timeout = self._settings.keepalive_timeout
-                    if timeout:  # inlined _arm_idle
-                        self._idle_since = now = self._loop.time()
+                    if keepalive_timeout:  # inlined _arm_idle
+                        self._idle_since = now = loop.time()
                         timer = self._timer
-                        if timer is None or timer.when() > now + timeout:
-                            self._ensure_timer(now + timeout)
-                    self._waiter = self._loop.create_future()
-                    await self._waiter
+                        if timer is None or timer.when() > now + keepalive_timeout:
+                            self._ensure_timer(now + keepalive_timeout)
+                    waiter = self._waiter = loop.create_future()
+                    await waiter
                     continue
                 item = queue.popleft()
                 if type(item) is _Refusal:
@@ -359,8 +370,29 @@ class RequestHandler(asyncio.Protocol):
                 head, payload = item
                 if payload is not EMPTY_PAYLOAD and head.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
                     self.write(_CONTINUE)
-                request = Request(head, payload, self, app, client_max_size=app._client_max_size)
-                response = await self._respond(request)
+                request = Request(head, payload, self, app, client_max_size=client_max_size)
+                try:
+                    if app._middlewares:
+                        response = await app._handle(request)
+                    else:
+                        response = await app._route(request)(request)
+                    if response is None:
+                        raise RuntimeError("Handler returned None instead of a response")
+                    if type(response) is Response and not response._prepared and not app._on_response_prepare:
+                        response._send_whole(request)  # nothing to await before the write
+                        if self._write_paused:
+                            await self.drain()
+                    else:
+                        await self._finish(request, response)
+                except HTTPException as exc:  # raised by the handler or by prepare (FileResponse: 404)
+                    response = await self._fail(request, exc)
+                except (asyncio.CancelledError, ConnectionResetError):
+                    raise
+                except Exception:
+                    server_logger.exception("Error handling request")
+                    failure = HTTPInternalServerError()
+                    failure.force_close()
+                    response = await self._fail(request, failure)
                 keep_alive = bool(response._keep_alive) and not self._close_after
                 if payload is not EMPTY_PAYLOAD and not payload.at_eof():
                     keep_alive = keep_alive and await self._discard_body(payload)
@@ -376,35 +408,16 @@ class RequestHandler(asyncio.Protocol):
             if not self._closing:
                 self._close()
 
-    async def _respond(self, request: Request) -> Any:
-        from .exceptions import HTTPException, HTTPInternalServerError
+    @staticmethod
+    async def _finish(request: Request, response: Any) -> None:
+        """Send what the handler returned: prepare (head, and the body of a Response), end it."""
+        if not response.prepared:
+            await response.prepare(request)
+        if not response._eof_sent:  # a Response is complete once prepared
+            await response.write_eof()
 
-        failure: Any
-        app = self._app
-        try:
-            if app._middlewares:
-                response = await app._handle(request)
-            else:  # one coroutine layer fewer per request
-                response = await app._route(request)(request)
-            if response is None:
-                raise RuntimeError("Handler returned None instead of a response")
-            if type(response) is Response and not response._prepared and not app._on_response_prepare:
-                response._send_whole(request)  # nothing to await before the write
-                if self._write_paused:
-                    await self.drain()
-            elif not response.prepared:
-                await response.prepare(request)
-            if not response._eof_sent:  # a Response is complete once prepared
-                await response.write_eof()
-            return response
-        except HTTPException as exc:  # raised by the handler or by prepare (FileResponse: 404)
-            failure = exc
-        except (asyncio.CancelledError, ConnectionResetError):
-            raise
-        except Exception:
-            server_logger.exception("Error handling request")
-            failure = HTTPInternalServerError()
-            failure.force_close()
+    async def _fail(self, request: Request, failure: Any) -> Any:
+        """Answer with `failure` (an HTTPException) in place of the handler's response."""
         if request._response_started:
             # Part of a response is out already: it cannot be replaced, only cut short.
             self._close_after = True
