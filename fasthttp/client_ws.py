@@ -62,6 +62,8 @@ class _WebSocketProtocol(asyncio.Protocol):
         self._corked: list[bytes] = []
         self._corked_bytes = 0
         self._flush_scheduled = False
+        # A frame went out directly since the last flush or wait: the next ones are corked.
+        self._burst = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -111,12 +113,21 @@ class _WebSocketProtocol(asyncio.Protocol):
             waiter.set_result(None)
 
     def write_frame(self, frame: bytes) -> None:
-        """Queue a frame; frames written in one turn of the loop leave in one send().
+        """Send a frame; the frames after it in the same burst leave together in one send().
 
-        One syscall per frame is most of the cost of small messages. Large frames, and a
-        backlog past _CORK_LIMIT (a producer that never yields), go out at once, so memory
-        stays bounded and the transport's own back-pressure applies.
+        One syscall per frame is most of the cost of small messages, so a burst of frames is
+        corked and flushed on the loop's next turn (or when the task waits for the peer). The
+        first frame of a burst goes out at once: a lone frame, as in a request/reply exchange,
+        would otherwise wait a turn of the loop for nothing. Large frames, and a backlog past
+        _CORK_LIMIT (a producer that never yields), go out at once too, so memory stays
+        bounded and the transport's own back-pressure applies.
         """
+        if not self._burst and not self._corked and len(frame) < _CORK_LIMIT:
+            self._burst = True
+            transport = self.transport
+            if transport is not None and not transport.is_closing():
+                transport.write(frame)
+            return
         if len(frame) >= _CORK_LIMIT:
             self.flush()
             assert self.transport is not None
@@ -132,6 +143,7 @@ class _WebSocketProtocol(asyncio.Protocol):
 
     def flush(self) -> None:
         self._flush_scheduled = False
+        self._burst = False
         corked = self._corked
         if not corked:
             return
