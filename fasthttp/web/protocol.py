@@ -147,7 +147,7 @@ class RequestHandler(asyncio.Protocol):
         self._idle_since = None
         if self._payload is None and self._head_since is None:
             # Bytes outside a body belong to a request head: it must be complete in time.
-            # (Inlined _start_head_timer: this runs once per request.)
+            # (Written out here rather than in a method: this runs once per request.)
             timeout = self._settings.head_timeout
             if timeout:
                 self._head_since = now = self._loop.time()
@@ -247,15 +247,6 @@ class RequestHandler(asyncio.Protocol):
     def _on_idle_timeout(self) -> None:
         if not self._queue and self._payload is None and (self._task is None or self._waiter is not None):
             self._close()
-
-    def _start_head_timer(self) -> None:
-        timeout = self._settings.head_timeout
-        if timeout and self._head_since is None:
-            self._head_since = now = self._loop.time()
-            self._ensure_timer(now + timeout)
-
-    def _stop_head_timer(self) -> None:
-        self._head_since = None
 
     def _ensure_timer(self, due: float) -> None:
         timer = self._timer
