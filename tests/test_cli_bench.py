@@ -10,6 +10,7 @@ import asyncio
 import json
 import random
 import re
+import ssl
 import time
 from typing import Any, Iterator
 
@@ -269,6 +270,43 @@ def test_duration_against_silent_server_ends_on_time(loop_thread: ThreadLoop) ->
     assert wall < 15, run
 
 
+def test_request_count_against_silent_server_uses_timeout(loop_thread: ThreadLoop) -> None:
+    """-n with --timeout: requests to a server that never answers end as timeouts, on time."""
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        await asyncio.sleep(60)
+
+    with raw_server(loop_thread, silent) as port:
+        started = time.monotonic()
+        run = run_cli("bench", f"http://127.0.0.1:{port}/", "-c", "2", "-n", "4", "--timeout", "0.3", timeout=40)
+        wall = time.monotonic() - started
+    assert run.code == 1, run
+    assert_one_error_line(run, "every request failed", "TimeoutError: 4")
+    assert wall < 15, run  # 2 rounds of 0.3 s plus the warm-up bound, not 30 s timeouts
+
+
+def test_insecure_against_self_signed_tls(loop_thread: ThreadLoop) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+
+    async def hello(request: Any) -> Any:
+        return web.Response(text="hello over tls")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    with web_server(loop_thread, app, ssl_context=context) as url:
+        assert url.startswith("https://"), url
+        report = bench_json(url, "-c", "2", "-n", "20", "-k")
+        assert report["fasthttp"]["status_codes"] == {"200": 20}
+        refused = run_cli("bench", url, "-c", "2", "-n", "4", "--json", timeout=60)
+    # Without -k the self-signed certificate fails every request, by kind.
+    assert refused.code == 1, refused
+    errors = json.loads(refused.out)["fasthttp"]["errors"]
+    assert list(errors) and all("SSL" in kind or "Certificate" in kind for kind in errors), errors
+
+
 def test_duration_with_server_going_silent(loop_thread: ThreadLoop) -> None:
     """Answers ten requests per connection, then hangs: the in-flight ones count as timeouts."""
     async def tires(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -327,6 +365,8 @@ def test_unresolvable_host() -> None:
     (["-n", "0"], "-n"),
     (["-d", "0"], "-d"),
     (["-p", "0"], "-p"),
+    (["--timeout", "0"], "--timeout"),
+    (["--timeout", "soon"], "invalid float"),
     (["-n", "5", "-d", "1"], "not allowed with"),
     (["-c", "many"], "invalid int"),
     (["--frobnicate"], "unrecognized"),

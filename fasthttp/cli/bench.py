@@ -25,6 +25,7 @@ __all__ = ("bench_main", "Result")
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 WARMUP_LIMIT = 2.0  # seconds the warm-up may take (a silent server must not stall the run)
 DEADLINE_GRACE = 1.0  # with -d: seconds after the deadline for in-flight requests to finish
+DEFAULT_TIMEOUT = 30.0  # seconds per request (--timeout); a slower request counts as a timeout
 
 
 class Result:
@@ -103,14 +104,15 @@ class Result:
 
 async def _load(client: str, url: str, connections: int, requests: Optional[int],
                 duration: Optional[float], method: str, body: Optional[bytes],
-                progress: bool) -> Result:
+                progress: bool, timeout_s: float = DEFAULT_TIMEOUT, insecure: bool = False) -> Result:
     result = Result(client)
     if client == "aiohttp":
         import aiohttp as lib  # type: ignore[import-not-found,unused-ignore]
     else:
         import fasthttp as lib  # type: ignore[no-redef]
-    connector = lib.TCPConnector(limit=connections)
-    timeout = lib.ClientTimeout(total=30)
+    # ssl=False only skips certificate checks for https targets (-k); plain http ignores it.
+    connector = lib.TCPConnector(limit=connections, ssl=False) if insecure else lib.TCPConnector(limit=connections)
+    timeout = lib.ClientTimeout(total=timeout_s)
     latencies = result.latencies
     statuses = result.statuses
     errors = result.errors
@@ -207,7 +209,7 @@ def _run_in_process(spec: dict[str, Any]) -> Result:
     return run(_load(spec["client"], spec["url"], spec["connections"], spec["requests"],
                      spec["duration"], spec["method"],
                      spec["body"].encode() if spec["body"] is not None else None,
-                     spec["progress"]))
+                     spec["progress"], spec.get("timeout", DEFAULT_TIMEOUT), spec.get("insecure", False)))
 
 
 def _run(spec: dict[str, Any], processes: int) -> Result:
@@ -250,7 +252,7 @@ class EmbeddedServer:
         line = self.process.stdout.readline()
         if not line.startswith("PORT "):
             self.stop()
-            raise RuntimeError(f"the embedded server did not start: {line!r}")
+            raise RuntimeError(f"it printed {line.strip()!r} instead of its port" if line else "it exited")
         self.url = f"http://127.0.0.1:{int(line.split()[1])}/"
 
     def stop(self) -> None:
@@ -330,6 +332,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", dest="as_json", action="store_true", help="machine-readable output")
     parser.add_argument("--compare", action="store_true", help="also run the load through aiohttp's client")
     parser.add_argument("--uvloop", action="store_true", help="run the client on uvloop")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds one request may take before it counts as a timeout (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     return parser
 
 
@@ -345,11 +350,18 @@ def bench_main(argv: Sequence[str]) -> int:
     if args.processes < 1:
         print("fasthttp bench: error: -p must be at least 1", file=sys.stderr)
         return 1
+    if not args.timeout > 0:
+        print("fasthttp bench: error: --timeout must be positive", file=sys.stderr)
+        return 1
     requests = args.requests if args.requests is not None or args.duration is not None else 20000
     server = None
     url = args.url
     if url is None:
-        server = EmbeddedServer()
+        try:
+            server = EmbeddedServer()
+        except Exception as exc:
+            print(f"fasthttp bench: error: the embedded server did not start: {exc}", file=sys.stderr)
+            return 1
         url = server.url
         target = f"{url} (embedded fasthttp.web server)"
     else:
@@ -362,7 +374,7 @@ def bench_main(argv: Sequence[str]) -> int:
             "client": "fasthttp", "url": url, "connections": args.connections,
             "requests": requests, "duration": args.duration, "method": args.method.upper(),
             "body": args.body, "progress": sys.stderr.isatty() and not args.as_json,
-            "uvloop": args.uvloop,
+            "uvloop": args.uvloop, "timeout": args.timeout, "insecure": args.insecure,
         }
         try:
             ours = _run(spec, args.processes)
