@@ -37,6 +37,8 @@ __all__ = (
     "ResponseHead",
     "RequestHead",
     "EndOfMessage",
+    "EndOfChunk",
+    "END_OF_CHUNK",
 )
 
 DEF MAX_CONTENT_LENGTH = 0x7FFFFFFFFFFFFFFF
@@ -250,6 +252,23 @@ cdef class EndOfMessage:
 cdef EndOfMessage _END_OF_MESSAGE = EndOfMessage()
 
 
+cdef class EndOfChunk:
+    """The marker that the data of one HTTP chunk is complete (only with chunk_boundaries=True).
+
+    There is one instance, `END_OF_CHUNK`; test for it by identity.
+    """
+
+    def __repr__(self):
+        return "END_OF_CHUNK"
+
+    def __reduce__(self):
+        return "END_OF_CHUNK"
+
+
+cdef EndOfChunk _END_OF_CHUNK = EndOfChunk()
+END_OF_CHUNK = _END_OF_CHUNK
+
+
 cdef inline object _piece(object buf, bint whole_is_bytes, const char* p, Py_ssize_t pos,
                           Py_ssize_t stop, Py_ssize_t end):
     """Body bytes p[pos:stop]: the input object itself when it is exactly that (zero copy)."""
@@ -320,6 +339,7 @@ cdef class ChunkedDecoder:
     """Decodes a chunked body (RFC 9112 §7.1): chunk data out, extensions ignored."""
 
     cdef bint _lax
+    cdef bint _boundaries
     cdef Py_ssize_t _max_line_size
     cdef Py_ssize_t _max_field_size
     cdef Py_ssize_t _max_headers
@@ -331,8 +351,10 @@ cdef class ChunkedDecoder:
     cdef object _failed
 
     def __init__(self, *, bint lax=False, Py_ssize_t max_line_size=8190,
-                 Py_ssize_t max_field_size=8190, Py_ssize_t max_headers=128):
+                 Py_ssize_t max_field_size=8190, Py_ssize_t max_headers=128,
+                 bint chunk_boundaries=False):
         self._lax = lax
+        self._boundaries = chunk_boundaries
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
         self._max_headers = max_headers
@@ -419,6 +441,8 @@ cdef class ChunkedDecoder:
                 self._remaining -= take
                 if self._remaining == 0:
                     state = CHUNK_DATA_END
+                    if self._boundaries:
+                        events.append(_END_OF_CHUNK)
                 continue
             if state == CHUNK_DATA_END:
                 if p[pos] == b'\n' and self._lax:
@@ -620,7 +644,7 @@ cdef class _MessageParser:
         free(self._line_ends)
 
     def __init__(self, *, Py_ssize_t max_line_size=8190, Py_ssize_t max_field_size=8190,
-                 Py_ssize_t max_headers=128):
+                 Py_ssize_t max_headers=128, bint chunk_boundaries=False):
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
         self._max_headers = max_headers
@@ -637,6 +661,7 @@ cdef class _MessageParser:
             max_line_size=max_line_size,
             max_field_size=max_field_size,
             max_headers=max_headers,
+            chunk_boundaries=chunk_boundaries,
         )
         self._upgrade_after = False
         self._tail = b""
@@ -988,11 +1013,11 @@ cdef class HttpResponseParser(_MessageParser):
     cdef public bint head_request
 
     def __init__(self, *, Py_ssize_t max_line_size=8190, Py_ssize_t max_field_size=8190,
-                 Py_ssize_t max_headers=128):
+                 Py_ssize_t max_headers=128, bint chunk_boundaries=False):
         self._is_response = True
         _MessageParser.__init__(
             self, max_line_size=max_line_size, max_field_size=max_field_size,
-            max_headers=max_headers,
+            max_headers=max_headers, chunk_boundaries=chunk_boundaries,
         )
         self.head_request = False
 
@@ -1074,11 +1099,11 @@ cdef class HttpRequestParser(_MessageParser):
     """Reads requests, strictly: every smuggling shape is refused."""
 
     def __init__(self, *, Py_ssize_t max_line_size=8190, Py_ssize_t max_field_size=8190,
-                 Py_ssize_t max_headers=128):
+                 Py_ssize_t max_headers=128, bint chunk_boundaries=False):
         self._is_response = False
         _MessageParser.__init__(
             self, max_line_size=max_line_size, max_field_size=max_field_size,
-            max_headers=max_headers,
+            max_headers=max_headers, chunk_boundaries=chunk_boundaries,
         )
 
     cdef int _parse_head(self, const char* block, Py_ssize_t lines, Py_ssize_t size,

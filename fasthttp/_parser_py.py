@@ -36,6 +36,8 @@ __all__ = (
     "ResponseHead",
     "RequestHead",
     "EndOfMessage",
+    "EndOfChunk",
+    "END_OF_CHUNK",
 )
 
 MAX_LINE_SIZE: Final = 8190
@@ -262,7 +264,25 @@ class EndOfMessage:
 
 _END_OF_MESSAGE: Final = EndOfMessage()
 
-Event = Union[ResponseHead, RequestHead, bytes, EndOfMessage]
+
+class EndOfChunk:
+    """The marker that the data of one HTTP chunk is complete (only with chunk_boundaries=True).
+
+    There is one instance, `END_OF_CHUNK`; test for it by identity.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "END_OF_CHUNK"
+
+    def __reduce__(self) -> str:
+        return "END_OF_CHUNK"
+
+
+END_OF_CHUNK: Final = EndOfChunk()
+
+Event = Union[ResponseHead, RequestHead, bytes, EndOfChunk, EndOfMessage]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,6 +296,7 @@ class ChunkedDecoder:
 
     __slots__ = (
         "_lax",
+        "_boundaries",
         "_max_line_size",
         "_max_field_size",
         "_max_headers",
@@ -294,8 +315,10 @@ class ChunkedDecoder:
         max_line_size: int = MAX_LINE_SIZE,
         max_field_size: int = MAX_FIELD_SIZE,
         max_headers: int = MAX_HEADERS,
+        chunk_boundaries: bool = False,
     ) -> None:
         self._lax = lax
+        self._boundaries = bool(chunk_boundaries)
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
         self._max_headers = max_headers
@@ -314,7 +337,7 @@ class ChunkedDecoder:
     def tail(self) -> bytes:
         return self._tail
 
-    def feed_data(self, data: Buffer) -> list[Union[bytes, EndOfMessage]]:
+    def feed_data(self, data: Buffer) -> list[Union[bytes, EndOfChunk, EndOfMessage]]:
         if self._failed is not None:
             raise self._failed
         if self._state == _CHUNK_DONE:
@@ -325,7 +348,7 @@ class ChunkedDecoder:
             buf: _Buf = self._buf
         else:
             buf = data if type(data) is bytes else bytes(data)
-        events: list[Union[bytes, EndOfMessage]] = []
+        events: list[Union[bytes, EndOfChunk, EndOfMessage]] = []
         try:
             pos = self._decode(buf, 0, len(buf), events)
         except BadHttpMessage as exc:
@@ -338,7 +361,7 @@ class ChunkedDecoder:
             self._buf = bytearray(buf[pos:])
         return events
 
-    def feed_eof(self) -> list[Union[bytes, EndOfMessage]]:
+    def feed_eof(self) -> list[Union[bytes, EndOfChunk, EndOfMessage]]:
         if self._failed is not None:
             raise self._failed
         if self._state != _CHUNK_DONE:
@@ -352,7 +375,8 @@ class ChunkedDecoder:
     def _decode(self, buf: _Buf, pos: int, end: int, events: list[Any]) -> int:
         """Consume chunked framing from buf[pos:end]; return where the unconsumed part starts.
 
-        Appends chunk data and, at the end, one EndOfMessage to `events`. An incomplete line
+        Appends chunk data (each chunk's followed by END_OF_CHUNK when chunk boundaries are
+        asked for) and, at the end, one EndOfMessage to `events`. An incomplete line
         is left unconsumed (the caller keeps it), after checking it against its limit.
         """
         state = self._state
@@ -368,6 +392,8 @@ class ChunkedDecoder:
                 self._remaining -= take
                 if self._remaining == 0:
                     state = _CHUNK_DATA_END
+                    if self._boundaries:
+                        events.append(END_OF_CHUNK)
                 continue
             if state == _CHUNK_DATA_END:
                 first = buf[pos]
@@ -511,6 +537,7 @@ class _MessageParser:
         max_line_size: int = MAX_LINE_SIZE,
         max_field_size: int = MAX_FIELD_SIZE,
         max_headers: int = MAX_HEADERS,
+        chunk_boundaries: bool = False,
     ) -> None:
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
@@ -527,6 +554,7 @@ class _MessageParser:
             max_line_size=max_line_size,
             max_field_size=max_field_size,
             max_headers=max_headers,
+            chunk_boundaries=chunk_boundaries,
         )
         self._upgrade_after = False
         self._tail = b""
@@ -861,9 +889,13 @@ class HttpResponseParser(_MessageParser):
         max_line_size: int = MAX_LINE_SIZE,
         max_field_size: int = MAX_FIELD_SIZE,
         max_headers: int = MAX_HEADERS,
+        chunk_boundaries: bool = False,
     ) -> None:
         super().__init__(
-            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            chunk_boundaries=chunk_boundaries,
         )
         self.head_request = False
 

@@ -35,6 +35,8 @@ __all__ = (
     "ResponseHead",
     "RequestHead",
     "EndOfMessage",
+    "EndOfChunk",
+    "END_OF_CHUNK",
     "serialize_head",
     "HttpVersion",
     "HttpVersion10",
@@ -61,7 +63,9 @@ NO_EXTENSIONS: Final[bool] = _extensions_disabled()
 if TYPE_CHECKING:
     from ._http_writer_py import serialize_head
     from ._parser_py import (
+        END_OF_CHUNK,
         ChunkedDecoder,
+        EndOfChunk,
         EndOfMessage,
         HttpRequestParser,
         HttpResponseParser,
@@ -76,7 +80,9 @@ else:
         try:
             from ._http_writer import serialize_head
             from ._parser import (
+                END_OF_CHUNK,
                 ChunkedDecoder,
+                EndOfChunk,
                 EndOfMessage,
                 HttpRequestParser,
                 HttpResponseParser,
@@ -90,7 +96,9 @@ else:
     if IMPLEMENTATION == "python":
         from ._http_writer_py import serialize_head
         from ._parser_py import (
+            END_OF_CHUNK,
             ChunkedDecoder,
+            EndOfChunk,
             EndOfMessage,
             HttpRequestParser,
             HttpResponseParser,

@@ -1,8 +1,9 @@
 """ResponseHandler: the asyncio.Protocol of one client connection.
 
 Bytes from the socket go to the sans-IO parser (fasthttp.http); its events go to the exchange
-under way: the head resolves a future, body pieces feed the response's StreamReader, the end
-of the message makes the connection reusable. The protocol also carries the two socket-level
+under way: the head resolves a future, body pieces feed the response's StreamReader (and each
+HTTP chunk's end is recorded there, for readchunk), the end of the message makes the
+connection reusable. The protocol also carries the two socket-level
 concerns: write back-pressure (pause_writing/resume_writing) and the `sock_read` silence timer.
 
 One timer per connection serves both the `total` deadline and the `sock_read` silence limit,
@@ -23,7 +24,7 @@ from .client_exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
-from .http import EndOfMessage, HttpResponseParser, ResponseHead
+from .http import END_OF_CHUNK, EndOfMessage, HttpResponseParser, ResponseHead
 from .http_exceptions import (
     BadHttpMessage,
     ContentLengthError,
@@ -49,8 +50,13 @@ class ResponseHandler(asyncio.Protocol):
     ) -> None:
         self._loop = loop
         self.transport: Optional[asyncio.Transport] = None
+        # chunk_boundaries: the end of each HTTP chunk's data comes out as END_OF_CHUNK, for
+        # StreamReader.readchunk() (aiohttp's end_of_http_chunk flag).
         self._parser = HttpResponseParser(
-            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            chunk_boundaries=True,
         )
         self._closed = False
         self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
@@ -240,6 +246,10 @@ class ResponseHandler(asyncio.Protocol):
                         self._fail(ClientPayloadError(f"cannot decode the body: {exc}"))
                         self.close()
                         return
+            elif event is END_OF_CHUNK:
+                payload = self._payload
+                if payload is not None:
+                    payload.end_http_chunk_receiving()
             elif type(event) is EndOfMessage:
                 self._end_of_message()
             else:

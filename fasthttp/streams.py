@@ -8,6 +8,12 @@ reader.
 A compressed body goes through a decoder (fasthttp.compression) whose output per call is
 capped at `limit`: whatever it holds back is only decoded as the reader drains, with the socket
 paused meanwhile, so a decompression bomb cannot grow memory past the read buffer either.
+
+HTTP chunk boundaries (for `readchunk`): the protocol calls `end_http_chunk_receiving()` where
+the parser reports the end of a chunk's data. The stream records it as a position in the body:
+the number of bytes buffered since the start (`total_bytes`) at that moment. The reader's own
+position is `total_bytes - (bytes still buffered)`, so no reader but `readchunk` has to know
+about boundaries; they only drop the ones they have gone past.
 """
 
 from __future__ import annotations
@@ -103,6 +109,8 @@ class StreamReader:
         "_eof_callbacks",
         "_paused",
         "_decoder",
+        "_chunk_ends",
+        "_last_chunk_end",
         "__weakref__",
     )
 
@@ -129,6 +137,10 @@ class StreamReader:
         self._eof_callbacks: list[Callable[[], None]] = []
         self._paused = False
         self._decoder = decoder
+        # Where HTTP chunks end, as body positions (total_bytes at each end), oldest first;
+        # None until the first one. _last_chunk_end: the last position recorded.
+        self._chunk_ends: Optional[collections.deque[int]] = None
+        self._last_chunk_end = 0
 
     def __repr__(self) -> str:
         info = [type(self).__name__]
@@ -200,6 +212,27 @@ class StreamReader:
             if not data:
                 return
         self._append(data)
+
+    def end_http_chunk_receiving(self) -> None:
+        """The data of one HTTP chunk is complete: record a boundary where the body stands.
+
+        A chunk that added no byte (an empty chunk, or compressed data that has not decoded
+        to anything yet) records nothing. With a Content-Encoding being decoded, the boundary
+        is where the decoded output stood when the compressed chunk ended (as in aiohttp).
+        """
+        total = self._total_bytes
+        if total == self._last_chunk_end:
+            return
+        self._last_chunk_end = total
+        ends = self._chunk_ends
+        if ends is None:
+            ends = self._chunk_ends = collections.deque()
+        ends.append(total)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def feed_eof(self) -> None:
         decoder = self._decoder
@@ -335,8 +368,18 @@ class StreamReader:
                         need -= len(first)
                 data = b"".join(parts)
             self._size -= n
+        if self._chunk_ends:
+            self._drop_chunk_ends()
         self._after_read()
         return data
+
+    def _drop_chunk_ends(self) -> None:
+        """Forget the chunk boundaries the reader has gone past."""
+        ends = self._chunk_ends
+        assert ends is not None
+        position = self._total_bytes - self._size
+        while ends and ends[0] < position:
+            ends.popleft()
 
     async def read(self, n: int = -1) -> bytes:
         """Up to n bytes; n < 0 reads to the end of the body."""
@@ -372,17 +415,42 @@ class StreamReader:
             return b""
         data = self._buffer.popleft()
         self._size -= len(data)
+        if self._chunk_ends:
+            self._drop_chunk_ends()
         self._after_read()
         return data
 
     async def readchunk(self) -> tuple[bytes, bool]:
-        """(data, end_of_http_chunk): data as it arrived; (b"", False) at the end.
+        """(data, end_of_http_chunk), as aiohttp's; (b"", False) at the end of the body.
 
-        fasthttp's parser does not report HTTP chunk boundaries, so the flag is always False
-        (aiohttp sets it True where a piece ends exactly on a chunk boundary).
+        With `Transfer-Encoding: chunked`, data never runs past the end of an HTTP chunk:
+        when a chunk end is buffered, everything up to it comes out at once with True; else
+        the next piece as it arrived, with False (the rest of that chunk follows later). When
+        other reads stopped exactly at a chunk end, the next call reports it as (b"", True).
+        Empty chunks are not reported. A body that is not chunked gives its pieces as they
+        arrived, always with False. With a Content-Encoding being decoded, True marks where
+        the decoded output stood when a compressed chunk ended (aiohttp does the same).
         """
-        data = await self.readany()
-        return (data, False)
+        self._check()
+        while True:
+            ends = self._chunk_ends
+            if ends:
+                position = self._total_bytes - self._size
+                while ends:
+                    end = ends.popleft()
+                    if end > position:
+                        return (self._take(end - position), True)
+                    if end == position:
+                        return (b"", True)
+            if self._buffer:
+                data = self._buffer.popleft()
+                self._size -= len(data)
+                self._after_read()
+                return (data, False)
+            if self._eof:
+                return (b"", False)
+            await self._wait("readchunk")
+            self._check()
 
     async def readexactly(self, n: int) -> bytes:
         """Exactly n bytes, or asyncio.IncompleteReadError if the body ends first."""
@@ -473,6 +541,8 @@ class EmptyStreamReader(StreamReader):
         self._eof_callbacks = []
         self._paused = False
         self._decoder = None
+        self._chunk_ends = None
+        self._last_chunk_end = 0
 
     def feed_data(self, data: bytes) -> None:
         raise RuntimeError("an empty body cannot be fed")

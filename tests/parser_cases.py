@@ -8,7 +8,7 @@
 - `splits()` gives the ways each case is fed: whole, one byte at a time, several seeded random
   splits;
 - `check_splits()` runs every split and asserts they agree, returning the finest outcome;
-- `R`, `Q`, `B`, `E` build partial expectations for `assert_events()`.
+- `R`, `Q`, `B`, `C`, `E` build partial expectations for `assert_events()`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def norm_event(ev: Any) -> dict:
     name = type(ev).__name__
     if name == "EndOfMessage":
         return {"type": "eom", "trailers": _pairs(ev.trailers)}
+    if name == "EndOfChunk":  # the END_OF_CHUNK marker (parsers made with chunk_boundaries=True)
+        return {"type": "eoc"}
     if name == "ResponseHead":
         d: dict = {"type": "response"}
         d["version"] = tuple(ev.version)
@@ -56,7 +58,10 @@ def norm_event(ev: Any) -> dict:
 
 
 def normalize(events: Iterable[Any]) -> list:
-    """Normalize events and merge adjacent body pieces (their split is not significant)."""
+    """Normalize events and merge adjacent body pieces (their split is not significant).
+
+    An END_OF_CHUNK marker ({"type": "eoc"}) is not merged: it separates the pieces around it.
+    """
     out: list = []
     for ev in events:
         n = norm_event(ev)
@@ -255,6 +260,11 @@ def Q(**kw: Any) -> dict:
 
 def B(data: bytes) -> dict:
     return {"type": "body", "data": data}
+
+
+def C() -> dict:
+    """Expected END_OF_CHUNK marker."""
+    return {"type": "eoc"}
 
 
 def E(trailers: Optional[list] = None) -> dict:

@@ -2,7 +2,8 @@
 
 Hypothesis builds valid-ish HTTP/1.1 messages from a small grammar (methods, statuses,
 reasons, known and unknown headers, values, framing by Content-Length / chunked / EOF,
-chunk extensions and trailers, pipelined sequences, bare LF, obs-fold, small limits), then
+chunk extensions and trailers, pipelined sequences, bare LF, obs-fold, small limits, the
+chunk_boundaries flag on or off), then
 optionally mutates the bytes (flip / insert / delete bytes, inject CR, LF, NUL, SP, HTAB or
 colon, duplicate a line, change a digit). Both twins get the same bytes with the same split
 points (and maybe EOF); their normalized events, error class, `upgraded`/`done` and `tail`
@@ -237,17 +238,23 @@ limits = st.one_of(
 )
 
 
+def with_boundaries(draw, kw):
+    """A copy of the keyword arguments, chunk_boundaries (the END_OF_CHUNK marker) on or off."""
+    return {**kw, "chunk_boundaries": draw(st.booleans())}
+
+
 @st.composite
 def response_cases(draw):
     data = draw(wire(request=False))
-    return data, draw(split_points(data)), draw(limits), draw(st.booleans()), \
-        draw(st.integers(0, 4)) > 0
+    return data, draw(split_points(data)), with_boundaries(draw, draw(limits)), \
+        draw(st.booleans()), draw(st.integers(0, 4)) > 0
 
 
 @st.composite
 def request_cases(draw):
     data = draw(wire(request=True))
-    return data, draw(split_points(data)), draw(limits), draw(st.integers(0, 4)) > 0
+    return data, draw(split_points(data)), with_boundaries(draw, draw(limits)), \
+        draw(st.integers(0, 4)) > 0
 
 
 @st.composite
@@ -262,6 +269,7 @@ def chunked_cases(draw):
         "max_headers": st.sampled_from([1, 2, 128]),
     })))
     kw["lax"] = draw(st.booleans())
+    kw = with_boundaries(draw, kw)
     return data, draw(split_points(data)), kw, draw(st.booleans())
 
 
