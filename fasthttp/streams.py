@@ -333,6 +333,27 @@ class StreamReader:
         finally:
             self._waiter = None
 
+    def _let_more_in(self) -> bool:
+        """The caller needs more than is buffered before it can take anything (readexactly,
+        readuntil), but past the high-water mark the decoder holds its output back and the
+        socket is paused: release the next piece of decoded output, or let the socket flow
+        again, or the wait would never end. The caller bounds what it asked for, and _append
+        pauses again after each piece, so the buffer grows only as far as that request.
+        True when decoded output was buffered now: look again before waiting."""
+        decoder = self._decoder
+        if decoder is not None and decoder.has_pending_output:
+            data = decoder.decompress(b"", self._limit)
+            if data:
+                self._append(data)
+            if not decoder.has_pending_output and self._eof_pending:
+                self._eof_pending = False
+                self.feed_eof()
+            return True
+        if self._paused:
+            self._paused = False
+            self._flow.resume_reading()
+        return False
+
     def _check(self) -> None:
         if self._exception is not None:
             raise self._exception
@@ -406,7 +427,11 @@ class StreamReader:
         return self._take(n)
 
     async def readany(self) -> bytes:
-        """Whatever is buffered (waiting for something if nothing is); b"" at the end."""
+        """The oldest buffered piece, as it arrived (waiting for one if none is); b"" at the end.
+
+        aiohttp joins everything buffered into one bytes; handing out the pieces one by one
+        gives the same bytes in the same order without copying them together.
+        """
         self._check()
         while not self._buffer and not self._eof:
             await self._wait("readany")
@@ -456,6 +481,8 @@ class StreamReader:
         """Exactly n bytes, or asyncio.IncompleteReadError if the body ends first."""
         self._check()
         while self._size < n and not self._eof:
+            if self._let_more_in():
+                continue
             await self._wait("readexactly")
             self._check()
         if self._size < n:
@@ -493,6 +520,8 @@ class StreamReader:
                     raise ValueError("Chunk too big")
             if self._eof:
                 return self._take(-1) if self._buffer else b""
+            if self._let_more_in():
+                continue
             await self._wait("readuntil")
             self._check()
 

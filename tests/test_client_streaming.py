@@ -269,3 +269,40 @@ async def test_per_request_read_bufsize() -> None:
             async with session.get(server.url(), read_bufsize=1024) as resp:
                 assert resp.content.get_read_buffer_limits() == (1024, 2048)
                 await resp.read()
+
+
+@async_test(timeout=20)
+async def test_readexactly_and_readuntil_larger_than_the_high_water_mark() -> None:
+    """Asking for more than the flow-control buffer holds must not stall the paused socket."""
+    size = 256 * 1024
+    body = os.urandom(size)
+    line = b"x" * (size - 1) + b"\n"
+    pieces = [body[i : i + 4096] for i in range(0, size, 4096)] + [line[i : i + 4096] for i in range(0, size, 4096)]
+    async with dribble_server(sized_head(2 * size), pieces, delay=0.0) as server:
+        async with aiohttp.ClientSession(read_bufsize=1024) as session:
+            async with session.get(server.url()) as resp:
+                assert resp.content.get_read_buffer_limits() == (1024, 2048)
+                got = await asyncio.wait_for(resp.content.readexactly(size), 10)
+                assert got == body
+                got = await asyncio.wait_for(resp.content.readuntil(b"\n", max_size=size), 10)
+                assert got == line
+                assert await resp.content.read() == b""
+            assert_pool_clean(session.connector)
+
+
+@async_test(timeout=20)
+async def test_readexactly_larger_than_the_high_water_mark_on_a_gzip_body() -> None:
+    """Same with a decoder in the way: its held-back output must be released too."""
+    import gzip
+
+    decoded = os.urandom(64 * 1024) * 4 + b"tail\n"  # 256 KiB + 5, compresses well (repeats)
+    encoded = gzip.compress(decoded)
+    head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(encoded)
+    async with dribble_server(head, [encoded[i : i + 8192] for i in range(0, len(encoded), 8192)], delay=0.0) as server:
+        async with aiohttp.ClientSession(read_bufsize=1024) as session:
+            async with session.get(server.url()) as resp:
+                got = await asyncio.wait_for(resp.content.readexactly(len(decoded) - 5), 10)
+                assert got == decoded[:-5]
+                assert await asyncio.wait_for(resp.content.readuntil(b"\n"), 10) == b"tail\n"
+                assert await resp.content.read() == b""
+            assert_pool_clean(session.connector)
