@@ -10,7 +10,7 @@ import httpx
 
 from fasthttp import web
 from fasthttp.web import multipart_form
-from web_helpers import async_test, parse_responses, raw_exchange, serve
+from web_helpers import HOST, app_with, async_test, parse_responses, raw_exchange, serve
 
 
 @async_test()
@@ -206,3 +206,21 @@ async def test_unread_body_is_discarded_between_requests() -> None:
             + b"POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         )
         assert [r.body for r in parse_responses(data)] == [b"ignored"] * 3
+
+
+@async_test()
+async def test_request_content_readchunk_reports_http_chunk_ends() -> None:
+    """request.content.iter_chunks() on a chunked request body, as aiohttp.web gives it."""
+
+    async def chunks(request: web.Request) -> web.Response:
+        seen = [[data.decode(), end] async for data, end in request.content.iter_chunks()]
+        return web.json_response(seen)
+
+    body = b"3\r\nabc\r\n5\r\nhello\r\n1\r\nz\r\n0\r\n\r\n"
+    head = f"POST /c HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    async with serve(app_with(web.post("/c", chunks))) as srv:
+        # The whole body at once: the boundaries still split it chunk by chunk.
+        data = await raw_exchange(srv.port, head.encode() + body)
+    (resp,) = parse_responses(data)
+    assert resp.status == 200, resp
+    assert json.loads(resp.body) == [["abc", True], ["hello", True], ["z", True]]

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import hdrs
-from ..http import HttpRequestParser, RequestHead
+from ..http import END_OF_CHUNK, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
 from ..streams import EMPTY_PAYLOAD, StreamReader
 from .exceptions import HTTPException, HTTPInternalServerError
@@ -99,6 +99,7 @@ class RequestHandler(asyncio.Protocol):
             max_line_size=settings.max_line_size,
             max_field_size=settings.max_field_size,
             max_headers=settings.max_headers,
+            chunk_boundaries=True,  # request.content.readchunk() reports HTTP chunk ends
         )
         self.transport: Optional[asyncio.Transport] = None
         self._queue: collections.deque[Any] = collections.deque()
@@ -175,6 +176,10 @@ class RequestHandler(asyncio.Protocol):
                     payload = EMPTY_PAYLOAD
                     self._payload = None
                 self._queue.append((event, payload))
+            elif event is END_OF_CHUNK:
+                payload = self._payload
+                if payload is not None:
+                    payload.end_http_chunk_receiving()
             else:  # EndOfMessage
                 payload = self._payload
                 if payload is not None:
