@@ -668,6 +668,12 @@ cdef class _MessageParser:
         self._failed = None
 
     @property
+    def idle(self):
+        """Between messages with no byte of a next one buffered (and not failed): a client may
+        reuse the connection; False when stray bytes followed the last message."""
+        return self._state == S_HEAD and PyByteArray_GET_SIZE(self._buf) == 0 and self._failed is None
+
+    @property
     def upgraded(self):
         return self._state == S_UPGRADED
 

@@ -561,6 +561,12 @@ class _MessageParser:
         self._failed: Optional[BadHttpMessage] = None
 
     @property
+    def idle(self) -> bool:
+        """Between messages with no byte of a next one buffered (and not failed): a client may
+        reuse the connection; False when stray bytes followed the last message."""
+        return self._state == _HEAD and not self._buf and self._failed is None
+
+    @property
     def upgraded(self) -> bool:
         return self._state == _UPGRADED
 

@@ -101,6 +101,9 @@ class ResponseHandler(asyncio.Protocol):
             and self._keep_alive
             and self._exception is None
             and not self._upgraded
+            # Bytes after the response in the same read (a body sent to a HEAD request): the
+            # next response would start with them.
+            and self._parser.idle
         )
 
     def close(self) -> None:

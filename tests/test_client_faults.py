@@ -196,6 +196,25 @@ async def test_garbage_after_a_response_poisons_only_that_connection() -> None:
     assert server.accepted == 2
 
 
+@async_test()
+async def test_body_sent_to_a_head_request_is_not_read_as_the_next_response() -> None:
+    """A server that answers HEAD with a body, in the same write: that connection is not reused."""
+
+    async def handler(conn: Conn) -> None:
+        while await conn.read_request() is not None:
+            await conn.send(response(200, b"a body HEAD must not have"))
+
+    async with RawServer(handler) as server:
+        async with aiohttp.ClientSession() as session:
+            async with session.head(server.url()) as resp:
+                assert resp.status == 200
+                assert await resp.read() == b""
+            async with session.get(server.url()) as resp:
+                assert await resp.read() == b"a body HEAD must not have"
+            assert_pool_clean(session.connector)
+    assert server.accepted == 2
+
+
 @pytest.mark.parametrize("stage", ["connect-wait", "head", "body", "upload"])
 @async_test()
 async def test_cancellation_mid_request_leaks_nothing(stage: str) -> None:

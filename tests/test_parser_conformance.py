@@ -719,3 +719,38 @@ def test_twins_agree_on_request_cases(twins, case):
     a = run(py.HttpRequestParser(), [data])
     b = run(cy.HttpRequestParser(), [data])
     assert a.key() == b.key()
+
+
+@pytest.mark.parametrize("split", ["whole", "bytewise"])
+def test_idle_between_messages(twin, split):
+    """`idle`: nothing of a next message buffered; stray bytes after a response make it False."""
+    parser = twin.HttpResponseParser()
+    assert parser.idle
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+    pieces = [response] if split == "whole" else [response[i : i + 1] for i in range(len(response))]
+    for i, piece in enumerate(pieces):
+        parser.feed_data(piece)
+        if i < len(pieces) - 1:
+            assert not parser.idle  # inside the head or the body
+    assert parser.idle
+    # A HEAD answer whose server sent a body anyway: the body is the start of "the next" message.
+    head = twin.HttpResponseParser()
+    head.head_request = True
+    events = head.feed_data(response)
+    assert [type(e).__name__ for e in events] == ["ResponseHead", "EndOfMessage"]
+    assert not head.idle
+    # Requests: idle after each of two pipelined requests only once both are complete.
+    requests = twin.HttpRequestParser()
+    requests.feed_data(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHo")
+    assert not requests.idle
+    requests.feed_data(b"st: a\r\n\r\n")
+    assert requests.idle
+
+
+def test_idle_is_false_after_an_error(twin):
+    parser = twin.HttpResponseParser()
+    from fasthttp.http_exceptions import BadStatusLine
+
+    with pytest.raises(BadStatusLine):
+        parser.feed_data(b"NOT HTTP\r\n\r\n")
+    assert not parser.idle
