@@ -379,6 +379,7 @@ cdef class ChunkedDecoder:
         cdef object buf
         cdef const char* p
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state == CHUNK_DONE:
             self._tail += data
@@ -395,6 +396,7 @@ cdef class ChunkedDecoder:
         try:
             pos = self._decode(buf, type(buf) is bytes, p, 0, end, events)
         except BadHttpMessage as exc:
+            exc.events = events  # what this call completed before the error, for the caller
             self._failed = exc
             raise
         if self._state == CHUNK_DONE:
@@ -406,6 +408,7 @@ cdef class ChunkedDecoder:
 
     def feed_eof(self):
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state != CHUNK_DONE:
             self._failed = TransferEncodingError(
@@ -687,6 +690,7 @@ cdef class _MessageParser:
         cdef object buf
         cdef const char* p
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state == S_UPGRADED:
             self._tail += data
@@ -703,6 +707,7 @@ cdef class _MessageParser:
         try:
             pos = self._parse(buf, type(buf) is bytes, p, end, events)
         except BadHttpMessage as exc:
+            exc.events = events  # what this call completed before the error, for the caller
             self._failed = exc
             raise
         if self._state == S_UPGRADED:
@@ -717,6 +722,7 @@ cdef class _MessageParser:
 
     def feed_eof(self):
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         cdef int state = self._state
         if state == S_HEAD:

@@ -339,6 +339,7 @@ class ChunkedDecoder:
 
     def feed_data(self, data: Buffer) -> list[Union[bytes, EndOfChunk, EndOfMessage]]:
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state == _CHUNK_DONE:
             self._tail += data
@@ -352,6 +353,7 @@ class ChunkedDecoder:
         try:
             pos = self._decode(buf, 0, len(buf), events)
         except BadHttpMessage as exc:
+            exc.events = events  # what this call completed before the error, for the caller
             self._failed = exc
             raise
         if self._state == _CHUNK_DONE:
@@ -363,6 +365,7 @@ class ChunkedDecoder:
 
     def feed_eof(self) -> list[Union[bytes, EndOfChunk, EndOfMessage]]:
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state != _CHUNK_DONE:
             self._failed = TransferEncodingError(
@@ -576,6 +579,7 @@ class _MessageParser:
 
     def feed_data(self, data: Buffer) -> list[Event]:
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         if self._state == _UPGRADED:
             self._tail += data
@@ -589,6 +593,7 @@ class _MessageParser:
         try:
             pos = self._parse(buf, len(buf), events)
         except BadHttpMessage as exc:
+            exc.events = events  # what this call completed before the error, for the caller
             self._failed = exc
             raise
         if self._state == _UPGRADED:
@@ -602,6 +607,7 @@ class _MessageParser:
 
     def feed_eof(self) -> list[Event]:
         if self._failed is not None:
+            self._failed.events = ()  # they were handed out with the first raise
             raise self._failed
         state = self._state
         if state == _HEAD:

@@ -7,7 +7,7 @@ aiohttp keep working. Every message says what was wrong, not just that something
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, Sequence
 
 from multidict import CIMultiDict
 
@@ -33,6 +33,10 @@ class HttpProcessingError(Exception):
     code = 0
     message = ""
     headers: Optional[CIMultiDict[str]] = None
+    #: Set by the parsers on the exception they raise from feed_data: the events that same call
+    #: produced before the error, in order (the messages before a bad one in a pipelined read).
+    #: Empty when the parser raises it again on a later call.
+    events: Sequence[Any] = ()
 
     def __init__(
         self,

@@ -175,6 +175,13 @@ class ResponseHandler(asyncio.Protocol):
         try:
             events = self._parser.feed_data(data)
         except HttpProcessingError as error:
+            if error.events:  # what this read completed before the bad bytes still counts
+                self._dispatch(list(error.events))
+                if self._message_done and self._exception is None:
+                    # The response ended cleanly before them: it stands, the connection does not.
+                    self._keep_alive = False
+                    self.close()
+                    return
             self._fail(error if self._payload is None else _payload_error(error, None))
             self.close()
             return

@@ -127,6 +127,9 @@ def run(
             raw.extend(parser.feed_eof())
     except Exception as exc:  # noqa: BLE001 - any class is recorded and compared
         err = exc
+        # What the raising call completed before the error rides on the exception; it is part
+        # of what the parser delivered, so it is compared like any other event.
+        raw.extend(getattr(exc, "events", ()))
     bad = bad_pieces(raw)
     assert not bad, f"body pieces must be non-empty `bytes` objects, got {bad[:3]!r}"
     out = Outcome(normalize(raw), type(err) if err is not None else None, raw_events=raw,
@@ -140,6 +143,7 @@ def run(
                 try:
                     again()
                 except Exception as exc2:  # noqa: BLE001
+                    assert not getattr(exc2, "events", ()), "a repeated raise must carry no events"
                     assert type(exc2) is cls, (
                         f"after {cls.__name__} a later feed raised {type(exc2).__name__} "
                         f"instead of the same class"

@@ -754,3 +754,36 @@ def test_idle_is_false_after_an_error(twin):
     with pytest.raises(BadStatusLine):
         parser.feed_data(b"NOT HTTP\r\n\r\n")
     assert not parser.idle
+
+
+def test_events_before_an_error_ride_on_the_exception(twin):
+    """A good response, then garbage, in one read: the exception carries the good one's events."""
+    from fasthttp.http_exceptions import BadStatusLine
+
+    good = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    parser = twin.HttpResponseParser()
+    with pytest.raises(BadStatusLine) as info:
+        parser.feed_data(good + good + b"GARBAGE\r\n\r\n")
+    kinds = [type(e).__name__ for e in info.value.events]
+    assert kinds == ["ResponseHead", "bytes", "EndOfMessage"] * 2
+    assert info.value.events[1] == b"ok"
+    with pytest.raises(BadStatusLine) as again:
+        parser.feed_data(b"more")
+    assert again.value.events == ()
+    # Split: only the events of the call that raised.
+    parser = twin.HttpResponseParser()
+    assert [type(e).__name__ for e in parser.feed_data(good)] == ["ResponseHead", "bytes", "EndOfMessage"]
+    with pytest.raises(BadStatusLine) as info:
+        parser.feed_data(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxJUNK\r\n\r\n")
+    assert [type(e).__name__ for e in info.value.events] == ["ResponseHead", "bytes", "EndOfMessage"]
+
+
+def test_requests_before_a_bad_one_ride_on_the_exception(twin):
+    from fasthttp.http_exceptions import BadHttpMessage
+
+    parser = twin.HttpRequestParser()
+    batch = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost : x\r\n\r\n"
+    with pytest.raises(BadHttpMessage) as info:
+        parser.feed_data(batch)
+    heads = [e for e in info.value.events if type(e).__name__ == "RequestHead"]
+    assert [h.target for h in heads] == ["/a"]

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import hdrs
-from ..http import END_OF_CHUNK, HttpRequestParser, RequestHead
+from ..http import END_OF_CHUNK, EndOfMessage, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
 from ..streams import EMPTY_PAYLOAD, StreamReader
 from .exceptions import HTTPException, HTTPInternalServerError
@@ -158,8 +158,30 @@ class RequestHandler(asyncio.Protocol):
         try:
             events = self._parser.feed_data(data)
         except HttpProcessingError as exc:
+            # The requests completed before the bad one in this read are still answered, in
+            # order, before the refusal; one the error cut short is the one refused.
+            before = exc.events
+            complete = len(before)
+            while complete and type(before[complete - 1]) is not EndOfMessage:
+                complete -= 1
+            self._take_events(before[:complete])
             self._refuse(exc)
             return
+        self._take_events(events)
+        if self._parser.upgraded:
+            self._close_after = True  # no upgrade is handled here: serve what came, then close
+        if self._queue:
+            if self._task is None:
+                self._task = self._loop.create_task(self._serve())
+            else:
+                waiter = self._waiter  # inlined _wake
+                if waiter is not None:
+                    self._waiter = None
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+    def _take_events(self, events: Any) -> None:
+        """Queue the requests of a read and feed their bodies."""
         event: Any
         for event in events:
             kind = type(event)
@@ -185,17 +207,6 @@ class RequestHandler(asyncio.Protocol):
                 if payload is not None:
                     self._payload = None
                     payload.feed_eof()
-        if self._parser.upgraded:
-            self._close_after = True  # no upgrade is handled here: serve what came, then close
-        if self._queue:
-            if self._task is None:
-                self._task = self._loop.create_task(self._serve())
-            else:
-                waiter = self._waiter  # inlined _wake
-                if waiter is not None:
-                    self._waiter = None
-                    if not waiter.done():
-                        waiter.set_result(None)
 
     def eof_received(self) -> Optional[bool]:
         return False
@@ -393,8 +404,8 @@ class RequestHandler(asyncio.Protocol):
                 if payload is not EMPTY_PAYLOAD and not payload.at_eof():
                     keep_alive = keep_alive and await self._discard_body(payload)
                     linger = not keep_alive  # the client may still be sending that body
-                if not keep_alive:
-                    break
+                if not keep_alive and not (queue and type(queue[0]) is _Refusal):
+                    break  # (a refusal queued behind this request still goes out: it says why)
             if linger:
                 await self._linger()
         except (asyncio.CancelledError, ConnectionResetError):
