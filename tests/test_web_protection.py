@@ -328,3 +328,31 @@ async def test_header_injection_in_a_response_becomes_a_500() -> None:
         assert [r.status for r in responses] == [500]
         data = await raw_exchange(srv.port, simple_get("/ok", "Connection: close\r\n"))
         assert [r.status for r in parse_responses(data)] == [200]
+
+
+@pytest.mark.parametrize("reads", ["handler", "nobody"])
+@async_test()
+async def test_body_malformed_in_a_later_read(reads: str) -> None:
+    """The head and a good chunk arrive, the bad chunk later: one answer, then the close.
+
+    A handler reading the body gets the parse error and the client a 400; a handler that
+    ignores the body answers normally, and the connection closes (the body cannot be skipped).
+    """
+    async def ignores(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.2)
+        return web.Response(text="did not read")
+
+    app = echo_app()
+    app.router.add_post("/ignores", ignores)
+    path = "/" if reads == "handler" else "/ignores"
+    head = f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n".encode()
+    async with serve(app) as srv:
+        data = await raw_exchange(srv.port, [head, b"zz\r\n"], pause=0.05)
+    responses = parse_responses(data)
+    assert len(responses) == 1, data
+    if reads == "handler":
+        assert responses[0].status == 400, data
+        assert b"chunk-size" in responses[0].body
+    else:
+        assert (responses[0].status, responses[0].body) == (200, b"did not read")
+    assert responses[0].header("Connection") == "close", data

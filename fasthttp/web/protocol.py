@@ -21,7 +21,7 @@ from .. import hdrs
 from ..http import END_OF_CHUNK, EndOfMessage, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
 from ..streams import EMPTY_PAYLOAD, StreamReader
-from .exceptions import HTTPException, HTTPInternalServerError
+from .exceptions import HTTPBadRequest, HTTPException, HTTPInternalServerError
 from .request import Request
 from .response import Response
 
@@ -321,12 +321,16 @@ class RequestHandler(asyncio.Protocol):
         if isinstance(exc, LineTooLong) and "header" in exc.message:
             status = 431
         reason = {400: "Bad Request", 431: "Request Header Fields Too Large"}.get(status, "Bad Request")
-        self._queue.append(_Refusal(status, reason, f"{status} {reason}: {exc.message}"))
         self._close_after = True
         payload = self._payload
         if payload is not None:
+            # The error is in the body of a request already queued or being handled: that
+            # request answers for it (a 400 when its handler reads the body), then the
+            # connection closes; a second, separate refusal would answer twice.
             self._payload = None
             payload.set_exception(exc)
+        else:
+            self._queue.append(_Refusal(status, reason, f"{status} {reason}: {exc.message}"))
         if self._task is None:
             self._task = self._loop.create_task(self._serve())
         else:
@@ -395,6 +399,10 @@ class RequestHandler(asyncio.Protocol):
                     response = await self._fail(request, exc)
                 except (asyncio.CancelledError, ConnectionResetError):
                     raise
+                except HttpProcessingError as exc:  # the body, read by the handler, is malformed
+                    bad_body = HTTPBadRequest(text=f"400 Bad Request: {exc.message}")
+                    bad_body.force_close()
+                    response = await self._fail(request, bad_body)
                 except Exception:
                     server_logger.exception("Error handling request")
                     failure = HTTPInternalServerError()
