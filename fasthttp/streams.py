@@ -99,6 +99,7 @@ class StreamReader:
         "_limit",
         "_high_water",
         "_buffer",
+        "_head_offset",
         "_size",
         "_eof",
         "_eof_pending",
@@ -127,6 +128,9 @@ class StreamReader:
         self._limit = limit
         self._high_water = limit * 2
         self._buffer: collections.deque[bytes] = collections.deque()
+        # Bytes of _buffer[0] already read: read(n) in steps through a large piece advances
+        # this instead of copying what is left of the piece each time.
+        self._head_offset = 0
         self._size = 0
         self._eof = False
         self._eof_pending = False  # input ended but the decoder still holds output
@@ -360,33 +364,53 @@ class StreamReader:
 
     # --- reading ---------------------------------------------------------------------------
 
+    def _pop_first(self) -> bytes:
+        """The first buffered piece, what is left of it, removed from the buffer."""
+        data = self._buffer.popleft()
+        offset = self._head_offset
+        if offset:
+            self._head_offset = 0
+            data = data[offset:]
+        return data
+
+    def _trim_first(self) -> None:
+        """Cut the read part off _buffer[0], for code that works on the buffered pieces whole."""
+        offset = self._head_offset
+        if offset:
+            self._head_offset = 0
+            self._buffer[0] = self._buffer[0][offset:]
+
     def _take(self, n: int) -> bytes:
         """Up to n bytes (n < 0: everything buffered), without waiting."""
         buffer = self._buffer
+        offset = self._head_offset
         if n < 0 or n >= self._size:
             if len(buffer) == 1:
-                data = buffer.popleft()
+                data = self._pop_first()
             else:
+                self._trim_first()
                 data = b"".join(buffer)
                 buffer.clear()
             self._size = 0
         else:
             first = buffer[0]
-            if len(first) > n:
-                data = first[:n]
-                buffer[0] = first[n:]
+            end = offset + n
+            if end < len(first):
+                data = first[offset:end]
+                self._head_offset = end
+            elif end == len(first):
+                data = self._pop_first()
             else:
-                parts = []
-                need = n
+                parts = [self._pop_first()]
+                need = n - len(parts[0])
                 while need:
                     first = buffer[0]
                     if len(first) > need:
                         parts.append(first[:need])
-                        buffer[0] = first[need:]
-                        need = 0
-                    else:
-                        parts.append(buffer.popleft())
-                        need -= len(first)
+                        self._head_offset = need
+                        break
+                    parts.append(buffer.popleft())
+                    need -= len(first)
                 data = b"".join(parts)
             self._size -= n
         if self._chunk_ends:
@@ -438,7 +462,7 @@ class StreamReader:
             self._check()
         if not self._buffer:
             return b""
-        data = self._buffer.popleft()
+        data = self._pop_first()
         self._size -= len(data)
         if self._chunk_ends:
             self._drop_chunk_ends()
@@ -468,7 +492,7 @@ class StreamReader:
                     if end == position:
                         return (b"", True)
             if self._buffer:
-                data = self._buffer.popleft()
+                data = self._pop_first()
                 self._size -= len(data)
                 self._after_read()
                 return (data, False)
@@ -504,6 +528,7 @@ class StreamReader:
         searched = 0
         while True:
             if self._buffer:
+                self._trim_first()
                 if len(self._buffer) > 1:
                     joined = b"".join(self._buffer)
                     self._buffer.clear()
@@ -537,6 +562,8 @@ class StreamReader:
     def unread_data(self, data: bytes) -> None:
         """Put data back in front of the stream (deprecated in aiohttp; kept for code using it)."""
         if data:
+            if self._buffer:
+                self._trim_first()
             self._buffer.appendleft(data)
             self._size += len(data)
 
@@ -560,6 +587,7 @@ class EmptyStreamReader(StreamReader):
         self._limit = DEFAULT_LIMIT
         self._high_water = DEFAULT_LIMIT * 2
         self._buffer = collections.deque()
+        self._head_offset = 0
         self._size = 0
         self._eof = True
         self._eof_pending = False
