@@ -35,6 +35,7 @@ from fasthttp.cookiejar import (
     parse_set_cookie,
     parse_set_cookie_headers,
 )
+from fasthttp import cookie_parsing, cookiejar
 
 T0 = 1_700_000_000.0  # the injected "now" of the clock fixture
 
@@ -125,6 +126,27 @@ def test_parse_cookie_date(text: str, expected: tuple[int, ...]) -> None:
 )
 def test_parse_cookie_date_rejects(text: str) -> None:
     assert parse_cookie_date(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, year",
+    [
+        ("01 Jan 70 00:00:00", 1970),  # the lowest two-digit year read as 19xx
+        ("01 Jan 00 00:00:00", 2000),
+        ("01 Jan 0070 00:00:00", 1970),  # the rule is on the value, not the digit count
+        ("01 Jan 1601 00:00:00", 1601),  # the earliest year accepted
+    ],
+)
+def test_parse_cookie_date_year_rules(text: str, year: int) -> None:
+    assert parse_cookie_date(text) == calendar.timegm((year, 1, 1, 0, 0, 0, 0, 0, 0))
+
+
+def test_parse_cookie_date_first_matching_token_wins() -> None:
+    # 5.1.1 step 2: each of time, day, month and year is taken from the first token that
+    # fits it; later tokens that would fit again are skipped.
+    assert parse_cookie_date("Jun Jul 09 2021 2022 10:18:14 11:00:00") == calendar.timegm(
+        (2021, 6, 9, 10, 18, 14, 0, 0, 0)
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -242,11 +264,41 @@ def test_parse_rejects(field: str) -> None:
     assert parse_set_cookie(field) is None
 
 
+def test_parse_pair_length_limit_counts_utf8_octets() -> None:
+    limit = cookie_parsing.MAX_COOKIE_PAIR_LENGTH
+    assert parse_set_cookie("a=" + "x" * (limit - 1)) is not None  # exactly at the limit
+    assert parse_set_cookie("a=" + "x" * limit) is None
+    # 2049 characters but 4097 octets: over the limit.
+    assert parse_set_cookie("a=" + "\u00e9" * (limit // 2)) is None
+
+
+def test_parse_attribute_value_length_limit() -> None:
+    limit = cookie_parsing.MAX_ATTRIBUTE_VALUE_LENGTH
+    at_limit = "/" + "p" * (limit - 1)
+    assert parsed(f"a=1; Path={at_limit}")["path"] == at_limit
+    # Over the limit the attribute is ignored, so an earlier Path stays.
+    assert parsed(f"a=1; Path=/keep; Path={at_limit}p")["path"] == "/keep"
+
+
 def test_parse_headers_skips_invalid_and_caps_count() -> None:
     cookies = parse_set_cookie_headers(["a=1", "bad", "b=2; Path=/"])
     assert [name for name, _ in cookies] == ["a", "b"]
     many = [f"c{i}=v" for i in range(MAX_COOKIES_PER_RESPONSE + 10)]
     assert len(parse_set_cookie_headers(many)) == MAX_COOKIES_PER_RESPONSE
+
+
+def test_parsing_names_still_importable_from_cookiejar() -> None:
+    # The parser moved to fasthttp.cookie_parsing; callers importing from cookiejar keep
+    # getting the same objects.
+    for name in (
+        "parse_cookie_date",
+        "parse_set_cookie",
+        "parse_set_cookie_headers",
+        "MAX_COOKIES_PER_RESPONSE",
+        "MAX_COOKIE_PAIR_LENGTH",
+        "MAX_ATTRIBUTE_VALUE_LENGTH",
+    ):
+        assert getattr(cookiejar, name) is getattr(cookie_parsing, name), name
 
 
 @settings(max_examples=300, deadline=None)
