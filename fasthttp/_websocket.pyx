@@ -143,6 +143,9 @@ cdef class WebSocketReader:
     cdef uint64_t _msg_size
     cdef list _msg_parts
     cdef object _text_decoder
+    cdef object _probe
+    cdef Py_ssize_t _probe_pos
+    cdef Py_ssize_t _probe_done
 
     def __init__(self, *, max_msg_size=MAX_MSG_SIZE, bint compress=False, int window_bits=15,
                  bint no_context_takeover=False, bint expect_masked=False):
@@ -160,6 +163,11 @@ cdef class WebSocketReader:
         self._msg_size = 0
         self._msg_parts = []
         self._text_decoder = None
+        # UTF-8 check of a text frame still arriving: its decoder, the frame's position in the
+        # buffer, and how many of its payload bytes were checked.
+        self._probe = None
+        self._probe_pos = 0
+        self._probe_done = 0
 
     def feed_data(self, data):
         cdef list messages = []
@@ -181,6 +189,12 @@ cdef class WebSocketReader:
         finally:
             if pos:
                 del self._buf[:pos]
+                if self._probe is not None:
+                    # Kept only for the frame still arriving at pos, which is now at 0.
+                    if self._probe_pos == pos:
+                        self._probe_pos = 0
+                    else:
+                        self._probe = None
         return messages
 
     cdef Py_ssize_t _read_frame(self, Py_ssize_t pos, list messages) except -2:
@@ -255,6 +269,10 @@ cdef class WebSocketReader:
         if masked:
             header += 4
         if <uint64_t>(available - header) < length or available < header:
+            if opcode == 1 and not rsv1:
+                self._check_partial_text(pos, pos + header, masked, None)
+            elif opcode == 0 and self._text_decoder is not None and not self._msg_compressed:
+                self._check_partial_text(pos, pos + header, masked, self._text_decoder)
             return -1
         end = pos + header + <Py_ssize_t>length
         if masked:
@@ -272,6 +290,46 @@ cdef class WebSocketReader:
         else:
             self._data(opcode, fin, rsv1, payload, messages)
         return end
+
+    cdef int _check_partial_text(self, Py_ssize_t pos, Py_ssize_t start, bint masked,
+                                 object msg_decoder) except -1:
+        """UTF-8 check of the payload bytes of the incomplete text frame at pos received so far
+        (see the pure twin): each byte once, an unfinished sequence at the end waits."""
+        cdef bytearray buf = self._buf
+        cdef const unsigned char* p = <const unsigned char*>PyByteArray_AS_STRING(buf)
+        cdef Py_ssize_t done, received
+        cdef bytes chunk
+        cdef unsigned char key[4]
+        cdef int i
+        probe = self._probe
+        if probe is None or self._probe_pos != pos:
+            probe = _UTF8Decoder("strict")
+            if msg_decoder is not None:
+                probe.setstate(msg_decoder.getstate())
+            self._probe = probe
+            self._probe_pos = pos
+            self._probe_done = 0
+        done = self._probe_done
+        received = PyByteArray_GET_SIZE(buf) - start
+        if received <= done:
+            return 0
+        chunk = PyBytes_FromStringAndSize(NULL, received - done)
+        memcpy(PyBytes_AS_STRING(chunk), p + start + done, <size_t>(received - done))
+        if masked:
+            for i in range(4):
+                key[i] = p[start - 4 + ((done + i) & 3)]
+            _mask(<unsigned char*>PyBytes_AS_STRING(chunk), received - done, key)
+        self._probe_done = received
+        try:
+            probe.decode(chunk, False)
+        except UnicodeDecodeError:
+            raise WebSocketError(_INVALID_TEXT, "invalid UTF-8 in a text message") from None
+        pending = probe.getstate()[0]
+        # ED A0..BF starts a UTF-16 surrogate: invalid whatever follows (CPython's decoder
+        # only says so once the third byte is here).
+        if len(pending) > 1 and pending[0] == 0xED and pending[1] >= 0xA0:
+            raise WebSocketError(_INVALID_TEXT, "invalid UTF-8 in a text message")
+        return 0
 
     cdef void _control(self, int opcode, bytes payload, list messages) except *:
         if opcode == 0x9:

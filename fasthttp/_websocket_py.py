@@ -10,8 +10,11 @@ TEXT/BINARY inside a fragmented message (1002); RSV1 without permessage-deflate 
 masked frame where unmasked ones are expected or the reverse (1002); a 64-bit length with its
 top bit set (1002); the message growing past max_msg_size (1009) — all before the payload is
 buffered. Then, on the payload: invalid UTF-8 in TEXT, as soon as it shows, also across
-fragments (1007); a close frame of 1 byte, with an invalid code, or a reason that is not UTF-8
-(1002 / 1007); a compressed message inflating past max_msg_size (1009).
+fragments (1007): an uncompressed TEXT frame (or a continuation of one) still arriving is
+checked on the bytes received so far (Autobahn 6.4.x "fail fast"), a compressed one once
+inflated; a close frame of 1 byte, with an invalid code, or a reason that is not UTF-8
+(1002 / 1007); a compressed message inflating past max_msg_size (1009), or whose deflate data
+ends inside a block, i.e. was cut short (1007, see ws_deflate.py).
 
 When feed_data raises, the messages it had decoded earlier in the same call are not lost: they
 travel in the error's `messages` list, to be delivered before the error.
@@ -99,6 +102,9 @@ class WebSocketReader:
         "_msg_size",
         "_msg_parts",
         "_text_decoder",
+        "_probe",
+        "_probe_pos",
+        "_probe_done",
     )
 
     def __init__(
@@ -125,6 +131,11 @@ class WebSocketReader:
         self._msg_size = 0
         self._msg_parts: list[Any] = []
         self._text_decoder: Any = None
+        # UTF-8 check of a text frame still arriving: its decoder, the frame's position in the
+        # buffer, and how many of its payload bytes were checked.
+        self._probe: Any = None
+        self._probe_pos = 0
+        self._probe_done = 0
 
     def feed_data(self, data: bytes) -> list[WSMessage]:
         if self._failed is not None:
@@ -147,6 +158,12 @@ class WebSocketReader:
         finally:
             if pos:
                 del buf[:pos]
+                if self._probe is not None:
+                    # Kept only for the frame still arriving at pos, which is now at 0.
+                    if self._probe_pos == pos:
+                        self._probe_pos = 0
+                    else:
+                        self._probe = None
         return messages
 
     def _read_frame(self, buf: bytearray, pos: int, messages: list[WSMessage]) -> int:
@@ -217,6 +234,10 @@ class WebSocketReader:
             header += 4
         end = pos + header + length
         if len(buf) < end:
+            if opcode == 1 and not rsv1:
+                self._check_partial_text(buf, pos, pos + header, bool(masked), None)
+            elif opcode == 0 and self._text_decoder is not None and not self._msg_compressed:
+                self._check_partial_text(buf, pos, pos + header, bool(masked), self._text_decoder)
             return -1
         if masked:
             payload_buf = bytearray(buf[pos + header : end])
@@ -229,6 +250,45 @@ class WebSocketReader:
         else:
             self._data(opcode, bool(fin), bool(rsv1), payload, messages)
         return end
+
+    def _check_partial_text(
+        self, buf: bytearray, pos: int, start: int, masked: bool, msg_decoder: Any
+    ) -> None:
+        """UTF-8 check of the payload bytes of the incomplete text frame at pos received so far.
+
+        Continues from where the last call stopped (and, for a continuation frame, from the
+        message's decoder state), so each byte is checked once; only a sequence that is invalid
+        whatever follows raises, an unfinished one at the end waits for more bytes.
+        """
+        probe = self._probe
+        if probe is None or self._probe_pos != pos:
+            probe = _UTF8Decoder("strict")
+            if msg_decoder is not None:
+                probe.setstate(msg_decoder.getstate())
+            self._probe = probe
+            self._probe_pos = pos
+            self._probe_done = 0
+        done = self._probe_done
+        received = len(buf) - start
+        if received <= done:
+            return
+        chunk = bytearray(buf[start + done : start + received])
+        if masked:
+            shift = done & 3
+            key = bytes(buf[start - 4 : start])
+            apply_mask(chunk, key[shift:] + key[:shift])
+        self._probe_done = received
+        try:
+            probe.decode(chunk, False)
+        except UnicodeDecodeError:
+            raise WebSocketError(
+                WSCloseCode.INVALID_TEXT, "invalid UTF-8 in a text message"
+            ) from None
+        pending = probe.getstate()[0]
+        # ED A0..BF starts a UTF-16 surrogate: invalid whatever follows (CPython's decoder
+        # only says so once the third byte is here).
+        if len(pending) > 1 and pending[0] == 0xED and pending[1] >= 0xA0:
+            raise WebSocketError(WSCloseCode.INVALID_TEXT, "invalid UTF-8 in a text message")
 
     def _msg_size_so_far(self, opcode: int) -> int:
         return self._msg_size if opcode == 0 else 0

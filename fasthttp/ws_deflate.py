@@ -1,7 +1,8 @@
 """permessage-deflate (RFC 7692) for WebSocket messages, bounded on the way in.
 
 Both frame-codec twins use these: the work is zlib's either way. Decompression is capped at the
-message size limit, so a small compressed frame cannot inflate past `max_msg_size`.
+message size limit, so a small compressed frame cannot inflate past `max_msg_size`; a message
+whose deflate data stops inside a block (cut short) is rejected with 1007.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from .ws_types import WebSocketError, WSCloseCode
 __all__ = ("MessageDecompressor", "MessageCompressor")
 
 _SYNC_FLUSH_TAIL: Final = b"\x00\x00\xff\xff"
+# A final (BFINAL=1) fixed-Huffman block holding only its end-of-block code: 1, 01, 0000000.
+_EMPTY_FINAL_BLOCK: Final = b"\x03\x00"
 
 
 class MessageDecompressor:
@@ -47,7 +50,47 @@ class MessageDecompressor:
             raise WebSocketError(
                 WSCloseCode.MESSAGE_TOO_BIG, "message is too big once decompressed"
             )
+        if final and not self._inflater.eof and not self._at_block_boundary():
+            raise WebSocketError(
+                WSCloseCode.INVALID_TEXT,
+                "compressed message cut short: its last deflate block is unfinished",
+            )
         return out
+
+    def _at_block_boundary(self) -> bool:
+        """Whether the inflater, fed the message and the 00 00 ff ff tail, stopped between blocks.
+
+        Why this is sound (never rejects a whole message): a whole message ends with the 3
+        header bits of an empty stored block padded to a byte (RFC 7692 §7.2.1: the sender's
+        sync flush, whose LEN/NLEN 00 00 ff ff were stripped), or with a BFINAL block (eof,
+        not checked here). Once the tail is fed, zlib has read that block's LEN/NLEN, dropped
+        its bit buffer and waits for the next block header with no bits held. Python's zlib
+        does not show that state, so a probe asks: a copy of the inflater (the real one keeps
+        the context for the next message; with no_context_takeover it is dropped anyway) is fed
+        03 00, an empty final fixed-Huffman block (bits 1, 01, 0000000). From the waiting state
+        that always ends the stream exactly: eof, no output, no unused data.
+
+        Why it detects a message cut short inside a block (the probe passes only from that
+        waiting state): ending the stream needs a header with BFINAL=1, and only the probe's
+        first two bits are 1. Waiting for a header with 1 or 2 bits already held (3 would have
+        been read), those leading 1s make the block type 11 (an error) or 10 (dynamic, whose
+        tables need more bits than the probe has). In any other state zlib has decoded all it
+        could, so bit 0 is still needed to finish what is in progress: a header can start on
+        bit 1 at the earliest, and there BFINAL=1 is followed by BTYPE 00 (stored), whose
+        LEN/NLEN the probe does not hold. Every other path emits output, raises, or leaves the
+        stream open.
+
+        What no check can see: a cut that leaves data + tail a whole stream on its own (cut at
+        a block boundary, or 4 bytes before the end of a stored block, the tail then reading as
+        its last bytes) is a valid, shorter message.
+        """
+        inflater = self._inflater
+        probe = inflater if self._no_context_takeover else inflater.copy()
+        try:
+            out = probe.decompress(_EMPTY_FINAL_BLOCK)
+        except zlib.error:
+            return False
+        return probe.eof and not out and not probe.unused_data
 
 
 class MessageCompressor:

@@ -71,6 +71,12 @@ _text_bytes = st.one_of(
     st.text(max_size=30).map(lambda s: s.encode("utf-8", "surrogatepass")),  # may hold surrogates
     st.binary(max_size=12),  # mostly invalid UTF-8
     st.sampled_from(["é" * 70, "😀" * 40, "a" * 200]).map(str.encode),
+    # long text with an invalid sequence somewhere inside: split feeds cut the frame around it
+    # (the check of a frame still arriving, "fail fast", must agree with the whole-frame one)
+    st.tuples(st.sampled_from(["é€😀" * 30, "a" * 150]).map(str.encode), st.integers(0, 300),
+              st.sampled_from([b"\xff", b"\xf4\x90", b"\xed\xa0", b"\xe0\x80", b"\xc3\x28",
+                               b"\xf0\x9f\x98", b"\x80"])).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] :]),
 )
 
 

@@ -84,6 +84,14 @@ CASES: list[tuple[str, bytes, int, bool]] = [
     ("utf8_invalid_first_fragment_unfinished", frame(TEXT, b"\xff", fin=False), 1007, False),
     ("utf8_invalid_later_fragment_unfinished",
      frame(TEXT, b"good", fin=False) + frame(CONT, b"\xc3\x28", fin=False), 1007, False),
+    # fail fast inside one frame (Autobahn 6.4.3/6.4.4): the frame announces 3000 bytes, only
+    # its start is ever sent; the invalid sequence in it must be enough
+    ("utf8_fail_fast_inside_unfinished_frame",
+     frame(TEXT, b"", length=3000) + "κόσμε".encode() + b"\xf4\x90\x80\x80", 1007, False),
+    ("utf8_fail_fast_surrogate_inside_unfinished_frame",
+     frame(TEXT, b"", length=3000) + b"ok \xed\xa0", 1007, False),
+    ("utf8_fail_fast_across_fragments_unfinished_frame",
+     frame(TEXT, b"ab\xe2\x82", fin=False) + frame(CONT, b"", length=3000) + b"\x28", 1007, False),
     # limits (max_msg_size=LIMIT): announced length alone must fail, before the payload comes
     ("too_big_announced_only", frame(BINARY, b"", length=LIMIT + 1), 1009, False),
     ("too_big_single_frame", frame(BINARY, b"z" * (LIMIT + 1)), 1009, False),
@@ -108,6 +116,9 @@ CASES: list[tuple[str, bytes, int, bool]] = [
      frame(BINARY, deflate(b"\x00" * (LIMIT * 64))[:4], rsv1=True, fin=False)
      + frame(CONT, deflate(b"\x00" * (LIMIT * 64))[4:]), 1009, True),
     ("deflate_invalid_utf8", frame(TEXT, deflate(b"ok \xff"), rsv1=True), 1007, True),
+    # a compressed message whose deflate data is cut short (its last block never ends)
+    ("deflate_truncated_message",
+     frame(BINARY, deflate(bytes(range(256)) * 4)[:-40], rsv1=True), 1007, True),
 ]
 
 
