@@ -22,21 +22,30 @@ _EMPTY_FINAL_BLOCK: Final = b"\x03\x00"
 class MessageDecompressor:
     """Inflates the fragments of compressed messages, one message at a time."""
 
-    __slots__ = ("_window_bits", "_no_context_takeover", "_inflater")
+    __slots__ = ("_window_bits", "_no_context_takeover", "_inflater", "_msg_empty")
 
     def __init__(self, *, window_bits: int = 15, no_context_takeover: bool = False) -> None:
         self._window_bits = window_bits
         self._no_context_takeover = no_context_takeover
         self._inflater = zlib.decompressobj(-window_bits)
+        self._msg_empty = True  # no compressed byte in the current message yet
 
     def start_message(self) -> None:
         # A sender may end a message with a final deflate block (RFC 7692 §7.2.3.4): the
         # stream is then over, and the next message starts a new one.
         if self._no_context_takeover or self._inflater.eof:
             self._inflater = zlib.decompressobj(-self._window_bits)
+        self._msg_empty = True
 
     def decompress(self, data: bytes, final: bool, room: int) -> bytes:
         """Inflate one fragment; more than `room` bytes out is a 1009 error."""
+        if data:
+            self._msg_empty = False
+        elif final and self._msg_empty:
+            # A message of no compressed byte at all (some senders skip the compressor for an
+            # empty message) is the empty message. The tail alone would leave the inflater
+            # inside a stored block header, spoiling the next message with context takeover.
+            return b""
         if final:
             data += _SYNC_FLUSH_TAIL
         try:
@@ -82,7 +91,10 @@ class MessageDecompressor:
 
         What no check can see: a cut that leaves data + tail a whole stream on its own (cut at
         a block boundary, or 4 bytes before the end of a stored block, the tail then reading as
-        its last bytes) is a valid, shorter message.
+        its last bytes) is a valid, shorter message. And a sender that leaves the 00 00 ff ff
+        on (against RFC 7692 §7.2.1 step 3) is refused too: the tail appended to it starts a
+        second stored block that never ends (before this check such a message was taken, and
+        with context takeover the next one then failed on the half-read stored block).
         """
         inflater = self._inflater
         probe = inflater if self._no_context_takeover else inflater.copy()

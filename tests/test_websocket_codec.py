@@ -421,6 +421,26 @@ def _deflate_cases() -> list[Case]:
                       settings={"compress": True}))
     cases.append(Case("deflate-distance-too-far", _too_far_back(), [], 1002,
                       settings={"compress": True, "window_bits": 9}))
+    # A compressed message of no byte at all is the empty message, and leaves the context as it
+    # was (some senders skip the compressor for an empty message); so is one of empty fragments.
+    for nct in (False, True):
+        comp = RefCompressor(no_context_takeover=nct)
+        first = comp.compress(b"context for later " * 4)
+        later = comp.compress(b"context for later " * 4 + b"and more")
+        cases.append(Case(
+            f"deflate-empty-payload-message-{'nct' if nct else 'takeover'}",
+            build_frame(TEXT, first, rsv1=True) + build_frame(TEXT, b"", rsv1=True)
+            + build_frame(BINARY, b"", fin=False, rsv1=True) + build_frame(CONT, b"", fin=False)
+            + build_frame(CONT, b"") + build_frame(TEXT, later, rsv1=True),
+            [_t("context for later " * 4), _t(""), _b(b""),
+             _t("context for later " * 4 + "and more")],
+            settings={"compress": True, "no_context_takeover": nct}))
+    # The sync-flush tail left on by the sender (RFC 7692 §7.2.1 says to strip it): the tail the
+    # reader appends then opens a stored block that never ends, refused like a cut message.
+    unstripped = zlib.compressobj(6, zlib.DEFLATED, -15)
+    raw = unstripped.compress(b"tail left on") + unstripped.flush(zlib.Z_SYNC_FLUSH)
+    cases.append(Case("deflate-sync-tail-not-stripped", build_frame(TEXT, raw, rsv1=True), [],
+                      1007, settings={"compress": True, "no_context_takeover": True}))
     # A message cut short: its last deflate block never ends (1007, invalid payload data).
     whole = RefCompressor().compress(bytes(range(256)) * 8)
     cases.append(Case("deflate-truncated", build_frame(BINARY, whole[:-7], rsv1=True), [], 1007,
