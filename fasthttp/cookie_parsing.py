@@ -208,11 +208,14 @@ def parse_set_cookie(field: str) -> tuple[str, Morsel[str]] | None:
         if key in _FLAG_ATTRS:
             _set_attr(morsel, key, True)  # a flag's value, if any, is ignored
             continue
-        attr_value = _attribute_value(attr_value.strip(" \t"))
-        if (
-            len(attr_value) > MAX_ATTRIBUTE_VALUE_LENGTH
-            or _CTL_RE.search(attr_value) is not None
-        ):
+        raw_value = attr_value.strip(" \t")
+        # RFC 6265bis 5.6: over 1024 octets, the attribute is ignored. Octets, not characters,
+        # and of the value as sent (quotes included), not of what unquoting leaves.
+        raw_length = _utf8_length(raw_value)
+        if raw_length is None or raw_length > MAX_ATTRIBUTE_VALUE_LENGTH:
+            continue
+        attr_value = _attribute_value(raw_value)
+        if _CTL_RE.search(attr_value) is not None:
             continue
         if key == "expires":
             if parse_cookie_date(attr_value) is None:

@@ -278,6 +278,12 @@ def test_parse_attribute_value_length_limit() -> None:
     assert parsed(f"a=1; Path={at_limit}")["path"] == at_limit
     # Over the limit the attribute is ignored, so an earlier Path stays.
     assert parsed(f"a=1; Path=/keep; Path={at_limit}p")["path"] == "/keep"
+    # The limit is in octets: 1020 two-octet characters are 2040 octets, over it.
+    assert parsed("a=1; Path=/keep; Path=/" + "\u00e9" * 1020)["path"] == "/keep"
+    assert parsed("a=1; Path=/" + "\u00e9" * 511)["path"] == "/" + "\u00e9" * 511  # 1023 octets
+    # ... and counts the value as sent: quotes included.
+    assert parsed(f'a=1; Path=/keep; Path="{at_limit}"')["path"] == "/keep"
+    assert parsed(f'a=1; Path="{at_limit[:-2]}"')["path"] == at_limit[:-2]
 
 
 def test_parse_headers_skips_invalid_and_caps_count() -> None:
