@@ -16,7 +16,7 @@ short requests so creates a TimerHandle once in a long while, not once per reque
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from .client_exceptions import (
     ClientOSError,
@@ -176,7 +176,7 @@ class ResponseHandler(asyncio.Protocol):
             events = self._parser.feed_data(data)
         except HttpProcessingError as error:
             if error.events:  # what this read completed before the bad bytes still counts
-                self._dispatch(list(error.events))
+                self._dispatch(error.events)
                 if self._message_done and self._exception is None:
                     # The response ended cleanly before them: it stands, the connection does not.
                     self._keep_alive = False
@@ -245,7 +245,7 @@ class ResponseHandler(asyncio.Protocol):
             self._arm_timer()
         return waiter
 
-    def _dispatch(self, events: list[Any]) -> None:
+    def _dispatch(self, events: Sequence[Any]) -> None:
         for event in events:
             if type(event) is bytes:
                 payload = self._payload

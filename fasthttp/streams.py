@@ -232,11 +232,7 @@ class StreamReader:
         if ends is None:
             ends = self._chunk_ends = collections.deque()
         ends.append(total)
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        self._wake_reader()
 
     def feed_eof(self) -> None:
         decoder = self._decoder
@@ -257,21 +253,21 @@ class StreamReader:
         self._buffer.append(data)
         self._size += len(data)
         self._total_bytes += len(data)
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        self._wake_reader()
         if self._size > self._high_water and not self._paused:
             self._pause()
 
-    def _set_eof(self) -> None:
-        self._eof = True
+    def _wake_reader(self) -> None:
+        """Wake the read call waiting for data, if any: there is something new to look at."""
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _set_eof(self) -> None:
+        self._eof = True
+        self._wake_reader()
         waiter = self._eof_waiter
         if waiter is not None:
             self._eof_waiter = None
@@ -288,22 +284,8 @@ class StreamReader:
 
     def _after_read(self) -> None:
         """The reader took data: decode more, or let the socket flow again, as room allows."""
-        if self._size > self._limit:
-            return
-        decoder = self._decoder
-        if decoder is not None and decoder.has_pending_output:
-            data = decoder.decompress(b"", self._limit)
-            if data:
-                self._append(data)
-            if decoder.has_pending_output:
-                return
-            if self._eof_pending:
-                self._eof_pending = False
-                self.feed_eof()
-                return
-        if self._paused:
-            self._paused = False
-            self._flow.resume_reading()
+        if self._size <= self._limit:
+            self._let_more_in()
 
     # --- state -----------------------------------------------------------------------------
 
@@ -338,25 +320,32 @@ class StreamReader:
             self._waiter = None
 
     def _let_more_in(self) -> bool:
-        """The caller needs more than is buffered before it can take anything (readexactly,
-        readuntil), but past the high-water mark the decoder holds its output back and the
-        socket is paused: release the next piece of decoded output, or let the socket flow
-        again, or the wait would never end. The caller bounds what it asked for, and _append
-        pauses again after each piece, so the buffer grows only as far as that request.
-        True when decoded output was buffered now: look again before waiting."""
+        """Release the next piece of the decoder's held-back output or, once it holds none,
+        let the socket flow again. True when the decoder had output to release: look at the
+        buffer again before waiting.
+
+        _after_read calls it when the buffer has room. readexactly and readuntil call it even
+        past the high-water mark: they need more than is buffered before they can take
+        anything, so their wait would otherwise never end. They bound what they asked for, and
+        _append pauses again after each piece, so the buffer grows only as far as that request.
+        """
+        released = False
         decoder = self._decoder
         if decoder is not None and decoder.has_pending_output:
             data = decoder.decompress(b"", self._limit)
             if data:
                 self._append(data)
-            if not decoder.has_pending_output and self._eof_pending:
+            if decoder.has_pending_output:
+                return True
+            if self._eof_pending:
                 self._eof_pending = False
                 self.feed_eof()
-            return True
+                return True
+            released = True
         if self._paused:
             self._paused = False
             self._flow.resume_reading()
-        return False
+        return released
 
     def _check(self) -> None:
         if self._exception is not None:
