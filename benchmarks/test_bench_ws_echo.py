@@ -28,7 +28,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from typing import Any, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import aiohttp as aiohttp_ref
 import pytest
@@ -142,36 +142,33 @@ async def _binary_round(ws: Any) -> int:
     return total
 
 
+def _bench_echo(benchmark: Any, loop: asyncio.AbstractEventLoop, url: str, client: str,
+                key: str, round_fn: Callable[[Any], Awaitable[Any]], expected: Any, rounds: int) -> None:
+    """One echo benchmark: open, check one round (also the warm-up), time `rounds` rounds."""
+    session, ws = loop.run_until_complete(_open(CLIENTS[client], url))
+    try:
+        assert loop.run_until_complete(round_fn(ws)) == expected
+        result = benchmark.pedantic(
+            lambda: loop.run_until_complete(round_fn(ws)), rounds=rounds, iterations=1, warmup_rounds=1
+        )
+        assert result == expected
+        MEDIANS[(key, client)] = benchmark.stats.stats.median
+    finally:
+        loop.run_until_complete(_close(session, ws))
+
+
 @pytest.mark.parametrize("client", list(CLIENTS))
 def test_echo_text_32b(benchmark: Any, loop: asyncio.AbstractEventLoop, echo_url: str, client: str) -> None:
     benchmark.group = "ws-echo-text-32B"
     benchmark.extra_info["messages_per_round"] = TEXT_BATCH
-    session, ws = loop.run_until_complete(_open(CLIENTS[client], echo_url))
-    try:
-        assert loop.run_until_complete(_text_round(ws)) == TEXT  # warm-up and check
-        result = benchmark.pedantic(
-            lambda: loop.run_until_complete(_text_round(ws)), rounds=15, iterations=1, warmup_rounds=1
-        )
-        assert result == TEXT
-        MEDIANS[("text", client)] = benchmark.stats.stats.median
-    finally:
-        loop.run_until_complete(_close(session, ws))
+    _bench_echo(benchmark, loop, echo_url, client, "text", _text_round, TEXT, rounds=15)
 
 
 @pytest.mark.parametrize("client", list(CLIENTS))
 def test_echo_binary_1mib(benchmark: Any, loop: asyncio.AbstractEventLoop, echo_url: str, client: str) -> None:
     benchmark.group = "ws-echo-binary-1MiB"
     benchmark.extra_info["bytes_per_round_each_way"] = BIN_BATCH * len(BINARY)
-    session, ws = loop.run_until_complete(_open(CLIENTS[client], echo_url))
-    try:
-        assert loop.run_until_complete(_binary_round(ws)) == BIN_BATCH * len(BINARY)
-        result = benchmark.pedantic(
-            lambda: loop.run_until_complete(_binary_round(ws)), rounds=10, iterations=1, warmup_rounds=1
-        )
-        assert result == BIN_BATCH * len(BINARY)
-        MEDIANS[("binary", client)] = benchmark.stats.stats.median
-    finally:
-        loop.run_until_complete(_close(session, ws))
+    _bench_echo(benchmark, loop, echo_url, client, "binary", _binary_round, BIN_BATCH * len(BINARY), rounds=10)
 
 
 @pytest.mark.parametrize("client", list(CLIENTS))
@@ -179,13 +176,4 @@ def test_echo_text_32b_window(benchmark: Any, loop: asyncio.AbstractEventLoop, e
     benchmark.group = "ws-echo-text-32B-window"
     benchmark.extra_info["messages_per_round"] = TEXT_BATCH
     benchmark.extra_info["window"] = WINDOW
-    session, ws = loop.run_until_complete(_open(CLIENTS[client], echo_url))
-    try:
-        assert loop.run_until_complete(_window_round(ws)) == TEXT  # warm-up and check
-        result = benchmark.pedantic(
-            lambda: loop.run_until_complete(_window_round(ws)), rounds=15, iterations=1, warmup_rounds=1
-        )
-        assert result == TEXT
-        MEDIANS[("window", client)] = benchmark.stats.stats.median
-    finally:
-        loop.run_until_complete(_close(session, ws))
+    _bench_echo(benchmark, loop, echo_url, client, "window", _window_round, TEXT, rounds=15)

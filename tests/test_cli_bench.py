@@ -255,34 +255,24 @@ def test_errors_by_kind(loop_thread: ThreadLoop) -> None:
     assert ours["status_codes"]["200"] + sum(errors.values()) == 200
 
 
-def test_duration_against_silent_server_ends_on_time(loop_thread: ThreadLoop) -> None:
-    """-d bounds the run even when the server never answers (no 30 s request timeouts)."""
+@pytest.mark.parametrize("args,errors", [
+    # -d bounds the run even when the server never answers (no 30 s request timeouts).
+    (["-d", "0.5"], "TimeoutError: 2"),
+    # -n with --timeout: each request ends as a timeout after 0.3 s (2 rounds of 2), not 30 s.
+    (["-n", "4", "--timeout", "0.3"], "TimeoutError: 4"),
+])
+def test_silent_server_ends_on_time(loop_thread: ThreadLoop, args: list[str], errors: str) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(65536)
         await asyncio.sleep(60)
 
     with raw_server(loop_thread, silent) as port:
         started = time.monotonic()
-        run = run_cli("bench", f"http://127.0.0.1:{port}/", "-c", "2", "-d", "0.5", timeout=40)
+        run = run_cli("bench", f"http://127.0.0.1:{port}/", "-c", "2", *args, timeout=40)
         wall = time.monotonic() - started
     assert run.code == 1, run
-    assert_one_error_line(run, "every request failed", "TimeoutError: 2")
+    assert_one_error_line(run, "every request failed", errors)
     assert wall < 15, run
-
-
-def test_request_count_against_silent_server_uses_timeout(loop_thread: ThreadLoop) -> None:
-    """-n with --timeout: requests to a server that never answers end as timeouts, on time."""
-    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.read(65536)
-        await asyncio.sleep(60)
-
-    with raw_server(loop_thread, silent) as port:
-        started = time.monotonic()
-        run = run_cli("bench", f"http://127.0.0.1:{port}/", "-c", "2", "-n", "4", "--timeout", "0.3", timeout=40)
-        wall = time.monotonic() - started
-    assert run.code == 1, run
-    assert_one_error_line(run, "every request failed", "TimeoutError: 4")
-    assert wall < 15, run  # 2 rounds of 0.3 s plus the warm-up bound, not 30 s timeouts
 
 
 def test_insecure_against_self_signed_tls(loop_thread: ThreadLoop) -> None:
