@@ -720,6 +720,9 @@ class ClientSession:
                 writer_task = loop.create_task(
                     _write_body(protocol, in_memory, payload, headers, continue_waiter)
                 )
+                # Until the body is all written the connection cannot be reused; closing it
+                # (an early answer fully read, a release, an error) stops the writer.
+                protocol.start_body(writer_task)
         try:
             head, content = await head_waiter
         except BaseException:
@@ -738,7 +741,9 @@ async def _write_body(
 ) -> None:
     if continue_waiter is not None:
         if not await continue_waiter:
-            return  # the server answered without asking for the body
+            # The server answered without asking for the body: it is never sent, so the
+            # connection stays short of a boundary (body_sent is not called) and is closed.
+            return
     chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
     length = headers.get(hdrs.CONTENT_LENGTH)
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))

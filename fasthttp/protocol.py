@@ -75,6 +75,11 @@ class ResponseHandler(asyncio.Protocol):
         self._exception: Optional[BaseException] = None
         # Expect: 100-continue: resolved True on a 100, False on a final response first.
         self._continue_waiter: Optional[asyncio.Future[bool]] = None
+        # The task writing the request's body, from its start until the body's last byte is
+        # on the transport (None then, and for a request sent in one write). While it is set
+        # the sending side is not at a message boundary: the connection cannot be reused, and
+        # closing the connection stops the task.
+        self._body_writer: Optional[asyncio.Task[None]] = None
         # Timeouts of the exchange in progress: an absolute deadline (total) and the longest
         # silence between reads (sock_read), watched by one long-lived timer.
         self._deadline: Optional[float] = None
@@ -101,6 +106,9 @@ class ResponseHandler(asyncio.Protocol):
             and self._keep_alive
             and self._exception is None
             and not self._upgraded
+            # The request's body not fully written (the server answered early, or refused an
+            # Expect: 100-continue): the server would read what follows as that body's rest.
+            and self._body_writer is None
             # Bytes after the response in the same read (a body sent to a HEAD request): the
             # next response would start with them.
             and self._parser.idle
@@ -112,6 +120,8 @@ class ResponseHandler(asyncio.Protocol):
         if transport is not None and not self._closed:
             transport.close()
         self._closed = True
+        if self._body_writer is not None:
+            self._stop_body_writer()
 
     def abort(self) -> None:
         self._stop_timer()
@@ -119,6 +129,26 @@ class ResponseHandler(asyncio.Protocol):
         if transport is not None:
             transport.abort()
         self._closed = True
+        if self._body_writer is not None:
+            self._stop_body_writer()
+
+    # --- the request body being written -----------------------------------------------------
+
+    def start_body(self, writer: "asyncio.Task[None]") -> None:
+        """`writer` is now sending the request's body on this connection."""
+        self._body_writer = writer
+
+    def body_sent(self) -> None:
+        """The body's last byte is on the transport: the sending side is at a boundary."""
+        self._body_writer = None
+
+    def _stop_body_writer(self) -> None:
+        # The connection is going: nothing more can be written, so the task writing the
+        # body (perhaps waiting on its payload's source) has nothing left to do.
+        writer = self._body_writer
+        self._body_writer = None
+        if writer is not None and not writer.done() and writer is not asyncio.current_task():
+            writer.cancel()
 
     # --- asyncio.Protocol -------------------------------------------------------------------
 
@@ -128,6 +158,8 @@ class ResponseHandler(asyncio.Protocol):
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._closed = True
         self._stop_timer()
+        if self._body_writer is not None:
+            self._stop_body_writer()
         waiter = self._drain_waiter
         if waiter is not None:
             self._drain_waiter = None
