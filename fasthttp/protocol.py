@@ -115,13 +115,16 @@ class ResponseHandler(asyncio.Protocol):
         )
 
     def close(self) -> None:
+        if self._body_writer is not None:
+            # The request is cut short: what is still buffered of its body is of no use, and
+            # a graceful close would wait to flush it (for ever, on a peer that does not read).
+            self.abort()
+            return
         self._stop_timer()
         transport = self.transport
         if transport is not None and not self._closed:
             transport.close()
         self._closed = True
-        if self._body_writer is not None:
-            self._stop_body_writer()
 
     def abort(self) -> None:
         self._stop_timer()

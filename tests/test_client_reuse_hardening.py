@@ -141,6 +141,49 @@ async def test_early_answer_with_async_with_does_not_wait_for_the_body(kind: str
         assert await server.wait_open_count(0) == 0
 
 
+@pytest.mark.parametrize("kind", ["chunked", "content-length"])
+@async_test(timeout=10)
+async def test_early_answer_from_a_peer_that_never_reads_frees_the_socket(kind: str) -> None:
+    """The upload fills every buffer on the way (the peer reads nothing after the head): once
+    the early answer is read the socket goes at once, its unsent rest dropped, rather than
+    waiting for ever to flush half a body nobody wants."""
+    piece = b"z" * 262144
+    pieces = 400  # 100 MiB announced; the buffers fill long before
+
+    async def handler(conn: Conn) -> None:
+        await conn.read_request(body=False)
+        answer = response(413, b"no")
+        await conn.send(answer[:-2])
+        await asyncio.sleep(0.3)  # meanwhile the client's writer fills every buffer
+        await conn.send(answer[-2:])
+        await asyncio.sleep(30)  # reads nothing more; cancelled when the test ends
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(pieces):
+            yield piece
+
+    headers = {"Content-Length": str(pieces * len(piece))} if kind == "content-length" else {}
+    async with RawServer(handler) as server:
+        async with aiohttp.ClientSession() as session:
+            resp = await session.post(server.url(), data=body(), headers=headers)
+            assert resp.status == 413
+            connection = resp.connection
+            assert connection is not None and connection.protocol is not None
+            protocol = connection.protocol
+            await asyncio.sleep(0.2)  # the writer now waits on a full socket
+            assert protocol.transport is not None
+            assert protocol.transport.get_write_buffer_size() > 0
+            sock = protocol.transport.get_extra_info("socket")
+            assert await resp.read() == b"no"  # the end of the answer releases: closed
+            for _ in range(100):
+                if sock.fileno() == -1:
+                    break
+                await asyncio.sleep(0.02)
+            assert sock.fileno() == -1, "the socket is still open, flushing half a body"
+            await asyncio.wait_for(resp.wait_for_close(), 2)
+            assert_pool_clean(session.connector)
+
+
 @pytest.mark.parametrize("kind", list(BODY_KINDS), ids=list(BODY_KINDS))
 @async_test(timeout=10)
 async def test_streamed_body_read_before_the_answer_keeps_the_connection(kind: str) -> None:
