@@ -424,6 +424,12 @@ def _keep(result: Any) -> None:
     pass
 
 
+def _retrieve(task: "asyncio.Future[Any]") -> None:
+    """Mark a shared task's failure as seen: the requests that waited may all have gone."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
     if not waiter.done():
         waiter.set_exception(exc)
@@ -547,36 +553,38 @@ class TCPConnector(BaseConnector):
         return await self._lookup(host, port)
 
     async def _lookup(self, host: str, port: int) -> list[tuple[int, str, int]]:
+        if not self._use_dns_cache:
+            return await self._getaddrinfo(host, port)
         cache_key = (host, port)
-        if self._use_dns_cache:
-            pending = self._dns_pending.get(cache_key)
-            if pending is not None:  # someone is resolving this host already: share it
-                return await asyncio.shield(pending)
-        future: asyncio.Future[list[tuple[int, str, int]]] = self._loop.create_future()
-        self._dns_pending[cache_key] = future
+        pending = self._dns_pending.get(cache_key)
+        if pending is None:
+            # One lookup per name, in a task of its own that every request for the name waits
+            # on through a shield: a request cancelled meanwhile leaves it (and the others
+            # waiting on it) untouched, where cancelling the lookup would have thrown
+            # CancelledError into requests nobody cancelled.
+            pending = self._loop.create_task(self._getaddrinfo(host, port))
+            pending.add_done_callback(_retrieve)
+            self._dns_pending[cache_key] = pending
+        return await asyncio.shield(pending)
+
+    async def _getaddrinfo(self, host: str, port: int) -> list[tuple[int, str, int]]:
         try:
             infos = await self._loop.getaddrinfo(
                 host, port, type=socket.SOCK_STREAM, family=self._family
             )
-            addresses: list[tuple[int, str, int]] = [
-                (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
-            ]
-            if not addresses:
-                raise socket.gaierror(socket.EAI_NONAME, "no address found")
-        except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # mark retrieved: waiters may be none
-            raise
         finally:
-            self._dns_pending.pop(cache_key, None)
+            self._dns_pending.pop((host, port), None)
+        addresses: list[tuple[int, str, int]] = [
+            (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
+        ]
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "no address found")
         if self._use_dns_cache:
             expires = (
                 float("inf") if self._ttl_dns_cache is None
                 else self._loop.time() + self._ttl_dns_cache
             )
-            self._dns_cache[cache_key] = (addresses, expires)
-        future.set_result(addresses)
+            self._dns_cache[(host, port)] = (addresses, expires)
         return addresses
 
     async def _create_connection(

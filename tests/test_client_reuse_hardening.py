@@ -317,6 +317,26 @@ async def test_cancelling_requests_while_they_connect_leaks_no_socket() -> None:
         assert swallowed == 0, f"{swallowed} cancelled requests returned a response"
 
 
+@async_test()
+async def test_cancelling_a_request_during_its_name_lookup_spares_the_others() -> None:
+    """Requests for one host name share one lookup; the first one's cancellation must not
+    cancel it under the others (they got CancelledError without being cancelled)."""
+    async with RawServer(keep_alive(lambda r: response(200, b"ok"))) as server:
+        for _ in range(10):
+            async with aiohttp.ClientSession() as session:
+                url = server.url(host="localhost")
+                first = asyncio.ensure_future(session.get(url))
+                second = asyncio.ensure_future(session.get(url))
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # both now wait on the lookup
+                first.cancel()
+                async with await second as resp:
+                    assert await resp.read() == b"ok"
+                with pytest.raises(asyncio.CancelledError):
+                    await first
+                assert_pool_clean(session.connector)
+
+
 @pytest.mark.parametrize(
     "location", ["http:///x", "http://", "http:///", "https:///x", "http:\\\\\\x", "http:/\\x"]
 )
