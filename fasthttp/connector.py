@@ -8,6 +8,11 @@ cancellation never strands the others.
 
 The fast path, an idle connection ready for the key, involves no await and no allocation but
 the Connection handle.
+
+A new connection is made under the request's deadline applied to each step in turn (the name
+lookup, each connection attempt with `sock_connect`), never under a timeout nested in
+another, and a cancelled or expired step closes whatever it still produces (_bounded): every
+transport made is handed out, pooled or closed.
 """
 
 from __future__ import annotations

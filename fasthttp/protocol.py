@@ -3,7 +3,9 @@
 Bytes from the socket go to the sans-IO parser (fasthttp.http); its events go to the exchange
 under way: the head resolves a future, body pieces feed the response's StreamReader (and each
 HTTP chunk's end is recorded there, for readchunk), the end of the message makes the
-connection reusable. The protocol also carries the two socket-level
+connection reusable, provided the request's body is all written too (a server may answer
+before it has read the body; the task still writing it is known here, and stopped when the
+connection closes). The protocol also carries the two socket-level
 concerns: write back-pressure (pause_writing/resume_writing) and the `sock_read` silence timer.
 
 One timer per connection serves both the `total` deadline and the `sock_read` silence limit,
