@@ -471,7 +471,7 @@ class ClientSession:
                     raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a location that does not look like a URL") from exc
                 if target.scheme and target.scheme not in _HTTP_SCHEMES:
                     raise NonHttpUrlRedirectClientError(target)
-                if not target.is_absolute():
+                if _is_reference_to_current(location, target, url):
                     target = url.join(target)
                 _check_url(target, redirect=True)
                 request_headers = CIMultiDict(request_headers)
@@ -720,6 +720,9 @@ class ClientSession:
                 writer_task = loop.create_task(
                     _write_body(protocol, in_memory, payload, headers, continue_waiter)
                 )
+                # Until the body is all written the connection cannot be reused; closing it
+                # (an early answer fully read, a release, an error) stops the writer.
+                protocol.start_body(writer_task)
         try:
             head, content = await head_waiter
         except BaseException:
@@ -738,7 +741,9 @@ async def _write_body(
 ) -> None:
     if continue_waiter is not None:
         if not await continue_waiter:
-            return  # the server answered without asking for the body
+            # The server answered without asking for the body: it is never sent, so the
+            # connection stays short of a boundary (body_sent is not called) and is closed.
+            return
     chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
     length = headers.get(hdrs.CONTENT_LENGTH)
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
@@ -766,6 +771,29 @@ def _with_params(url: URL, params: Any) -> URL:
     merged = MultiDict(url.query)
     merged.extend(extra)
     return url.with_query(merged)
+
+
+# What a browser drops around a URL and inside it before parsing (WHATWG URL).
+_C0_CONTROL_OR_SPACE: Final = "".join(chr(c) for c in range(0x21))
+_TAB_OR_NEWLINE: Final = {ord("\t"): None, ord("\n"): None, ord("\r"): None}
+
+
+def _is_reference_to_current(location: str, target: URL, current: URL) -> bool:
+    """Whether a Location is resolved against the current URL (aiohttp 3.14, browsers).
+
+    A location without a scheme is; so is one with the current scheme but no "//" after it
+    ("http:/x", "http:x"). One with "//" has an authority, empty or not: "http:///x" is not a
+    path of the current host but a URL without a host, refused (_check_url) rather than
+    followed (a backslash counts as a slash there, as browsers read it for http and https).
+    """
+    scheme = target.scheme
+    if not scheme:
+        return True
+    if scheme != current.scheme:
+        return False
+    text = location.strip(_C0_CONTROL_OR_SPACE).translate(_TAB_OR_NEWLINE)
+    after = text[len(scheme) + 1 : len(scheme) + 3]
+    return not (len(after) == 2 and after[0] in "/\\" and after[1] in "/\\")
 
 
 def _check_url(url: URL, *, redirect: bool) -> None:

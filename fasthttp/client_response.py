@@ -167,6 +167,13 @@ class ClientResponse:
             self._writer = None
             try:
                 await writer
+            except asyncio.CancelledError:
+                # The writer is stopped when its connection closes (an early answer); only a
+                # cancellation of this task itself goes on.
+                task = asyncio.current_task()
+                cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+                if cancelling is not None and cancelling():
+                    raise
             except Exception:
                 pass  # its failure already reached the response
         self.release()

@@ -8,6 +8,11 @@ cancellation never strands the others.
 
 The fast path, an idle connection ready for the key, involves no await and no allocation but
 the Connection handle.
+
+A new connection is made under the request's deadline applied to each step in turn (the name
+lookup, each connection attempt with `sock_connect`), never under a timeout nested in
+another, and a cancelled or expired step closes whatever it still produces (_bounded): every
+transport made is handed out, pooled or closed.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import ipaddress
 import socket
 import ssl as ssl_module
 import warnings
-from typing import Any, Optional, Union
+from typing import Any, Callable, Coroutine, Optional, TypeVar, Union
 
 from .client_exceptions import (
     ClientConnectionError,
@@ -35,6 +40,7 @@ from .protocol import ResponseHandler
 __all__ = ("BaseConnector", "TCPConnector", "Connection")
 
 SSLSetting = Union[bool, ssl_module.SSLContext, None]
+_T = TypeVar("_T")
 
 
 class Connection:
@@ -289,17 +295,11 @@ class BaseConnector:
         self._acquired.add(reservation)
         self._acquired_per_host[key].add(reservation)
         try:
-            remaining = None if deadline is None else max(deadline - self._loop.time(), 0.0)
-            try:
-                protocol = await asyncio.wait_for(
-                    self._create_connection(key, sock_connect), remaining
-                ) if remaining is not None else await self._create_connection(key, sock_connect)
-            except asyncio.TimeoutError as exc:
-                if isinstance(exc, ClientConnectionError):
-                    raise
-                raise ConnectionTimeoutError(
-                    f"Connection timeout to host {key.host}:{key.port}"
-                ) from exc
+            # The deadline goes down to each step rather than around the whole: a timeout
+            # wrapped around another one (asyncio.wait_for in wait_for) drops, when the outer
+            # is cancelled just as the inner completes, the connection the inner made: a socket
+            # nobody tracks any more.
+            protocol = await self._create_connection(key, sock_connect, deadline)
         except BaseException:
             self._drop_reservation(key, reservation)
             self._wake_next()
@@ -368,9 +368,71 @@ class BaseConnector:
             self._cleanup_handle = self._loop.call_at(next_expiry, self._cleanup)
 
     async def _create_connection(
-        self, key: ConnectionKey, sock_connect: Optional[float]
+        self, key: ConnectionKey, sock_connect: Optional[float], deadline: Optional[float]
     ) -> ResponseHandler:
+        """A new connection for key, made by `deadline` (loop time), each attempt within
+        `sock_connect` seconds; ConnectionTimeoutError otherwise."""
         raise NotImplementedError
+
+
+class _Expired(Exception):
+    """_bounded's time ran out (not an OSError: a socket's own ETIMEDOUT stays apart)."""
+
+
+async def _bounded(
+    coro: Coroutine[Any, Any, _T], timeout: Optional[float], discard: Callable[[_T], None]
+) -> _T:
+    """Await coro for at most `timeout` seconds (None: no limit); _Expired when it runs out.
+
+    Unlike asyncio.wait_for on Python 3.11, a cancellation of the caller is never swallowed,
+    and whatever the abandoned coroutine still produces (a connection made just as the caller
+    was cancelled or timed out) is given to `discard` instead of being dropped.
+    """
+    if timeout is None:
+        return await coro  # no task in between: nothing can complete unseen
+    if timeout <= 0:
+        coro.close()
+        raise _Expired()
+    task = asyncio.ensure_future(coro)
+    try:
+        done, _ = await asyncio.wait((task,), timeout=timeout)
+    except BaseException:
+        _abandon(task, discard)
+        raise
+    if not done:
+        _abandon(task, discard)
+        raise _Expired()
+    return task.result()
+
+
+def _abandon(task: "asyncio.Future[_T]", discard: Callable[[_T], None]) -> None:
+    """Stop a task whose caller has gone; discard its result if it still produces one."""
+
+    def settle(done: "asyncio.Future[_T]") -> None:
+        if done.cancelled():
+            return
+        if done.exception() is None:  # (retrieving it also keeps asyncio from logging it)
+            discard(done.result())
+
+    task.cancel()
+    if task.done():
+        settle(task)
+    else:
+        task.add_done_callback(settle)
+
+
+def _close_transport(result: tuple[asyncio.BaseTransport, Any]) -> None:
+    result[0].close()
+
+
+def _keep(result: Any) -> None:
+    pass
+
+
+def _retrieve(task: "asyncio.Future[Any]") -> None:
+    """Mark a shared task's failure as seen: the requests that waited may all have gone."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
@@ -475,59 +537,83 @@ class TCPConnector(BaseConnector):
             return setting
         return _default_ssl_context(bool(setting))
 
-    async def _resolve(self, host: str, port: int) -> list[tuple[int, str, int]]:
+    def _known_addresses(self, host: str, port: int) -> Optional[list[tuple[int, str, int]]]:
+        """The addresses for host without a lookup (an IP literal, a fresh cache entry)."""
         if _is_ip_address(host):
             address = host.strip("[]")
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
             return [(family, address, port)]
-        cache_key = (host, port)
         if self._use_dns_cache:
-            cached = self._dns_cache.get(cache_key)
+            cached = self._dns_cache.get((host, port))
             if cached is not None and (
                 self._ttl_dns_cache is None or cached[1] > self._loop.time()
             ):
                 return cached[0]
-            pending = self._dns_pending.get(cache_key)
-            if pending is not None:  # someone is resolving this host already: share it
-                return await asyncio.shield(pending)
-        future: asyncio.Future[list[tuple[int, str, int]]] = self._loop.create_future()
-        self._dns_pending[cache_key] = future
+        return None
+
+    async def _resolve(self, host: str, port: int) -> list[tuple[int, str, int]]:
+        addresses = self._known_addresses(host, port)
+        if addresses is not None:
+            return addresses
+        return await self._lookup(host, port)
+
+    async def _lookup(self, host: str, port: int) -> list[tuple[int, str, int]]:
+        if not self._use_dns_cache:
+            return await self._getaddrinfo(host, port)
+        cache_key = (host, port)
+        pending = self._dns_pending.get(cache_key)
+        if pending is None:
+            # One lookup per name, in a task of its own that every request for the name waits
+            # on through a shield: a request cancelled meanwhile leaves it (and the others
+            # waiting on it) untouched, where cancelling the lookup would have thrown
+            # CancelledError into requests nobody cancelled.
+            pending = self._loop.create_task(self._getaddrinfo(host, port))
+            pending.add_done_callback(_retrieve)
+            self._dns_pending[cache_key] = pending
+        return await asyncio.shield(pending)
+
+    async def _getaddrinfo(self, host: str, port: int) -> list[tuple[int, str, int]]:
         try:
             infos = await self._loop.getaddrinfo(
                 host, port, type=socket.SOCK_STREAM, family=self._family
             )
-            addresses: list[tuple[int, str, int]] = [
-                (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
-            ]
-            if not addresses:
-                raise socket.gaierror(socket.EAI_NONAME, "no address found")
-        except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # mark retrieved: waiters may be none
-            raise
         finally:
-            self._dns_pending.pop(cache_key, None)
+            self._dns_pending.pop((host, port), None)
+        addresses: list[tuple[int, str, int]] = [
+            (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
+        ]
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "no address found")
         if self._use_dns_cache:
             expires = (
                 float("inf") if self._ttl_dns_cache is None
                 else self._loop.time() + self._ttl_dns_cache
             )
-            self._dns_cache[cache_key] = (addresses, expires)
-        future.set_result(addresses)
+            self._dns_cache[(host, port)] = (addresses, expires)
         return addresses
 
     async def _create_connection(
-        self, key: ConnectionKey, sock_connect: Optional[float]
+        self, key: ConnectionKey, sock_connect: Optional[float], deadline: Optional[float]
     ) -> ResponseHandler:
-        try:
-            addresses = await self._resolve(key.host, key.port or (443 if key.is_ssl else 80))
-        except OSError as exc:
-            raise ClientConnectorDNSError(key, exc) from exc
+        loop = self._loop
+        port = key.port or (443 if key.is_ssl else 80)
+        addresses = self._known_addresses(key.host, port)
+        if addresses is None:
+            try:
+                addresses = await _bounded(
+                    self._lookup(key.host, port),
+                    None if deadline is None else deadline - loop.time(),
+                    _keep,
+                )
+            except _Expired:
+                raise ConnectionTimeoutError(
+                    f"Connection timeout to host {key.host}:{key.port}"
+                ) from None
+            except OSError as exc:
+                raise ClientConnectorDNSError(key, exc) from exc
         ssl_context = self.ssl_context(key.ssl) if key.is_ssl else None
         server_hostname = (key.server_hostname or key.host) if ssl_context is not None else None
         max_line_size, max_field_size, max_headers = self._parser_limits
-        loop = self._loop
 
         def factory() -> ResponseHandler:
             return ResponseHandler(
@@ -548,21 +634,29 @@ class TCPConnector(BaseConnector):
                 family=family,
                 local_addr=self._local_addr,
             )
+            # One bound per attempt: sock_connect, or what is left of the deadline if less.
+            limit = sock_connect
+            by_deadline = False
+            if deadline is not None:
+                left = deadline - loop.time()
+                if limit is None or left < limit:
+                    limit, by_deadline = left, True
             try:
-                if sock_connect is not None:
-                    _, protocol = await asyncio.wait_for(attempt, sock_connect)
-                else:
-                    _, protocol = await attempt
+                _, protocol = await _bounded(attempt, limit, _close_transport)
+            except _Expired:
+                if by_deadline:
+                    raise ConnectionTimeoutError(
+                        f"Connection timeout to host {key.host}:{key.port}"
+                    ) from None
+                raise ConnectionTimeoutError(
+                    f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
+                ) from None
             except ssl_module.SSLCertVerificationError as exc:
                 raise ClientConnectorCertificateError(key, exc) from exc
             except ssl_module.CertificateError as exc:
                 raise ClientConnectorCertificateError(key, exc) from exc
             except ssl_module.SSLError as exc:
                 raise ClientConnectorSSLError(key, exc) from exc
-            except asyncio.TimeoutError as exc:
-                raise ConnectionTimeoutError(
-                    f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
-                ) from exc
             except OSError as exc:
                 last_error = exc
                 continue

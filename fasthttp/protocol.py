@@ -3,7 +3,9 @@
 Bytes from the socket go to the sans-IO parser (fasthttp.http); its events go to the exchange
 under way: the head resolves a future, body pieces feed the response's StreamReader (and each
 HTTP chunk's end is recorded there, for readchunk), the end of the message makes the
-connection reusable. The protocol also carries the two socket-level
+connection reusable, provided the request's body is all written too (a server may answer
+before it has read the body; the task still writing it is known here, and stopped when the
+connection closes). The protocol also carries the two socket-level
 concerns: write back-pressure (pause_writing/resume_writing) and the `sock_read` silence timer.
 
 One timer per connection serves both the `total` deadline and the `sock_read` silence limit,
@@ -75,6 +77,11 @@ class ResponseHandler(asyncio.Protocol):
         self._exception: Optional[BaseException] = None
         # Expect: 100-continue: resolved True on a 100, False on a final response first.
         self._continue_waiter: Optional[asyncio.Future[bool]] = None
+        # The task writing the request's body, from its start until the body's last byte is
+        # on the transport (None then, and for a request sent in one write). While it is set
+        # the sending side is not at a message boundary: the connection cannot be reused, and
+        # closing the connection stops the task.
+        self._body_writer: Optional[asyncio.Task[None]] = None
         # Timeouts of the exchange in progress: an absolute deadline (total) and the longest
         # silence between reads (sock_read), watched by one long-lived timer.
         self._deadline: Optional[float] = None
@@ -101,12 +108,20 @@ class ResponseHandler(asyncio.Protocol):
             and self._keep_alive
             and self._exception is None
             and not self._upgraded
+            # The request's body not fully written (the server answered early, or refused an
+            # Expect: 100-continue): the server would read what follows as that body's rest.
+            and self._body_writer is None
             # Bytes after the response in the same read (a body sent to a HEAD request): the
             # next response would start with them.
             and self._parser.idle
         )
 
     def close(self) -> None:
+        if self._body_writer is not None:
+            # The request is cut short: what is still buffered of its body is of no use, and
+            # a graceful close would wait to flush it (for ever, on a peer that does not read).
+            self.abort()
+            return
         self._stop_timer()
         transport = self.transport
         if transport is not None and not self._closed:
@@ -119,6 +134,26 @@ class ResponseHandler(asyncio.Protocol):
         if transport is not None:
             transport.abort()
         self._closed = True
+        if self._body_writer is not None:
+            self._stop_body_writer()
+
+    # --- the request body being written -----------------------------------------------------
+
+    def start_body(self, writer: "asyncio.Task[None]") -> None:
+        """`writer` is now sending the request's body on this connection."""
+        self._body_writer = writer
+
+    def body_sent(self) -> None:
+        """The body's last byte is on the transport: the sending side is at a boundary."""
+        self._body_writer = None
+
+    def _stop_body_writer(self) -> None:
+        # The connection is going: nothing more can be written, so the task writing the
+        # body (perhaps waiting on its payload's source) has nothing left to do.
+        writer = self._body_writer
+        self._body_writer = None
+        if writer is not None and not writer.done() and writer is not asyncio.current_task():
+            writer.cancel()
 
     # --- asyncio.Protocol -------------------------------------------------------------------
 
@@ -128,6 +163,8 @@ class ResponseHandler(asyncio.Protocol):
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._closed = True
         self._stop_timer()
+        if self._body_writer is not None:
+            self._stop_body_writer()
         waiter = self._drain_waiter
         if waiter is not None:
             self._drain_waiter = None

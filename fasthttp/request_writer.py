@@ -59,7 +59,11 @@ def _raise_injection(headers: "CIMultiDict[str]") -> None:
 
 
 class BodyWriter:
-    """What a payload writes through: applies chunked framing and socket back-pressure."""
+    """What a payload writes through: applies chunked framing and socket back-pressure.
+
+    It tells the protocol when the body's last byte is on the transport (`body_sent`): until
+    then the connection is not at a message boundary and will not be reused.
+    """
 
     __slots__ = ("_protocol", "_chunked", "_written", "_expected")
 
@@ -94,6 +98,10 @@ class BodyWriter:
             transport.write(b"\r\n")
         else:
             transport.write(data)
+            if self._written == self._expected:
+                # Complete before the drain: a response arriving meanwhile finds the request
+                # written (the transport sends what it holds in order).
+                protocol.body_sent()
         await protocol.drain()
 
     async def write_eof(self) -> None:
@@ -106,4 +114,5 @@ class BodyWriter:
                 f"the body is shorter than its Content-Length "
                 f"({self._written} of {self._expected} bytes)"
             )
+        protocol.body_sent()
         await protocol.drain()
