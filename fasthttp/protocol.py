@@ -111,15 +111,24 @@ class ResponseHandler(asyncio.Protocol):
             # The request's body not fully written (the server answered early, or refused an
             # Expect: 100-continue): the server would read what follows as that body's rest.
             and self._body_writer is None
+            # Request bytes still queued in the transport (a large in-memory body the server
+            # answered without reading): the server has not taken them, so the exchange did
+            # not end in our direction either (aiohttp closes here too).
+            and not self._output_pending()
             # Bytes after the response in the same read (a body sent to a HEAD request): the
             # next response would start with them.
             and self._parser.idle
         )
 
+    def _output_pending(self) -> bool:
+        transport = self.transport
+        return transport is not None and transport.get_write_buffer_size() > 0
+
     def close(self) -> None:
-        if self._body_writer is not None:
-            # The request is cut short: what is still buffered of its body is of no use, and
-            # a graceful close would wait to flush it (for ever, on a peer that does not read).
+        if self._body_writer is not None or self._output_pending():
+            # The request is cut short (a writer still running, or bytes of it still queued):
+            # what is buffered is of no use, and a graceful close would wait to flush it (for
+            # ever, on a peer that does not read), holding the socket and the buffer.
             self.abort()
             return
         self._stop_timer()

@@ -184,6 +184,47 @@ async def test_early_answer_from_a_peer_that_never_reads_frees_the_socket(kind: 
             assert_pool_clean(session.connector)
 
 
+@async_test(timeout=10)
+async def test_early_answer_to_a_large_in_memory_body_frees_the_socket() -> None:
+    """A bytes body is handed to the transport in one write, so no writer task is running when
+    an early answer ends: the part the peer never took is still queued in the transport. The
+    connection is not pooled with it (the next request would wait behind 32 MiB nobody reads)
+    and is aborted, not flushed for ever; the next request goes on a fresh connection."""
+    data = b"m" * (32 * 1024 * 1024)
+
+    async def handler(conn: Conn) -> None:
+        if conn.index == 0:
+            await conn.read_request(body=False)
+            answer = response(413, b"no")
+            await conn.send(answer[:-2])  # the head now, the body's end later: not released yet
+            await asyncio.sleep(0.3)  # the client's kernel buffers fill; the rest stays queued
+            await conn.send(answer[-2:])
+            await asyncio.sleep(30)  # reads nothing more; cancelled when the test ends
+        else:
+            await keep_alive(lambda r: response(200, b"fresh"))(conn)
+
+    async with RawServer(handler) as server:
+        async with aiohttp.ClientSession() as session:
+            resp = await session.post(server.url("/upload"), data=data)
+            assert resp.status == 413
+            connection = resp.connection
+            assert connection is not None and connection.protocol is not None
+            transport = connection.protocol.transport
+            assert transport is not None and transport.get_write_buffer_size() > 0
+            sock = transport.get_extra_info("socket")
+            assert await resp.read() == b"no"  # the end of the answer releases it: not pooled
+            for _ in range(100):
+                if sock.fileno() == -1:
+                    break
+                await asyncio.sleep(0.02)
+            assert sock.fileno() == -1, "the socket is still open, flushing a body nobody reads"
+            assert idle_count(session.connector) == 0
+            async with session.get(server.url("/next")) as resp2:
+                assert await resp2.read() == b"fresh"
+            assert server.accepted == 2
+            assert_pool_clean(session.connector)
+
+
 @pytest.mark.parametrize("kind", list(BODY_KINDS), ids=list(BODY_KINDS))
 @async_test(timeout=10)
 async def test_streamed_body_read_before_the_answer_keeps_the_connection(kind: str) -> None:
