@@ -9,45 +9,138 @@ encoded as UTF-8 with surrogateescape (so that a str made from arbitrary bytes g
 those bytes). `headers` is anything with `items()` yielding (str, str) pairs, in order: a
 CIMultiDict as the client and server keep them.
 
-A CR, LF or NUL anywhere in the first line, a name or a value would let a caller's data forge
-header lines or a second message, so it raises `ValueError` naming the first offending header
-(or the first line); nothing is returned half-checked. Names are not otherwise checked here:
-the callers decide what a valid name is.
+What is refused, before anything is returned (RFC 9110 5.1, 5.5, 5.6.2; RFC 9112 4):
+
+- a control character other than HTAB (0x00-0x08, 0x0A-0x1F, 0x7F) in the first line, a name
+  or a value: CR, LF and NUL would let a caller's data forge header lines or a second message,
+  and the other controls are refused or mishandled differently by different peers (aiohttp 3.14
+  refuses the same set, with the same wording);
+- a header name that is not a token (``1*tchar``), such as ``"Host: evil.example"``, ``"X Y"``,
+  ``""`` or a non-ASCII name;
+- a lone surrogate that surrogateescape cannot turn back into a byte (outside U+DC80..U+DCFF).
+
+Each raises `ValueError` (a non-str name or value: `TypeError`) with a message naming the first
+offending string (start line, then each name and its value in order), built by `describe_error`,
+which the compiled twin calls too: both twins give the same exception and message for the same
+input. Values are never echoed in messages (they may be credentials); names are.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final, Iterator, Optional
 
-__all__ = ("serialize_head",)
+__all__ = ("serialize_head", "describe_error", "TCHARS")
+
+#: RFC 9110 5.6.2 token characters: what a field name (and a method) may be made of.
+TCHARS: Final = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+_CTL_RE: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_NON_TCHAR_RE: Final = re.compile(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
+# What surrogateescape cannot encode: every surrogate but U+DC80..U+DCFF.
+_UNENCODABLE_RE: Final = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+# For bytes.translate(None, delete), the fastest whole-buffer scans Python has: what is left
+# after deleting the controls (but HTAB), or the token characters, tells what was there.
+_CTL_BYTES: Final = bytes(range(0x00, 0x09)) + bytes(range(0x0A, 0x20)) + b"\x7f"
+_TCHAR_BYTES: Final = TCHARS.encode("ascii")
+
+_CTL_MESSAGE: Final = (
+    "Forbidden control character detected in headers. Potential header injection attack"
+)
 
 
 def serialize_head(first_line: str, headers: Any) -> bytes:
     lines = [first_line, "\r\n"]
-    count = 0
+    names = []
     for name, value in headers.items():
         lines += (name, ": ", value, "\r\n")
-        count += 1
+        names.append(name)
     lines.append("\r\n")
-    text = "".join(lines)
-    # Every CR and LF must be one of the line ends put there above, and there is no NUL:
-    # counting over the joined text checks every piece at C speed.
-    line_ends = count + 2
-    if text.count("\r") != line_ends or text.count("\n") != line_ends or "\x00" in text:
-        raise ValueError(_describe_injection(first_line, headers))
-    return text.encode("utf-8", "surrogateescape")
+    try:
+        data = "".join(lines).encode("utf-8", "surrogateescape")
+    except (TypeError, UnicodeEncodeError):
+        raise describe_error(first_line, headers) from None
+    # The only controls allowed are HTAB and the CR LF pairs put there above: deleting every
+    # other control must remove exactly those pairs. Names are almost always ones already seen.
+    if len(data) - len(data.translate(None, _CTL_BYTES)) != 2 * (len(names) + 2) or not (
+        _TOKEN_NAMES.issuperset(names) or _all_tokens(names)
+    ):
+        raise describe_error(first_line, headers)
+    return data
 
 
-def _describe_injection(first_line: str, headers: Any) -> str:
-    if _forbidden(first_line):
-        return f"CR, LF or NUL character in the start line {first_line[:60]!r}"
+#: Names known to be tokens, so that checking the usual ones costs a set lookup. Bounded: past
+#: the limit, new names are checked every time.
+_TOKEN_NAMES: Final[set[str]] = set()
+_TOKEN_NAMES_MAX: Final = 512
+_TOKEN_NAME_MAX_LENGTH: Final = 64
+
+
+def _all_tokens(names: list[str]) -> bool:
+    for name in names:
+        if name in _TOKEN_NAMES:
+            continue
+        if not name or not name.isascii() or name.encode("ascii").translate(None, _TCHAR_BYTES):
+            return False
+        if len(_TOKEN_NAMES) < _TOKEN_NAMES_MAX and len(name) <= _TOKEN_NAME_MAX_LENGTH:
+            _TOKEN_NAMES.add(str(name))
+    return True
+
+
+def describe_error(first_line: Any, headers: Any) -> Exception:
+    """The exception for a head that failed a check: the first offending string, explained.
+
+    Shared by both twins (the compiled one only detects, in C, that something is wrong).
+    """
+    pieces = list(_pieces(first_line, headers))
+    for _, text, _ in pieces:  # a wrong type is reported first, wherever it is
+        if not isinstance(text, str):
+            return TypeError(f"header names and values must be str, not {type(text).__name__}")
+    for kind, text, name in pieces:
+        problem = _problem(kind, text, name)
+        if problem is not None:
+            return ValueError(problem)
+    return AssertionError("serialize_head: no offending character found")  # pragma: no cover
+
+
+def _pieces(first_line: Any, headers: Any) -> Iterator[tuple[str, Any, Any]]:
+    yield "line", first_line, None
     for name, value in headers.items():
-        if _forbidden(name):
-            return f"CR, LF or NUL character in header name {name[:60]!r}"
-        if _forbidden(value):
-            return f"CR, LF or NUL character in the value of header {name[:60]!r}"
-    raise AssertionError("no forbidden character found")  # pragma: no cover - counted above
+        yield "name", name, name
+        yield "value", value, name
 
 
-def _forbidden(text: str) -> bool:
-    return "\r" in text or "\n" in text or "\x00" in text
+def _where(kind: str, text: str, name: Any) -> str:
+    if kind == "line":
+        return f"in the start line {text[:60]!r}"
+    shown = name[:60]
+    if kind == "name":
+        return f"in header name {shown!r}"
+    return f"in the value of header {shown!r}"
+
+
+def _problem(kind: str, text: str, name: Any) -> Optional[str]:
+    match = _CTL_RE.search(text)
+    if match is not None:
+        where = _where(kind, text, name)
+        return f"{_CTL_MESSAGE}: {match.group()!r} at index {match.start()} {where}"
+    if kind == "name":
+        if not text:
+            return "Invalid header name '': a field name must be a token (RFC 9110 5.6.2)"
+        match = _NON_TCHAR_RE.search(text)
+        if match is not None:
+            return (
+                f"Invalid header name {text[:60]!r}: a field name must be a token "
+                f"(RFC 9110 5.6.2); {match.group()!r} at index {match.start()} is not a token "
+                f"character"
+            )
+        return None
+    match = _UNENCODABLE_RE.search(text)
+    if match is not None:
+        where = _where(kind, text, name)
+        return (
+            f"Cannot encode a lone surrogate {match.group()!r} at index {match.start()} "
+            f"{where} (only U+DC80..U+DCFF, from bytes decoded with surrogateescape, stand "
+            f"for raw bytes)"
+        )
+    return None

@@ -48,7 +48,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_response import ClientResponse
-from .compression import ACCEPT_ENCODING, get_decoder
+from .compression import ACCEPT_ENCODING, check_max_decompressed_size, get_decoder
 from .connector import BaseConnector, Connection, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar
 from .http import ResponseHead
@@ -135,7 +135,13 @@ class _WSRequestContextManager:
 
 
 class ClientSession:
-    """A pool of connections plus defaults (headers, cookies, auth, timeouts) for requests."""
+    """A pool of connections plus defaults (headers, cookies, auth, timeouts) for requests.
+
+    Extension over aiohttp (off by default): ``max_decompressed_size``, here and per request,
+    bounds the size a response body may decode to (Content-Encoding); past it, reading the
+    body raises `ClientDecompressedSizeError` and the connection is closed. See
+    `ClientResponse.read` and fasthttp.streams.
+    """
 
     # Set before __init__ can raise (a bad base_url): __del__ reads it.
     _connector: Optional[BaseConnector] = None
@@ -174,8 +180,10 @@ class ClientSession:
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
         middlewares: Any = (),
         ssl_shutdown_timeout: Any = None,
+        max_decompressed_size: Optional[int] = None,  # fasthttp extension, see compression.py
     ) -> None:
         self._loop = loop if loop is not None else asyncio.get_running_loop()
+        self._max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if base_url is None or isinstance(base_url, URL):
             self._base_url: Optional[URL] = base_url
         else:
@@ -386,6 +394,7 @@ class ClientSession:
         verify_ssl: Optional[bool] = None,
         fingerprint: Any = None,
         ssl_context: Any = None,
+        max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
@@ -408,6 +417,10 @@ class ClientSession:
             read_bufsize = self._read_bufsize
         if auto_decompress is None:
             auto_decompress = self._auto_decompress
+        if max_decompressed_size is None:
+            max_decompressed_size = self._max_decompressed_size
+        else:
+            max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
@@ -451,6 +464,7 @@ class ClientSession:
                 method, url, body, request_headers, skip, auth, extra_cookies, ssl,
                 server_hostname, timeout, deadline, read_bufsize, auto_decompress,
                 chunked, expect100, tuple(history),
+                max_decompressed_size=max_decompressed_size,
             )
             if response.status in _REDIRECT_STATUSES and allow_redirects:
                 redirects += 1
@@ -552,6 +566,7 @@ class ClientSession:
         chunked: Optional[bool],
         expect100: bool,
         history: tuple[ClientResponse, ...],
+        max_decompressed_size: Optional[int] = None,
     ) -> ClientResponse:
         """One exchange on one connection (retried once on a stale pooled connection)."""
         headers = CIMultiDict(base_headers)
@@ -610,6 +625,7 @@ class ClientSession:
                 head, content, writer_task = await self._exchange(
                     connection, method, head_bytes, in_memory, payload, headers,
                     read_bufsize, auto_decompress, timeout, deadline, expect100,
+                    max_decompressed_size=max_decompressed_size,
                 )
             except (ServerDisconnectedError, ClientOSError) as exc:
                 connection.close()
@@ -682,6 +698,7 @@ class ClientSession:
         timeout: ClientTimeout,
         deadline: Optional[float],
         expect100: bool,
+        max_decompressed_size: Optional[int] = None,
     ) -> tuple[ResponseHead, StreamReader, Optional["asyncio.Task[None]"]]:
         protocol = connection.protocol
         assert protocol is not None
@@ -695,7 +712,10 @@ class ClientSession:
             decoder = None
             if auto_decompress and head.content_encoding:
                 decoder = get_decoder(head.content_encoding)
-            return StreamReader(protocol, read_bufsize, loop=loop, decoder=decoder)
+            return StreamReader(
+                protocol, read_bufsize, loop=loop, decoder=decoder,
+                max_decoded_size=max_decompressed_size,
+            )
 
         head_waiter = protocol.expect_response(
             make_content,

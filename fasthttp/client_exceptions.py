@@ -31,6 +31,7 @@ __all__ = (
     "SocketTimeoutError",
     "ServerFingerprintMismatch",
     "ClientPayloadError",
+    "ClientDecompressedSizeError",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
@@ -263,6 +264,16 @@ class ServerFingerprintMismatch(ServerConnectionError):
 
 class ClientPayloadError(ClientError):
     """The response body could not be read completely or decoded."""
+
+
+class ClientDecompressedSizeError(ClientPayloadError):
+    """The decoded response body went past `max_decompressed_size` (fasthttp's extension
+    over aiohttp, off by default): a decompression bomb, or just more than the caller allows.
+    `limit` is the limit in bytes. The connection is closed, never reused."""
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class InvalidURL(ClientError, ValueError):

@@ -129,13 +129,19 @@ class ClientResponse:
         return self._connection
 
     def release(self) -> Any:
-        """Give the connection back (closed if the body was not fully received)."""
+        """Give the connection back (closed if the body was not fully received, or failed)."""
         self._released = True
         connection = self._connection
         if connection is not None:
             self._connection = None
+            # A body that failed while being read (max_decompressed_size, a decoding error)
+            # may have left the connection anywhere: it is closed, never pooled.
+            failed = self.content.exception() is not None
             self._cut_body()
-            connection.release()
+            if failed:
+                connection.close()
+            else:
+                connection.release()
         self._closed = True
         return _noop()
 
@@ -331,7 +337,14 @@ class ClientResponse:
     # --- the body --------------------------------------------------------------------------------
 
     async def read(self) -> bytes:
-        """The whole body (kept, so later calls return it again)."""
+        """The whole body (kept, so later calls return it again).
+
+        With a Content-Encoding being decoded and a `max_decompressed_size` set (on the
+        session or the request: fasthttp's extension over aiohttp, off by default), a body
+        that decodes to more than that raises `ClientDecompressedSizeError` (a
+        `ClientPayloadError`) as soon as it gets there, having held at most that much plus
+        one read buffer; the connection is closed. `text()` and `json()` read through here.
+        """
         if self._body is None:
             try:
                 self._body = await self.content.read()

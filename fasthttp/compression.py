@@ -23,6 +23,11 @@ Anything else (identity, unknown or stacked encodings) is passed through undecod
 aiohttp does: `get_decoder` returns None. A known encoding whose library is missing
 raises `ContentEncodingError`, as aiohttp does.
 
+A limit on the total decoded size of one body, ``max_decompressed_size`` (on
+``ClientSession`` and per request), is fasthttp's extension over aiohttp (which has none):
+off by default, as in aiohttp; when set, the stream layer counts what the decoder gives it
+and fails the body with `ClientDecompressedSizeError` past the limit (see fasthttp.streams).
+
 Corrupted input raises `ContentEncodingError` naming the encoding; a body that ends in
 the middle of a compressed stream raises it from `flush()` (aiohttp checks this for
 deflate only; we check it for every encoding rather than return a silently truncated
@@ -50,6 +55,7 @@ __all__ = (
     "BrotliDecoder",
     "ZstdDecoder",
     "ZstandardDecoder",
+    "check_max_decompressed_size",
     "get_decoder",
     "supported_encodings",
 )
@@ -668,3 +674,15 @@ def get_decoder(content_encoding: str | None) -> Decoder | None:
     if factory is None:
         return None
     return factory()
+
+
+def check_max_decompressed_size(value: int | None) -> int | None:
+    """``max_decompressed_size`` as given to ClientSession or a request: None or bytes > 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"max_decompressed_size must be None (no limit) or a positive number of bytes, "
+            f"not {value!r}"
+        )
+    return value

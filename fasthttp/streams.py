@@ -8,6 +8,11 @@ reader.
 A compressed body goes through a decoder (fasthttp.compression) whose output per call is
 capped at `limit`: whatever it holds back is only decoded as the reader drains, with the socket
 paused meanwhile, so a decompression bomb cannot grow memory past the read buffer either.
+What a reader asks to hold whole (`read()`, hence `ClientResponse.read/text/json`) is another
+matter: `max_decoded_size` (the session's `max_decompressed_size`, an extension over aiohttp,
+off by default) bounds the total decoded size. Each decoded piece is counted before it is
+buffered, so going past the limit costs at most one piece (`limit` bytes) of decoding: the
+stream fails with `ClientDecompressedSizeError` and nothing more is decoded.
 
 HTTP chunk boundaries (for `readchunk`): the protocol calls `end_http_chunk_receiving()` where
 the parser reports the end of a chunk's data. The stream records it as a position in the body:
@@ -31,7 +36,7 @@ from typing import (
     TypeVar,
 )
 
-from .client_exceptions import ClientPayloadError
+from .client_exceptions import ClientDecompressedSizeError, ClientPayloadError
 
 if TYPE_CHECKING:
     from .compression import Decoder
@@ -110,6 +115,7 @@ class StreamReader:
         "_eof_callbacks",
         "_paused",
         "_decoder",
+        "_max_decoded_size",
         "_chunk_ends",
         "_last_chunk_end",
         "__weakref__",
@@ -122,6 +128,7 @@ class StreamReader:
         *,
         loop: Optional[asyncio.AbstractEventLoop] = None,
         decoder: "Optional[Decoder]" = None,
+        max_decoded_size: Optional[int] = None,
     ) -> None:
         self._flow = flow
         self._loop = loop if loop is not None else asyncio.get_running_loop()
@@ -141,6 +148,8 @@ class StreamReader:
         self._eof_callbacks: list[Callable[[], None]] = []
         self._paused = False
         self._decoder = decoder
+        # Most bytes `decoder` may produce in all (None: no limit); unused without a decoder.
+        self._max_decoded_size = max_decoded_size
         # Where HTTP chunks end, as body positions (total_bytes at each end), oldest first;
         # None until the first one. _last_chunk_end: the last position recorded.
         self._chunk_ends: Optional[collections.deque[int]] = None
@@ -209,12 +218,17 @@ class StreamReader:
             self._eof_callbacks.append(callback)
 
     def feed_data(self, data: bytes) -> None:
-        if self._decoder is not None:
-            data = self._decoder.decompress(data, self._limit)
-            if self._decoder.has_pending_output:
+        decoder = self._decoder
+        if decoder is not None:
+            if self._exception is not None:
+                return  # the decoded body went over its limit: decode nothing more
+            data = decoder.decompress(data, self._limit)
+            if decoder.has_pending_output:
                 self._pause()
             if not data:
                 return
+            if self._max_decoded_size is not None:
+                self._count_decoded(len(data))
         self._append(data)
 
     def end_http_chunk_receiving(self) -> None:
@@ -246,8 +260,34 @@ class StreamReader:
                 self.set_exception(ClientPayloadError(f"cannot decode the body: {exc}"))
                 return
             if tail:
+                if self._max_decoded_size is not None:
+                    try:
+                        self._count_decoded(len(tail))
+                    except ClientDecompressedSizeError:
+                        return  # the stream has failed; its reader hears it
                 self._append(tail)
         self._set_eof()
+
+    def _count_decoded(self, size: int) -> None:
+        """About to buffer `size` more decoded bytes: fail the stream if that passes the limit.
+
+        The stream's exception is set (every read from now on raises it) and raised: the
+        protocol, feeding, closes the connection on it; a reader, draining, gets it at once.
+        """
+        limit = self._max_decoded_size
+        assert limit is not None
+        if self._total_bytes + size <= limit:
+            return
+        decoder = self._decoder
+        encoding = decoder.encoding if decoder is not None else "?"
+        exc = ClientDecompressedSizeError(
+            f"the {encoding}-decoded response body is larger than "
+            f"max_decompressed_size={limit} bytes: reading stopped",
+            limit=limit,
+        )
+        self._eof_pending = False
+        self.set_exception(exc)
+        raise exc
 
     def _append(self, data: bytes) -> None:
         self._buffer.append(data)
@@ -332,8 +372,15 @@ class StreamReader:
         released = False
         decoder = self._decoder
         if decoder is not None and decoder.has_pending_output:
-            data = decoder.decompress(b"", self._limit)
+            try:
+                data = decoder.decompress(b"", self._limit)
+            except Exception as exc:  # corrupted data met while draining: as the protocol says it
+                error = ClientPayloadError(f"cannot decode the body: {exc}")
+                self.set_exception(error)
+                raise error from exc
             if data:
+                if self._max_decoded_size is not None:
+                    self._count_decoded(len(data))
                 self._append(data)
             if decoder.has_pending_output:
                 return True
@@ -587,6 +634,7 @@ class EmptyStreamReader(StreamReader):
         self._eof_callbacks = []
         self._paused = False
         self._decoder = None
+        self._max_decoded_size = None
         self._chunk_ends = None
         self._last_chunk_end = 0
 
