@@ -55,7 +55,9 @@ cdef object _HttpVersion11 = HttpVersion11
 cdef unsigned char _TCHAR[256]
 cdef unsigned char _BAD_REQUEST_VALUE[256]   # every CTL but HTAB
 cdef unsigned char _BAD_RESPONSE_VALUE[256]  # NUL, CR, LF
-cdef unsigned char _BAD_TARGET[256]          # CTL, SP, DEL
+cdef unsigned char _BAD_TARGET[256]          # all but visible ASCII (%x21-7E)
+cdef unsigned char _QDTEXT[256]              # quoted-string text: HTAB SP 21 23-5B 5D-7E 80-FF
+cdef unsigned char _QPAIR[256]               # after a backslash: HTAB SP VCHAR obs-text
 cdef signed char _HEXVAL[256]
 cdef unsigned char _LOWER[256]
 
@@ -66,7 +68,9 @@ cdef void _init_tables():
         _TCHAR[c] = 0
         _BAD_REQUEST_VALUE[c] = 1 if (c < 0x20 and c != 0x09) or c == 0x7F else 0
         _BAD_RESPONSE_VALUE[c] = 1 if c == 0 or c == 0x0D or c == 0x0A else 0
-        _BAD_TARGET[c] = 1 if c <= 0x20 or c == 0x7F else 0
+        _BAD_TARGET[c] = 0 if 0x21 <= c <= 0x7E else 1
+        _QPAIR[c] = 1 if c == 0x09 or c == 0x20 or 0x21 <= c <= 0x7E or c >= 0x80 else 0
+        _QDTEXT[c] = 1 if _QPAIR[c] and c != 0x22 and c != 0x5C else 0
         _HEXVAL[c] = -1
         _LOWER[c] = c + 32 if 0x41 <= c <= 0x5A else c
     for c in b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
@@ -325,6 +329,51 @@ cdef tuple _split_field(const char* p, Py_ssize_t start, Py_ssize_t stop,
     return PyBytes_FromStringAndSize(p + start, c - start), PyBytes_FromStringAndSize(p + vs, ve - vs)
 
 
+cdef bint _valid_chunk_ext(const char* p, Py_ssize_t i, Py_ssize_t stop) noexcept:
+    """Whether p[i:stop], what follows the hex digits of a chunk-size line, is exactly
+    *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] ) (RFC 9112 §7.1.1): no
+    whitespace unless a ";" follows it, no ";" without a name, quoted strings closed."""
+    cdef Py_ssize_t start
+    cdef unsigned char c
+    while i < stop:
+        i = _strip_left(p, i, stop)
+        if i == stop or p[i] != b';':
+            return False  # trailing whitespace, or junk where a ";" must be
+        i = _strip_left(p, i + 1, stop)
+        start = i
+        while i < stop and _TCHAR[<unsigned char>p[i]]:
+            i += 1
+        if i == start:
+            return False  # no extension name
+        start = _strip_left(p, i, stop)
+        if start == stop or p[start] != b'=':
+            continue  # the next turn wants BWS ";" (trailing whitespace fails there)
+        i = _strip_left(p, start + 1, stop)
+        if i < stop and p[i] == b'"':
+            i += 1
+            while True:
+                if i == stop:
+                    return False  # the quoted string is not closed
+                c = <unsigned char>p[i]
+                if c == 0x22:
+                    i += 1
+                    break
+                if c == 0x5C:
+                    i += 1
+                    if i == stop or not _QPAIR[<unsigned char>p[i]]:
+                        return False
+                elif not _QDTEXT[c]:
+                    return False
+                i += 1
+        else:
+            start = i
+            while i < stop and _TCHAR[<unsigned char>p[i]]:
+                i += 1
+            if i == start:
+                return False  # "=" without a value
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Chunked bodies
 
@@ -494,12 +543,10 @@ cdef class ChunkedDecoder:
                     raise TransferEncodingError(
                         f"invalid chunk-size line {PyBytes_FromStringAndSize(p + pos, min(line_end - pos, 40))!r}"
                     )
-                i = _strip_left(p, i, line_end)
-                if i < line_end:
-                    if p[i] != b';' or _has_any(_BAD_REQUEST_VALUE, p, i + 1, line_end):
-                        raise TransferEncodingError(
-                            f"invalid chunk-size line {PyBytes_FromStringAndSize(p + pos, min(line_end - pos, 40))!r}"
-                        )
+                if i < line_end and not _valid_chunk_ext(p, i, line_end):
+                    raise TransferEncodingError(
+                        f"invalid chunk-size line {PyBytes_FromStringAndSize(p + pos, min(line_end - pos, 40))!r}"
+                    )
                 if overflow or size > MAX_CONTENT_LENGTH:
                     raise TransferEncodingError("chunk size is too large")
                 pos = nl + 1
@@ -544,6 +591,7 @@ DEF S_BODY_LENGTH = 1
 DEF S_BODY_CHUNKED = 2
 DEF S_BODY_EOF = 3
 DEF S_UPGRADED = 4
+DEF S_CLOSED = 5  # a message that ends the connection is complete: nothing more is parsed
 
 
 cdef class _Framing:
@@ -633,6 +681,9 @@ cdef class _MessageParser:
     cdef uint64_t _remaining
     cdef ChunkedDecoder _chunked
     cdef bint _upgrade_after
+    # The message being read ends the connection (keep_alive False): once it is complete, the
+    # parser is S_CLOSED.
+    cdef bint _close_after
     cdef bytes _tail
     cdef object _failed
     cdef bint _is_response
@@ -667,6 +718,7 @@ cdef class _MessageParser:
             chunk_boundaries=chunk_boundaries,
         )
         self._upgrade_after = False
+        self._close_after = False
         self._tail = b""
         self._failed = None
 
@@ -679,6 +731,11 @@ cdef class _MessageParser:
     @property
     def upgraded(self):
         return self._state == S_UPGRADED
+
+    @property
+    def closed(self):
+        """A message that ends the connection is complete: any further byte is an error."""
+        return self._state == S_CLOSED
 
     @property
     def tail(self):
@@ -745,7 +802,7 @@ cdef class _MessageParser:
             )
             raise self._failed
         if state == S_BODY_EOF:
-            self._state = S_HEAD
+            self._state = S_CLOSED  # a close-delimited body: the connection ended with it
             return [_END_OF_MESSAGE]
         return []
 
@@ -775,24 +832,34 @@ cdef class _MessageParser:
                 pos = decoder._decode(buf, whole_is_bytes, p, pos, end, events)
                 if decoder._state == CHUNK_DONE:
                     decoder._reset()
-                    self._state = S_HEAD
-                    if self._upgrade_after:
-                        self._upgrade_after = False
-                        self._state = S_UPGRADED
+                    self._next_message()  # the decoder gave the EndOfMessage
                 else:
                     return pos
             elif state == S_BODY_EOF:
                 events.append(_piece(buf, whole_is_bytes, p, pos, end, end))
                 pos = end
+            elif state == S_CLOSED:
+                # RFC 9112 §9.6: after a message that closes the connection nothing more is
+                # read from it; a server must not answer what a client sent after it.
+                raise BadHttpMessage(
+                    "data after the message that ends the connection "
+                    "(Connection: close, or HTTP/1.0 without keep-alive)"
+                )
             else:  # S_UPGRADED
                 return pos
         return pos
 
     cdef void _end_message(self, list events):
         events.append(_END_OF_MESSAGE)
+        self._next_message()
+
+    cdef inline void _next_message(self) noexcept:
+        """The state after a complete message: upgraded, closed, or ready for the next head."""
         if self._upgrade_after:
             self._upgrade_after = False
             self._state = S_UPGRADED
+        elif self._close_after:
+            self._state = S_CLOSED
         else:
             self._state = S_HEAD
 
@@ -1099,9 +1166,11 @@ cdef class HttpResponseParser(_MessageParser):
             events.append(_END_OF_MESSAGE)
             self._state = S_UPGRADED
             return 0
+        # An interim (1xx) response never ends the connection: the final one follows.
+        self._close_after = not keep_alive and status >= 200
         self._state = body
         if body == S_HEAD:
-            events.append(_END_OF_MESSAGE)
+            self._end_message(events)
         elif body == S_BODY_LENGTH:
             self._remaining = length_obj
         return 0
@@ -1153,7 +1222,7 @@ cdef class HttpRequestParser(_MessageParser):
             raise BadStatusLine(f"invalid HTTP version in request line {_excerpt(block, stop)!r}")
         version = _version(v[5] - 48, v[7] - 48, block, stop)
         method = PyUnicode_DecodeASCII(block, sp1, NULL)
-        target = PyUnicode_DecodeUTF8(block + sp1 + 1, sp2 - sp1 - 1, "surrogateescape")
+        target = PyUnicode_DecodeASCII(block + sp1 + 1, sp2 - sp1 - 1, NULL)  # visible ASCII only
         framing = self._parse_fields(block, lines)
         chunked = self._transfer_chunked(framing)
         keep_alive = _keep_alive(version, framing)
@@ -1173,6 +1242,7 @@ cdef class HttpRequestParser(_MessageParser):
         self._pairs = self._raws = None
         events.append(head)
         self._upgrade_after = upgrade
+        self._close_after = not keep_alive
         if chunked:
             self._state = S_BODY_CHUNKED
         elif length_obj:

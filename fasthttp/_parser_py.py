@@ -56,14 +56,28 @@ _TOKEN_RE: Final = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_REQUEST_VALUE_RE: Final = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _BAD_RESPONSE_VALUE_RE: Final = re.compile(rb"[\x00\r\n]")
 _BAD_REASON_RE: Final = _BAD_REQUEST_VALUE_RE
-_BAD_TARGET_RE: Final = re.compile(rb"[\x00-\x20\x7f]")
+# A request target is visible ASCII only (RFC 9112 §3.2: its grammar has no other byte; the strict
+# choice of h11 and llhttp): CTL, SP, DEL and every byte >= 0x80 are refused.
+_BAD_TARGET_RE: Final = re.compile(rb"[^\x21-\x7e]")
 # Fast paths: a whole CRLF-only header section checked and split by one regex call each.
 # Anything they do not accept goes the line-by-line way, which finds the exact error.
 _TCHARS = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
 _REQUEST_FIELDS_RE: Final = re.compile(rb"(?:[" + _TCHARS + rb"]+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*")
 _RESPONSE_FIELDS_RE: Final = re.compile(rb"(?:[" + _TCHARS + rb"]+:[^\x00\r\n]*\r\n)*")
 _FIELD_RE: Final = re.compile(rb"([" + _TCHARS + rb"]+):[ \t]*(.*?)[ \t]*\r\n")
-_CHUNK_SIZE_RE: Final = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\x00-\x08\x0a-\x1f\x7f]*)?")
+# The chunk-size line, exactly RFC 9112 §7.1.1 (BWS is OWS, SP/HTAB):
+#   chunk-size [ chunk-ext ]     chunk-size = 1*HEXDIG
+#   chunk-ext  = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+#   chunk-ext-name = token       chunk-ext-val = token / quoted-string
+# so whitespace after the size only before a ";", never a ";" without a name, never trailing
+# whitespace. quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4).
+_QDTEXT = rb"\t \x21\x23-\x5b\x5d-\x7e\x80-\xff"
+_QUOTED_PAIR = rb"\\[\t \x21-\x7e\x80-\xff]"
+_TOKEN = rb"[" + _TCHARS + rb"]+"
+_CHUNK_SIZE_RE: Final = re.compile(
+    rb"([0-9A-Fa-f]+)(?:[ \t]*;[ \t]*" + _TOKEN
+    + rb"(?:[ \t]*=[ \t]*(?:" + _TOKEN + rb'|"(?:[' + _QDTEXT + rb"]|" + _QUOTED_PAIR + rb')*"))?)*'
+)
 _OWS: Final = b" \t"
 
 
@@ -494,7 +508,8 @@ def _split_field(line: bytes, bad_value: re.Pattern[bytes]) -> tuple[bytes, byte
 # ---------------------------------------------------------------------------------------------
 # Messages
 
-_HEAD, _BODY_LENGTH, _BODY_CHUNKED, _BODY_EOF, _UPGRADED = range(5)
+# _CLOSED: a message that ends the connection is complete; nothing more is parsed.
+_HEAD, _BODY_LENGTH, _BODY_CHUNKED, _BODY_EOF, _UPGRADED, _CLOSED = range(6)
 
 
 class _Framing:
@@ -528,6 +543,7 @@ class _MessageParser:
         "_remaining",
         "_chunked",
         "_upgrade_after",
+        "_close_after",
         "_tail",
         "_failed",
     )
@@ -560,6 +576,9 @@ class _MessageParser:
             chunk_boundaries=chunk_boundaries,
         )
         self._upgrade_after = False
+        # The message being read ends the connection (keep_alive False): once it is complete,
+        # the parser is _CLOSED.
+        self._close_after = False
         self._tail = b""
         self._failed: Optional[BadHttpMessage] = None
 
@@ -572,6 +591,11 @@ class _MessageParser:
     @property
     def upgraded(self) -> bool:
         return self._state == _UPGRADED
+
+    @property
+    def closed(self) -> bool:
+        """A message that ends the connection is complete: any further byte is an error."""
+        return self._state == _CLOSED
 
     @property
     def tail(self) -> bytes:
@@ -630,7 +654,7 @@ class _MessageParser:
             )
             raise self._failed
         if state == _BODY_EOF:
-            self._state = _HEAD
+            self._state = _CLOSED  # a close-delimited body: the connection ended with it
             return [_END_OF_MESSAGE]
         return []
 
@@ -658,24 +682,40 @@ class _MessageParser:
                 pos = decoder._decode(buf, pos, end, events)
                 if decoder._state == _CHUNK_DONE:
                     decoder._reset()
-                    self._state = _HEAD
-                    if self._upgrade_after:
-                        self._upgrade_after = False
-                        self._state = _UPGRADED
+                    self._next_message()  # the decoder gave the EndOfMessage
                 else:
                     return pos
             elif state == _BODY_EOF:
                 events.append(buf if pos == 0 and type(buf) is bytes else bytes(buf[pos:end]))
                 pos = end
+            elif state == _CLOSED:
+                # RFC 9112 §9.6: after a message that closes the connection nothing more is
+                # read from it; a server must not answer what a client sent after it.
+                raise BadHttpMessage(
+                    "data after the message that ends the connection "
+                    "(Connection: close, or HTTP/1.0 without keep-alive)"
+                )
             else:  # _UPGRADED
                 return pos
         return pos
 
     def _end_message(self, events: list[Event]) -> None:
         events.append(_END_OF_MESSAGE)
+        if self._upgrade_after:  # _next_message, written out: this runs once per message
+            self._upgrade_after = False
+            self._state = _UPGRADED
+        elif self._close_after:
+            self._state = _CLOSED
+        else:
+            self._state = _HEAD
+
+    def _next_message(self) -> None:
+        """The state after a complete message: upgraded, closed, or ready for the next head."""
         if self._upgrade_after:
             self._upgrade_after = False
             self._state = _UPGRADED
+        elif self._close_after:
+            self._state = _CLOSED
         else:
             self._state = _HEAD
 
@@ -967,9 +1007,11 @@ class HttpResponseParser(_MessageParser):
             events.append(_END_OF_MESSAGE)
             self._state = _UPGRADED
             return
+        # An interim (1xx) response never ends the connection: the final one follows.
+        self._close_after = not keep_alive and status >= 200
         self._state = body
         if body == _HEAD:
-            events.append(_END_OF_MESSAGE)
+            self._end_message(events)
         elif body == _BODY_LENGTH:
             self._remaining = length  # type: ignore[assignment]
 
@@ -1016,11 +1058,12 @@ class HttpRequestParser(_MessageParser):
         upgrade = method == "CONNECT" or (framing.upgrade_token and framing.has_upgrade)
         events.append(
             RequestHead(
-                method, raw_target.decode("utf-8", "surrogateescape"), version, headers,
+                method, raw_target.decode("ascii"), version, headers,
                 raw_headers, keep_alive, chunked, length, upgrade, framing.content_encoding,
             )
         )
         self._upgrade_after = upgrade
+        self._close_after = not keep_alive
         if chunked:
             self._state = _BODY_CHUNKED
         elif length:

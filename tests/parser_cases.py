@@ -3,7 +3,7 @@
 - `normalize()` turns parser events into plain data (dicts, lists, tuples, bytes) so two
   twins, or two ways of splitting the same input, can be compared with `==`;
 - `run()` feeds a parser a list of chunks (and optionally EOF) and records the events, the
-  exception class (exact, `type(exc)`), `upgraded`/`done` and `tail`; after an error it checks
+  exception class (exact, `type(exc)`), `upgraded`/`closed`/`done` and `tail`; after an error it checks
   that every later feed raises the same class again;
 - `splits()` gives the ways each case is fed: whole, one byte at a time, several seeded random
   splits;
@@ -91,7 +91,7 @@ def bad_pieces(events: Iterable[Any]) -> list:
 class Outcome:
     events: list                      # normalized
     error: Optional[type] = None      # exact exception class, or None
-    state: dict = field(default_factory=dict)  # upgraded / done / tail
+    state: dict = field(default_factory=dict)  # upgraded / closed / done / tail
     raw_events: list = field(default_factory=list, repr=False)
     fed_before_error: int = 0         # bytes handed to feed_data before the raising call ended
 
@@ -101,7 +101,7 @@ class Outcome:
 
 def _state(p: Any) -> dict:
     st = {}
-    for attr in ("upgraded", "done", "tail"):
+    for attr in ("upgraded", "closed", "done", "tail"):
         if hasattr(p, attr):
             v = getattr(p, attr)
             st[attr] = bytes(v) if attr == "tail" else v

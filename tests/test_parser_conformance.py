@@ -35,6 +35,21 @@ def req(twin, **kw):
 
 # --------------------------------------------------------------------------- response cases
 
+# Chunk-size lines with every shape RFC 9112 §7.1.1 allows:
+#   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+# BWS before each ";" and around each "=", token or quoted-string values (with quoted-pairs,
+# ";" "=" and obs-text inside the quotes), uppercase hex and leading zeros.
+CHUNK_EXT_LINES = [
+    b"1;a", b"1 ;a", b"1\t;a", b"1 \t ; \t a", b"1;a=b", b"1;a = b", b"1;a\t=\tb",
+    b"1;a;b;c", b"1 ; a ; b=c ;d", b'1;a=""', b'1;a="q v"', b'1;a = "x" ; b',
+    b'1;a="\\"\\\\;= \t\x80\xff\\\x80\\\t"', b"1;!#$%&'*+-.^_`|~09azAZ=!#$%&'*+-.^_`|~09azAZ",
+    b"0001;A=1", b"1;a=b;c=\"d\"",
+]
+CHUNK_EXT_DATA = bytes(65 + i for i in range(len(CHUNK_EXT_LINES)))
+CHUNK_EXT_BODY = b"".join(
+    line + b"\r\n" + CHUNK_EXT_DATA[i:i + 1] + b"\r\n" for i, line in enumerate(CHUNK_EXT_LINES)
+) + b'0 ; last ; q="end"\r\nX-T: 1\r\n\r\n'
+
 TEN_HEADERS = [
     (b"Server", b"nginx/1.25"),
     (b"Date", b"Mon, 01 Jan 2024 00:00:00 GMT"),
@@ -103,11 +118,10 @@ RESPONSE_CASES = {
         {},
         [R(chunked=True), B(b"hello world"), E()],
     ),
-    "chunked_size_trailing_whitespace": (
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"3 \r\nabc\r\n2\t\r\nde\r\n0\r\n\r\n",
+    "chunked_ext_grammar": (  # RFC 9112 §7.1.1, every shape the grammar allows (item 14)
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNK_EXT_BODY,
         {},
-        [R(chunked=True), B(b"abcde"), E()],
+        [R(chunked=True), B(CHUNK_EXT_DATA), E([("X-T", "1")])],
     ),
     "chunked_coding_case_and_ows": (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding:  CHUNKED \r\n\r\n3\r\nabc\r\n0\r\n\r\n",
@@ -233,13 +247,24 @@ RESPONSE_CASES = {
         [R(version=(1, 0), keep_alive=False), B(b"abc"), E()],
     ),
     "http11_connection_close": (
-        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na"
-        b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive , CLOSE\r\nContent-Length: 0\r\n\r\n"
-        b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na",
         {},
-        [R(keep_alive=False), B(b"a"), E(),
-         R(keep_alive=False), E(),
-         R(keep_alive=True), E()],
+        [R(keep_alive=True), E(), R(keep_alive=False), B(b"a"), E()],
+    ),
+    "http11_connection_close_token_in_list": (
+        b"HTTP/1.1 200 OK\r\nConnection: Keep-Alive , CLOSE\r\nContent-Length: 0\r\n\r\n",
+        {},
+        [R(keep_alive=False), E()],
+    ),
+    # An interim response never ends the connection, whatever its Connection header says.
+    "interim_1xx_with_connection_close": (
+        b"HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\n"
+        b"HTTP/1.0 103 Early Hints\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
+        {},
+        [R(status=100, keep_alive=False), E(), R(status=103, keep_alive=False), E(),
+         R(status=200, keep_alive=True), B(b"x"), E()],
     ),
     "transfer_encoding_not_chunked_reads_to_eof": (
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n5\r\nabcde\r\n0\r\n\r\n",
@@ -328,10 +353,10 @@ RESPONSE_CASES = {
          R(status=100), E()],
     ),
     "version_1_x": (
-        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"
-        b"HTTP/1.9 200 OK\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.9 200 OK\r\nContent-Length: 0\r\n\r\n"
+        b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
         {},
-        [R(version=(1, 1)), E(), R(version=(1, 0)), E(), R(version=(1, 9)), E()],
+        [R(version=(1, 1)), E(), R(version=(1, 9)), E(), R(version=(1, 0)), E()],
     ),
     "response_values_allow_ctl_and_obs_text": (
         b"HTTP/1.1 200 OK\r\nX-Ctl: a\x01b\x7fc\x1bd\r\nX-Obs: caf\xc3\xa9 \xff\r\nContent-Length: 0\r\n\r\n",
@@ -357,6 +382,15 @@ RESPONSE_CASES = {
 NO_EOF = {"content_length_max_int64"}  # body incomplete on purpose
 
 
+def _ends_connection(events, eof=True):
+    """Whether the last complete message of a case ends the connection (the parser is closed)."""
+    if not eof or events[-1]["type"] != "eom":
+        return False
+    heads = [e for e in events if e["type"] in ("request", "response")
+             and not (e["type"] == "response" and e["status"] < 200)]
+    return bool(heads) and not heads[-1]["keep_alive"] and not heads[-1]["upgrade"]
+
+
 @pytest.mark.parametrize("case", list(RESPONSE_CASES), ids=list(RESPONSE_CASES))
 def test_response_case(twin, case):
     data, kw, expected = RESPONSE_CASES[case]
@@ -366,6 +400,7 @@ def test_response_case(twin, case):
     assert_events(out.events, expected)
     assert out.state.get("upgraded") is False
     assert out.state.get("tail") == b""
+    assert out.state.get("closed") is _ends_connection(out.events, case not in NO_EOF)
 
 
 def test_close_delimited_needs_eof(twin):
@@ -461,7 +496,7 @@ def test_request_upgrade_after_body(twin):
     out = check_splits(req(twin), data, eof=True)
     assert out.error is None
     assert_events(out.events, [Q(upgrade=True, content_length=3), B(b"abc"), E()])
-    assert out.state == {"upgraded": True, "tail": b"xyz"}
+    assert out.state == {"upgraded": True, "closed": False, "tail": b"xyz"}
 
 
 def test_request_upgrade_later_feeds_go_to_tail(twin):
@@ -635,12 +670,17 @@ REQUEST_CASES = {
     "targets": (
         b"OPTIONS * HTTP/1.1\r\n\r\n"
         b"GET http://example.com:8080/a/b?c#d HTTP/1.1\r\n\r\n"
-        b"GET /caf\xc3\xa9/\xff?q=\x80 HTTP/1.1\r\n\r\n"
+        b"GET /caf%C3%A9/%FF?q=%80 HTTP/1.1\r\n\r\n"
         b"GET /!$&'()*+,;=:@-._~%41\"<>[]{}|\\^` HTTP/1.1\r\n\r\n",
         [Q(method="OPTIONS", target="*"), E(),
          Q(target="http://example.com:8080/a/b?c#d"), E(),
-         Q(target="/caf\u00e9/\udcff?q=\udc80"), E(),
+         Q(target="/caf%C3%A9/%FF?q=%80"), E(),
          Q(target="/!$&'()*+,;=:@-._~%41\"<>[]{}|\\^`"), E()],
+    ),
+    # A target is visible ASCII: every byte from 0x21 to 0x7E is accepted (item 16).
+    "target_every_visible_ascii_byte": (
+        b"GET " + bytes(range(0x21, 0x7F)) + b" HTTP/1.1\r\n\r\n",
+        [Q(target=bytes(range(0x21, 0x7F)).decode("ascii")), E()],
     ),
     "body_content_length": (
         b"POST /submit HTTP/1.1\r\nContent-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world"
@@ -665,10 +705,18 @@ REQUEST_CASES = {
         [Q(method="PUT", content_length=0), E(), Q(method="GET"), E()],
     ),
     "http10_keep_alive": (
-        b"GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
-        b"GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n",
-        [Q(version=(1, 0), keep_alive=False), E(), Q(version=(1, 0), keep_alive=True), E(),
-         Q(version=(1, 1), keep_alive=False), E(), Q(version=(1, 1), keep_alive=True), E()],
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\n\r\n"
+        b"GET / HTTP/1.0\r\n\r\n",
+        [Q(version=(1, 0), keep_alive=True), E(), Q(version=(1, 1), keep_alive=True), E(),
+         Q(version=(1, 0), keep_alive=False), E()],
+    ),
+    "http11_connection_close": (
+        b"GET / HTTP/1.1\r\nConnection: closed\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+        [Q(version=(1, 1), keep_alive=True), E(), Q(version=(1, 1), keep_alive=False), E()],
+    ),
+    "chunked_ext_grammar": (  # RFC 9112 §7.1.1, every shape the grammar allows (item 14)
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNK_EXT_BODY,
+        [Q(chunked=True), B(CHUNK_EXT_DATA), E([("X-T", "1")])],
     ),
     "empty_lines_before_request_line": (
         b"\r\n\r\nGET / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab\r\nGET /2 HTTP/1.1\r\n\r\n",
@@ -696,7 +744,7 @@ def test_request_case(twin, case):
     out = check_splits(req(twin), data, eof=True)
     assert out.error is None, f"unexpected {out.error}"
     assert_events(out.events, expected)
-    assert out.state == {"upgraded": False, "tail": b""}
+    assert out.state == {"upgraded": False, "closed": _ends_connection(out.events), "tail": b""}
 
 
 # --------------------------------------------------------------------------- twins agree

@@ -104,7 +104,9 @@ def chunk_size_line(draw, n):
         h = h.upper()
     h = b"0" * draw(st.sampled_from([0, 0, 0, 1, 3])) + h
     ext = draw(st.sampled_from([b"", b"", b"", b";a=b", b";x", b" ;q=\"v w\"", b"\t;e",
-                                b";a=1;b=2"]))
+                                b";a=1;b=2", b' ; a = "x\\" \xff" ;b',
+                                # refused by RFC 9112 §7.1.1 (issue 9, item 14)
+                                b" ", b";", b";a ", b';a="b', b";a=", b";a=b c", b';a="\x01"']))
     return h + ext
 
 
@@ -138,7 +140,7 @@ def messages(draw, *, request):
     if request:
         method = draw(st.one_of(st.sampled_from(METHODS), tokens)).encode()
         target = draw(st.sampled_from([b"/", b"*", b"/a?b=c", b"http://h/x", b"h:443",
-                                       b"/caf\xc3\xa9", b"/%20"]))
+                                       b"/caf%C3%A9", b"/%20", b"/caf\xc3\xa9", b"/\x80"]))
         start = method + b" " + target + b" " + draw(st.sampled_from(VERSIONS))
     else:
         status = draw(st.one_of(st.sampled_from(STATUSES), st.integers(100, 999)))

@@ -212,6 +212,14 @@ REQUEST_ERRORS = {
     "target_del": (b"GET /\x7f HTTP/1.1\r\n\r\n", BadStatusLine),
     "target_tab": (b"GET /\tx HTTP/1.1\r\n\r\n", BadStatusLine),
     "target_nul": (b"GET /\x00 HTTP/1.1\r\n\r\n", BadStatusLine),
+    # A target is visible ASCII only (%x21-7E): obs-text is refused at parse time (item 16).
+    "target_obs_text_utf8": (b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", BadStatusLine),
+    "target_obs_text_80": (b"GET /\x80 HTTP/1.1\r\n\r\n", BadStatusLine),
+    "target_obs_text_in_query": (b"GET /a?q=\xff HTTP/1.1\r\n\r\n", BadStatusLine),
+    "target_only_obs_text": (b"GET \xff HTTP/1.1\r\n\r\n", BadStatusLine),
+    "target_absolute_form_obs_text": (b"GET http://h\xc3\xa9/ HTTP/1.1\r\n\r\n", BadStatusLine),
+    "target_obs_text_after_good_request": (
+        b"GET /ok HTTP/1.1\r\n\r\nGET /\xe2\x82\xac HTTP/1.1\r\n\r\n", BadStatusLine),
     "version_2": (b"GET / HTTP/2.0\r\n\r\n", BadStatusLine),
     "version_0_9": (b"GET / HTTP/0.9\r\n\r\n", BadStatusLine),
     "version_lowercase": (b"GET / http/1.1\r\n\r\n", BadStatusLine),
@@ -231,6 +239,16 @@ REQUEST_ERRORS = {
 def test_request_error(twin, case):
     data, cls = REQUEST_ERRORS[case]
     _expect_error(req(twin), data, cls)
+
+
+# Every byte outside %x21-7E but the line's own CR and LF, anywhere in a target (item 16).
+_NOT_VISIBLE_ASCII = [b for b in range(256) if not 0x21 <= b <= 0x7E and b not in (0x0A, 0x0D)]
+
+
+@pytest.mark.parametrize("byte", _NOT_VISIBLE_ASCII, ids=[f"{b:02x}" for b in _NOT_VISIBLE_ASCII])
+def test_request_target_byte_refused(twin, byte):
+    data = b"GET /ok HTTP/1.1\r\n\r\nGET /a" + bytes([byte]) + b"b?c HTTP/1.1\r\n\r\n"
+    _expect_error(req(twin), data, BadStatusLine, events=[Q(target="/ok"), E()])
 
 
 def test_request_chunk_size_bare_lf_rejected(twin):

@@ -165,6 +165,15 @@ class RequestHandler(asyncio.Protocol):
             while complete and type(before[complete - 1]) is not EndOfMessage:
                 complete -= 1
             self._take_events(before[:complete])
+            if self._parser.closed:
+                # (issue 9 item 15) Bytes after a request that ends the connection: they are
+                # never answered, not even with a 400 (docs/parser.md, "End of the
+                # connection"); that request's response is the last thing sent.
+                self._head_since = None
+                self._close_after = True
+                if self._task is None:
+                    self._task = self._loop.create_task(self._serve())
+                return
             self._refuse(exc)
             return
         self._take_events(events)
