@@ -93,11 +93,13 @@ _BROTLI_BOUNDED: Final[bool] = _brotli_has_output_limit()
 # The stdlib API (3.14+) and its backport have `decompress(data, max_length)`.
 _ZstdStd: Any = None
 _ZstdStdError: Any = None
+_ZstdParam: Any = None
 _zstandard: Any = None
 ZSTD_BACKEND: str | None
 if sys.version_info >= (3, 14):  # pragma: no cover - exercised on 3.14 only
     try:
         from compression.zstd import (  # type: ignore[import-not-found,unused-ignore]
+            DecompressionParameter as _ZstdParam,
             ZstdDecompressor as _ZstdStd,
             ZstdError as _ZstdStdError,
         )
@@ -106,6 +108,7 @@ if sys.version_info >= (3, 14):  # pragma: no cover - exercised on 3.14 only
 if _ZstdStd is None:
     try:
         from backports.zstd import (  # type: ignore[import-not-found,import-untyped,unused-ignore,no-redef]
+            DecompressionParameter as _ZstdParam,
             ZstdDecompressor as _ZstdStd,
             ZstdError as _ZstdStdError,
         )
@@ -141,6 +144,13 @@ MAX_MEMBERS: Final[int] = 1024
 #: so this caps the output of one codec call at about ``_SLICE / 3 * 128 KiB`` (~1.4 MiB)
 #: in the worst case; a gzip-grade ratio gives far less.
 _SLICE: Final[int] = 32
+
+
+#: Largest zstd window a response may ask the decoder for. RFC 9659 section 3: encoders MUST
+#: NOT need more than 8 MB, decoders MUST support up to 8 MB. libzstd's own default accepts
+#: 128 MiB, which lets a ~1 MiB body make the decoder allocate that much (aiohttp accepts it);
+#: a frame asking for more is refused as corrupt data.
+ZSTD_MAX_WINDOW_LOG: Final[int] = 23
 
 
 def _error_types(library_error: Any) -> tuple[type[BaseException], ...]:
@@ -491,13 +501,17 @@ class BrotliDecoder(_BaseDecoder):
 # ---------------------------------------------------------------------------------------
 
 
+def _new_zstd_std() -> Any:
+    return _ZstdStd(options={_ZstdParam.window_log_max: ZSTD_MAX_WINDOW_LOG})
+
+
 class ZstdDecoder(_BaseDecoder):
     """``Content-Encoding: zstd`` with compression.zstd (3.14+) or backports.zstd.
 
     ``ZstdDecompressor.decompress(data, max_length)`` bounds output exactly; input it
     could not decode yet stays inside it. Frames with or without a content size, and
     several frames in a row (up to ``MAX_MEMBERS``), are decoded. Memory: ``max_length``
-    plus the frame's window (at most 8 MiB by default, zstd's decoder limit).
+    plus the frame's window (at most 8 MiB: ``ZSTD_MAX_WINDOW_LOG``, RFC 9659).
     """
 
     __slots__ = ("_d", "_in", "_fed")
@@ -511,7 +525,7 @@ class ZstdDecoder(_BaseDecoder):
                 "Please install `backports.zstd` (or use Python 3.14+)"
             )
         super().__init__()
-        self._d: Any = _ZstdStd()
+        self._d: Any = _new_zstd_std()
         self._in = b""
         self._fed = False
 
@@ -526,7 +540,7 @@ class ZstdDecoder(_BaseDecoder):
                 if not rest:
                     return b""
                 self._next_member()
-                self._d = _ZstdStd()
+                self._d = _new_zstd_std()
                 self._in = rest
                 self._fed = False
                 continue
@@ -583,7 +597,7 @@ class ZstandardDecoder(_BaseDecoder):
                 "Please install `zstandard` or `backports.zstd`"
             )
         super().__init__()
-        self._dctx: Any = _zstandard.ZstdDecompressor()
+        self._dctx: Any = _zstandard.ZstdDecompressor(max_window_size=1 << ZSTD_MAX_WINDOW_LOG)
         self._d: Any = self._dctx.decompressobj()
         self._in = b""
         self._pos = 0

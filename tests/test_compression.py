@@ -406,3 +406,39 @@ def test_random_bytes_survive_round_trip() -> None:
     data = os.urandom(100000)
     for compress, factory in [(gzip_c, C.GzipDecoder), (raw_deflate_c, C.DeflateDecoder)]:
         assert decode_all(factory(), [compress(data)], 3000) == data
+
+
+def _zstd_frame_with_window(window_log: int, payload: bytes = b"a") -> bytes:
+    """A minimal zstd frame (RFC 8878 3.1.1) whose header asks for a 2**window_log window and
+    that holds one raw block: the window is what a decoder must allocate, whatever follows."""
+    magic = b"\x28\xb5\x2f\xfd"
+    descriptor = b"\x00"  # no content size, not single-segment, no checksum, no dictionary
+    window = bytes([(window_log - 10) << 3])
+    block_header = (1 | (len(payload) << 3)).to_bytes(3, "little")  # last block, raw
+    return magic + descriptor + window + block_header + payload
+
+
+ZSTD_DECODERS = [p for p in CASES if p.id in ("zstd-std", "zstd-zstandard")]
+
+
+@pytest.mark.parametrize("compress, factory", ZSTD_DECODERS)
+def test_zstd_window_up_to_8_mib_is_decoded(
+    compress: Callable[[bytes], bytes], factory: Callable[[], C.Decoder]
+) -> None:
+    """RFC 9659 section 3: decoders MUST support windows up to 8 MB."""
+    decoder = factory()
+    frame = _zstd_frame_with_window(C.ZSTD_MAX_WINDOW_LOG, b"hello")
+    assert decoder.decompress(frame, 2**16) + decoder.flush() == b"hello"
+
+
+@pytest.mark.parametrize("window_log", [24, 27, 31])
+@pytest.mark.parametrize("compress, factory", ZSTD_DECODERS)
+def test_zstd_window_over_8_mib_is_refused(
+    compress: Callable[[bytes], bytes], factory: Callable[[], C.Decoder], window_log: int
+) -> None:
+    """A 12-byte body must not make the decoder allocate 128 MiB (libzstd's own default
+    limit, which aiohttp keeps): a frame asking for more than RFC 9659's 8 MB is refused."""
+    decoder = factory()
+    with pytest.raises(ContentEncodingError, match="zstd: corrupted data"):
+        decoder.decompress(_zstd_frame_with_window(window_log), 2**16)
+        decoder.flush()
