@@ -294,6 +294,26 @@ async def test_double_slash_target_does_not_reach_the_route_of_its_tail() -> Non
             assert resp.status == 404, (target, resp)
 
 
+def test_plain_path_fast_path_agrees_with_the_built_url() -> None:
+    # Request.path skips building a URL for a target that is its own path ("//x" included):
+    # the shortcut must give what rel_url.path gives, for any target it accepts.
+    import random
+
+    from yarl import URL
+
+    from fasthttp.web.request import _PLAIN_PATH
+
+    rng = random.Random(9)
+    alphabet = "/abAZ09_-~!$&'()*+,;=:@.%?#"
+    for _ in range(20000):
+        target = "/" + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        if _PLAIN_PATH.fullmatch(target):
+            rest, _, fragment = target.partition("#")
+            path, _, query = rest.partition("?")
+            built = URL.build(path=path, query_string=query, fragment=fragment, encoded=True)
+            assert built.path == target, target
+
+
 HOST_REFUSED = {
     "missing_http11": b"GET / HTTP/1.1\r\n\r\n",
     "missing_http11_absolute_form": b"GET http://a.example/ HTTP/1.1\r\n\r\n",
@@ -434,3 +454,11 @@ async def test_http10_chunked_request_closes_after_its_response(early_response: 
     [resp] = parse_responses(data)
     assert resp.status == 200 and resp.body == (b"early" if early_response else b"hello")
     assert resp.header("Connection") != "keep-alive"
+
+
+def test_request_entity_too_large_takes_aiohttp_arguments() -> None:
+    ours = web.HTTPRequestEntityTooLarge(100, 200)
+    theirs = aioweb.HTTPRequestEntityTooLarge(100, 200)
+    assert (ours.status, ours.text) == (theirs.status, theirs.text)
+    ours = web.HTTPRequestEntityTooLarge(max_size=5, actual_size=9, text="custom")
+    assert ours.text == "custom"

@@ -350,13 +350,14 @@ class Request(MutableMapping[str, Any]):
 
         self._protocol.close_after_response()
         raise HTTPRequestEntityTooLarge(
-            text=f"Maximum request body size {self._client_max_size} exceeded, actual body size {actual}"
+            self._client_max_size, actual,
+            text=f"Maximum request body size {self._client_max_size} exceeded, actual body size {actual}",
         )
 
     def _raise_too_many_fields(self, max_fields: int) -> None:
         from .exceptions import HTTPRequestEntityTooLarge
 
-        raise HTTPRequestEntityTooLarge(text=f"Maximum number of form fields {max_fields} exceeded.")
+        raise HTTPRequestEntityTooLarge(max_fields, text=f"Maximum number of form fields {max_fields} exceeded.")
 
     async def text(self) -> str:
         body = await self.read()
