@@ -294,6 +294,23 @@ async def test_double_slash_target_does_not_reach_the_route_of_its_tail() -> Non
             assert resp.status == 404, (target, resp)
 
 
+BAD_TARGETS = [b"http:///admin", b"http:/admin", b"admin", b"http://h@/admin", b"*", b"http://?x"]
+
+
+@pytest.mark.parametrize("target", BAD_TARGETS, ids=[t.decode() for t in BAD_TARGETS])
+@async_test()
+async def test_target_of_no_valid_form_is_400_as_aiohttp(target: bytes) -> None:
+    # An absolute-form target without a host must not fall back to its path ("http:///admin"
+    # reaching /admin); a target of none of the four forms is refused.
+    raw = b"GET %b HTTP/1.1\r\nHost: h\r\n\r\n%b" % (target, simple_get("/never"))
+    async with serve(url_app(web)) as srv:
+        ours = parse_responses(await raw_exchange(srv.port, raw))
+    async with serve_aiohttp(url_app(aioweb)) as port:
+        theirs = parse_responses(await raw_exchange(port, raw))
+    assert [r.status for r in ours] == [r.status for r in theirs] == [400]
+    assert ours[0].header("Connection") == "close"
+
+
 def test_plain_path_fast_path_agrees_with_the_built_url() -> None:
     # Request.path skips building a URL for a target that is its own path ("//x" included):
     # the shortcut must give what rel_url.path gives, for any target it accepts.

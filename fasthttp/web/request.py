@@ -157,24 +157,39 @@ class Request(MutableMapping[str, Any]):
         As aiohttp.web builds it: origin-form is split into path, query and fragment and built
         from those parts, so "//a/b" stays a path; absolute-form gives the URL (with the scheme
         of this connection, not the peer's) and its host; CONNECT's authority-form, the host.
+        A target of none of the four forms of RFC 9112 section 3.2, or an absolute-form one
+        without a host ("http:///admin", "http:/admin"), is refused with 400 and the
+        connection closed, as aiohttp.web's parser refuses it. Routing reads the path first,
+        so the refusal comes before any handler runs; the common origin-form target whose
+        path is plain never comes here (see path).
         """
         target = self._head.target
+        method = self._head.method
         try:
             if target[:1] == "/":
                 rest, _, fragment = target.partition("#")
                 path, _, query = rest.partition("?")
                 return URL.build(path=path, query_string=query, fragment=fragment, encoded=True)
-            if self._head.method == "CONNECT":
+            if method == "CONNECT":
                 url = URL.build(authority=target, encoded=True)
+                if not url.raw_host:
+                    raise ValueError("no host")
                 self._cache["host"] = url.host
-                return URL()
-            if target == "*":
+                self._cache["url"] = url
+                return url.relative()
+            if target == "*" and method == "OPTIONS":
                 return URL(target, encoded=True)
+            rest = target.partition(":")[2]
+            if rest[:2] != "//" or rest[2:3] in ("", "/", "?", "#"):
+                raise ValueError("no authority")
             url = URL(target, encoded=True)
+            if not url.absolute or not url.raw_host:
+                raise ValueError("no host")
         except ValueError:
-            return URL("/")
-        if not url.absolute:
-            return url
+            from .exceptions import HTTPBadRequest
+
+            self._protocol.close_after_response()
+            raise HTTPBadRequest(text=f"400 Bad Request: invalid request target {target[:100]!r}") from None
         url = url.with_scheme(self.scheme)
         self._cache["url"] = url
         self._cache["host"] = url.host
