@@ -102,6 +102,44 @@ async def test_pipelined_flood_is_queued_up_to_a_bound_then_reading_pauses() -> 
             assert resp.body == str(i).encode(), i
 
 
+@pytest.mark.parametrize("chunked", [False, True])
+@async_test(60)
+async def test_pipelined_requests_with_bodies_survive_the_pause(chunked: bool) -> None:
+    # Bodies cut by slice and read boundaries, kept unparsed while the queue is full, then
+    # parsed as it drains: every request gets its own body back, in order.
+    release = asyncio.Event()
+
+    async def block(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text="blocked")
+
+    async def echo(request: web.Request) -> web.Response:
+        return web.Response(body=await request.read())
+
+    def post(i: int) -> bytes:
+        body = b"%d:" % i + b"b" * (i % 300)
+        if chunked:
+            half = len(body) // 2
+            framed = b"%x\r\n%b\r\n%x\r\n%b\r\n0\r\n\r\n" % (half, body[:half], len(body) - half, body[half:])
+            return b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + framed
+        return b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%b" % (len(body), body)
+
+    count = 3000
+    app = app_with(web.get("/block", block), web.post("/echo", echo))
+    async with serve(app) as srv, raw_connection(srv.port) as (reader, writer):
+        writer.write(simple_get("/block") + b"".join(post(i) for i in range(count)))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(writer.drain(), 2.0)
+        await asyncio.sleep(0.2)
+        [handler] = connections(srv)
+        assert handler._queue_full
+        release.set()
+        assert (await read_response(reader)).body == b"blocked"
+        for i in range(count):
+            resp = await read_response(reader, timeout=10)
+            assert resp.body == b"%d:" % i + b"b" * (i % 300), i
+
+
 @async_test(30)
 async def test_responses_never_read_wait_on_the_write_buffer_not_in_it() -> None:
     # (Held before this issue too: a guard for the write side of the bound.) Each response is

@@ -50,6 +50,9 @@ RESUME_PIPELINED = MAX_PIPELINED // 2
 # A read larger than this is parsed in slices of this size, and what follows the slice that
 # filled the queue waits unparsed; so the queue passes MAX_PIPELINED by at most one slice's
 # worth of requests (a read from the transport can be 256 KiB: thousands of small requests).
+# The exception is a read that continues the body of the request being served (see
+# data_received): it is parsed whole, so requests pipelined behind the end of that body can
+# pass the limit by one read's worth, once; the reads after it wait unparsed.
 PARSE_SLICE = 65536
 # A body the handler did not read is drained before the next request on the connection, within
 # a deadline for the whole drain (aiohttp.web's lingering_time, 10 s) and a size bound; a read
@@ -195,9 +198,12 @@ class RequestHandler(asyncio.Protocol):
             # Reading is paused; bytes that still come (or the rest of a read) wait unparsed.
             self._unparsed += data
             return
-        if len(data) > PARSE_SLICE:
-            # A large read is parsed a slice at a time, so that a read full of pipelined
-            # requests stops being parsed (its rest kept as bytes) once the queue is full.
+        if len(data) > PARSE_SLICE and (self._payload is None or self._queue):
+            # A large read that starts on a request head, or comes while requests wait, is
+            # parsed a slice at a time, so that a read full of pipelined requests stops being
+            # parsed (its rest kept as bytes) once the queue is full. A read that continues
+            # the body of the request being served is fed whole: the parser hands it on
+            # without a copy, and slicing would copy every uploaded byte.
             for start in range(0, len(data), PARSE_SLICE):
                 self.data_received(data[start : start + PARSE_SLICE])
             return
