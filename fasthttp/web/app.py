@@ -74,6 +74,7 @@ class Application(MutableMapping[Any, Any]):
         middlewares: Any = (),
         handler_args: Optional[dict[str, Any]] = None,
         client_max_size: int = 1024**2,
+        client_max_fields: int = 1000,
         loop: Any = None,
         debug: Any = None,
     ) -> None:
@@ -81,6 +82,8 @@ class Application(MutableMapping[Any, Any]):
         self._middlewares = list(middlewares)
         self._handler_args = handler_args or {}
         self._client_max_size = client_max_size
+        # Form fields Request.post() accepts (aiohttp.web's name and default; 0: no limit).
+        self._client_max_fields = client_max_fields
         self._state: dict[Any, Any] = {}
         self._frozen = False
         self._on_startup = Signal(self)

@@ -251,6 +251,11 @@ __all__.append("HTTPPreconditionFailed")
 
 class HTTPRequestEntityTooLarge(HTTPClientError):
     status_code = 413
+
+    def __init__(self, max_size: float = 0, actual_size: float = 0, **kwargs: Any) -> None:
+        # aiohttp.web's signature: the limit (and the size seen) come first; the default text says which.
+        kwargs.setdefault("text", f"Maximum request body size {max_size} exceeded.")
+        super().__init__(**kwargs)
 __all__.append("HTTPRequestEntityTooLarge")
 
 

@@ -1,4 +1,11 @@
-"""FileResponse: a file sent in pieces read off the event loop (aiohttp.web.FileResponse)."""
+"""FileResponse: a file sent in pieces read off the event loop (aiohttp.web.FileResponse).
+
+The head declares the file's size when the response starts, and exactly that many bytes follow,
+whatever happens to the file meanwhile: a file that grows is cut at the declared size (more
+would be read by a keep-alive client as the start of the next response); one that shrinks
+cannot fill the declared body, so the response fails (logged) and the connection closes, which
+tells the client the body is incomplete.
+"""
 
 from __future__ import annotations
 
@@ -51,13 +58,23 @@ class FileResponse(StreamResponse):
             self._eof_sent = True
             return None
         handle = await loop.run_in_executor(None, open, self._path, "rb")
+        left = stat.st_size
+        chunk_size = self._chunk_size
         try:
-            while True:
-                chunk = await loop.run_in_executor(None, handle.read, self._chunk_size)
+            while left > 0:
+                chunk = await loop.run_in_executor(None, handle.read, min(chunk_size, left))
                 if not chunk:
-                    break
+                    raise FileShrankError(
+                        f"{self._path} shrank while it was sent: {stat.st_size - left} of the"
+                        f" {stat.st_size} bytes declared in Content-Length"
+                    )
+                left -= len(chunk)
                 await self.write(chunk)
         finally:
             await loop.run_in_executor(None, handle.close)
         await self.write_eof()
         return None
+
+
+class FileShrankError(OSError):
+    """The file ended before the size its response declared (the connection is closed)."""

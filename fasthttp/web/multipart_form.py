@@ -2,7 +2,8 @@
 
 Fields become str values; file parts become FileField objects whose `file` is a
 SpooledTemporaryFile: in memory while small, on disk past `SPOOL_LIMIT`. The whole body is
-limited by the request's client_max_size (413), and part heads by MAX_PART_HEAD.
+limited by the request's client_max_size (413), the number of parts by its client_max_fields
+(413, checked before a part is read), and part heads by MAX_PART_HEAD.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ async def parse_form(request: "Request") -> "MultiDict[Any]":
         if not await body.fill():
             raise _bad("no opening boundary")
     separator = b"\r\n" + delimiter
+    max_fields = request.client_max_fields
     while True:
         while len(body.buf) < 2:
             if not await body.fill():
@@ -97,6 +99,8 @@ async def parse_form(request: "Request") -> "MultiDict[Any]":
         if body.buf[:2] != b"\r\n":
             raise _bad("boundary not followed by CRLF")
         del body.buf[:2]
+        if 0 < max_fields <= len(form):
+            request._raise_too_many_fields(max_fields)
         # The part's head.
         while True:
             end = body.buf.find(b"\r\n\r\n")

@@ -6,8 +6,16 @@ in the order they came). Protection, per connection:
 - a deadline for receiving a request head once its first byte has arrived (slow clients cannot
   hold a connection by trickling a head);
 - a keep-alive timeout while idle between requests;
-- malformed requests answered 400 (oversized header fields 431) and the connection closed;
-- bodies past client_max_size answered 413 when read.
+- malformed requests answered 400 (oversized header fields 431) and the connection closed; so
+  are an HTTP/1.1 request without a Host header and any request with more than one (RFC 9112
+  section 3.2), and a version other than HTTP/1.0 and HTTP/1.1 (505);
+- bodies past client_max_size answered 413 when read;
+- at most MAX_PIPELINED requests wait in the queue: past that, reading pauses until the queue is
+  down to RESUME_PIPELINED (a client that pipelines without reading its responses cannot make
+  the server queue without bound; the responses themselves wait on the transport's write
+  buffer, whose high-water mark pauses the serving task, so nothing is taken off the queue);
+- a body the handler left unread is read and dropped for at most DISCARD_BODY_TIME seconds (and
+  DISCARD_BODY_SIZE bytes) before the next request; past either, the connection is closed.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .. import hdrs
 from ..http import END_OF_CHUNK, EndOfMessage, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
+from ..http_types import HttpVersion10, HttpVersion11
 from ..streams import EMPTY_PAYLOAD, StreamReader
 from .exceptions import HTTPBadRequest, HTTPException, HTTPInternalServerError
 from .request import Request
@@ -34,6 +43,24 @@ server_logger = logging.getLogger("fasthttp.server")
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LINGER_TIME = 2.0  # seconds a closing connection keeps reading (and dropping) what still comes
+# Pipelining: reading pauses once this many requests wait to be served, and resumes when the
+# queue is down to RESUME_PIPELINED (aiohttp.web's MAX_MSG_QUEUE_SIZE and its half).
+MAX_PIPELINED = 32
+RESUME_PIPELINED = MAX_PIPELINED // 2
+# A read larger than this is parsed in slices of this size, and what follows the slice that
+# filled the queue waits unparsed; so the queue passes MAX_PIPELINED by at most one slice's
+# worth of requests (a read from the transport can be 256 KiB: thousands of small requests).
+# The exception is a read that continues the body of the request being served (see
+# data_received): it is parsed whole, so requests pipelined behind the end of that body can
+# pass the limit by one read's worth, once; the reads after it wait unparsed.
+PARSE_SLICE = 65536
+# A body the handler did not read is drained before the next request on the connection, within
+# a deadline for the whole drain (aiohttp.web's lingering_time, 10 s) and a size bound; a read
+# that brings nothing for DISCARD_READ_TIMEOUT ends it sooner. Past any of them the connection
+# closes: a body trickled a byte at a time cannot hold it.
+DISCARD_BODY_TIME = 10.0
+DISCARD_BODY_SIZE = 1024**2
+DISCARD_READ_TIMEOUT = 5.0
 
 
 class ServerSettings:
@@ -90,6 +117,22 @@ class _Refusal:
         ).encode("latin-1") + body
 
 
+def _head_refusal(head: RequestHead, hosts: Optional[list[str]]) -> Optional[_Refusal]:
+    """Why a parsed request head cannot be served, if it cannot (off the common path)."""
+    version = head.version
+    if version is not HttpVersion11 and version is not HttpVersion10:
+        # The parser takes any HTTP/1.x; only 1.0 and 1.1 are spoken here.
+        return _Refusal(
+            505, "HTTP Version Not Supported",
+            f"505 HTTP Version Not Supported: HTTP/{version[0]}.{version[1]}",
+        )
+    if hosts is not None and len(hosts) > 1:
+        return _Refusal(400, "Bad Request", "400 Bad Request: more than one Host header")
+    if hosts is None and version is HttpVersion11:
+        return _Refusal(400, "Bad Request", "400 Bad Request: an HTTP/1.1 request without a Host header")
+    return None
+
+
 class RequestHandler(asyncio.Protocol):
     def __init__(self, settings: ServerSettings, loop: asyncio.AbstractEventLoop) -> None:
         self._settings = settings
@@ -108,7 +151,13 @@ class RequestHandler(asyncio.Protocol):
         self._waiter: Optional[asyncio.Future[None]] = None
         self._closing = False
         self._close_after = False
-        self._reading_paused = False
+        self._reading_paused = False  # the transport's reading is paused, for either reason:
+        self._body_paused = False  # a body's StreamReader is full (its FlowControl)
+        self._queue_full = False  # MAX_PIPELINED requests wait to be served
+        self._unparsed = bytearray()  # what came while the queue was full, parsed as it drains
+        # The body of an HTTP/1.0 request framed by Transfer-Encoding: the connection ends
+        # after it (RFC 9112 section 6.1), so nothing after it is taken as a request.
+        self._last_payload: Optional[StreamReader] = None
         self._write_paused = False
         self._drain_waiter: Optional[asyncio.Future[None]] = None
         # Both deadlines (head, keep-alive) are timestamps watched by one long-lived timer: a
@@ -145,6 +194,19 @@ class RequestHandler(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._closing or self._close_after:
             return
+        if self._queue_full:
+            # Reading is paused; bytes that still come (or the rest of a read) wait unparsed.
+            self._unparsed += data
+            return
+        if len(data) > PARSE_SLICE and (self._payload is None or self._queue):
+            # A large read that starts on a request head, or comes while requests wait, is
+            # parsed a slice at a time, so that a read full of pipelined requests stops being
+            # parsed (its rest kept as bytes) once the queue is full. A read that continues
+            # the body of the request being served is fed whole: the parser hands it on
+            # without a copy, and slicing would copy every uploaded byte.
+            for start in range(0, len(data), PARSE_SLICE):
+                self.data_received(data[start : start + PARSE_SLICE])
+            return
         self._idle_since = None
         if self._payload is None and self._head_since is None:
             # Bytes outside a body belong to a request head: it must be complete in time.
@@ -179,7 +241,11 @@ class RequestHandler(asyncio.Protocol):
         self._take_events(events)
         if self._parser.upgraded:
             self._close_after = True  # no upgrade is handled here: serve what came, then close
-        if self._queue:
+        queue = self._queue
+        if queue:
+            if len(queue) >= MAX_PIPELINED and not self._queue_full:
+                self._queue_full = True  # _serve resumes reading as the queue drains
+                self._pause_transport()
             if self._task is None:
                 self._task = self._loop.create_task(self._serve())
             else:
@@ -200,9 +266,19 @@ class RequestHandler(asyncio.Protocol):
                     payload.feed_data(event)
             elif kind is RequestHead:
                 self._head_since = None
+                # RFC 9112 section 3.2: exactly one Host in any request, and one in HTTP/1.1.
+                # (The common case costs the lookup and two comparisons.)
+                hosts = event.headers.getall(hdrs.HOST, None)
+                if event.version is not HttpVersion11 or hosts is None or len(hosts) != 1:
+                    refusal = _head_refusal(event, hosts)
+                    if refusal is not None:
+                        self._refuse_head(refusal)
+                        return  # nothing after a refused head is taken
                 if event.chunked or event.content_length:
                     payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
                     self._payload = payload
+                    if event.chunked and event.version is HttpVersion10:
+                        self._last_payload = payload
                 else:
                     payload = EMPTY_PAYLOAD
                     self._payload = None
@@ -216,6 +292,9 @@ class RequestHandler(asyncio.Protocol):
                 if payload is not None:
                     self._payload = None
                     payload.feed_eof()
+                    if payload is self._last_payload:
+                        self._close_after = True  # the connection ends with this request
+                        return
 
     def eof_received(self) -> Optional[bool]:
         return False
@@ -231,17 +310,39 @@ class RequestHandler(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_result(None)
 
-    # --- flow control for request bodies (StreamReader's FlowControl) --------------------------
+    # --- flow control: request bodies (StreamReader's FlowControl) and the request queue --------
+    # Reading pauses while either wants it paused, and resumes only when neither does.
 
     def pause_reading(self) -> None:
+        self._body_paused = True
+        if not self._reading_paused:
+            self._pause_transport()
+
+    def resume_reading(self) -> None:
+        self._body_paused = False
+        if self._reading_paused and not self._queue_full:
+            self._resume_transport()
+
+    def _pause_transport(self) -> None:
         if not self._reading_paused and self.transport is not None and not self._closing:
             self._reading_paused = True
             self.transport.pause_reading()
 
-    def resume_reading(self) -> None:
+    def _resume_transport(self) -> None:
         if self._reading_paused and self.transport is not None and not self._closing:
             self._reading_paused = False
             self.transport.resume_reading()
+
+    def _queue_drained(self) -> None:
+        """The queue is down to RESUME_PIPELINED: parse what waits, then read again (unless
+        that fills the queue again, or a body still wants reading paused)."""
+        self._queue_full = False
+        unparsed = self._unparsed
+        if unparsed:
+            self._unparsed = bytearray()
+            self.data_received(bytes(unparsed))
+        if not self._queue_full and not self._body_paused:
+            self._resume_transport()
 
     # --- writing (for responses) ---------------------------------------------------------------
 
@@ -345,6 +446,16 @@ class RequestHandler(asyncio.Protocol):
         else:
             self._wake()
 
+    def _refuse_head(self, refusal: _Refusal) -> None:
+        """Answer a request head that parsed but cannot be served; the connection ends."""
+        self._close_after = True
+        self._payload = None
+        self._queue.append(refusal)
+        if self._task is None:
+            self._task = self._loop.create_task(self._serve())
+        else:
+            self._wake()
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None:
@@ -383,12 +494,18 @@ class RequestHandler(asyncio.Protocol):
                     await waiter
                     continue
                 item = queue.popleft()
+                if self._queue_full and len(queue) <= RESUME_PIPELINED:
+                    self._queue_drained()
                 if type(item) is _Refusal:
                     self.write(item.encode())
                     linger = item.status != 408
                     break
                 head, payload = item
-                if payload is not EMPTY_PAYLOAD and head.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+                if (
+                    payload is not EMPTY_PAYLOAD
+                    and head.version is HttpVersion11  # never to HTTP/1.0 (RFC 9110 section 10.1.1)
+                    and head.headers.get(hdrs.EXPECT, "").lower() == "100-continue"
+                ):
                     self.write(_CONTINUE)
                 request = Request(head, payload, self, app, client_max_size=client_max_size)
                 try:
@@ -460,7 +577,8 @@ class RequestHandler(asyncio.Protocol):
         if transport is None or self._closing or not transport.can_write_eof():
             return
         self._close_after = True
-        self.resume_reading()
+        self._body_paused = self._queue_full = False
+        self._resume_transport()
         transport.write_eof()
         waiter = self._waiter = self._loop.create_future()
         try:
@@ -469,11 +587,17 @@ class RequestHandler(asyncio.Protocol):
             pass
 
     async def _discard_body(self, payload: StreamReader) -> bool:
-        """Read what the handler left of the body, up to a bound; whether the connection can go on."""
-        left = 1024**2
+        """Read and drop what the handler left of the body, within DISCARD_BODY_TIME and
+        DISCARD_BODY_SIZE; whether it all came (so the connection can go on)."""
+        loop = self._loop
+        deadline = loop.time() + DISCARD_BODY_TIME
+        left = DISCARD_BODY_SIZE
         try:
             while left > 0:
-                chunk = await asyncio.wait_for(payload.readany(), 5.0)
+                wait = min(DISCARD_READ_TIMEOUT, deadline - loop.time())
+                if wait <= 0:
+                    return False
+                chunk = await asyncio.wait_for(payload.readany(), wait)
                 if not chunk:
                     return True
                 left -= len(chunk)

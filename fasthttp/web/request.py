@@ -2,7 +2,12 @@
 
 Everything derived from the head (URL, query, cookies, ...) is computed on first use and kept,
 so a handler pays only for what it reads. The body is `content`, a flow-controlled stream;
-read()/text()/json()/post() load it whole, refusing more than `client_max_size` bytes (413).
+read()/text()/json()/post() load it whole, refusing more than `client_max_size` bytes (413);
+post() also refuses more than `client_max_fields` form fields (413), as aiohttp.web does.
+
+The target is kept as sent: an origin-form target is only a path and a query, so "//a/b" is the
+path "//a/b" (not a host "a" and a path "/b"), and routes see that path. An absolute-form target
+(RFC 9112 section 3.2.2) gives the host and the URL, in place of the Host header.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from .. import hdrs
-from ..http_types import HttpVersion
+from ..http_types import HttpVersion, HttpVersion10
 from ..streams import StreamReader
 
 if TYPE_CHECKING:
@@ -27,10 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = ("Request", "BaseRequest")
 
-# A request target that URL parsing would hand back unchanged as the path: no percent-escapes,
-# query, fragment or dot segments (dots at all, to keep the test simple), and not "//..."
-# (a network-path reference, whose first segment URL parsing reads as an authority).
-_PLAIN_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
+# A request target that is its own path: no percent-escapes, query, fragment or dot segments
+# (dots at all, to keep the test simple). "//x" is such a path too: an origin-form target is
+# built into a URL as a path (see rel_url), never read as a network-path reference.
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
+
+# What aiohttp.web's Application and Request take by default: form fields post() accepts.
+DEFAULT_MAX_FIELDS = 1000
 
 
 class Request(MutableMapping[str, Any]):
@@ -44,12 +52,14 @@ class Request(MutableMapping[str, Any]):
         app: "Application",
         *,
         client_max_size: int = 1024**2,
+        client_max_fields: Optional[int] = None,
     ) -> None:
         self._head = head
         self._payload = payload
         self._protocol = protocol
         self._app = app
         self._client_max_size = client_max_size
+        self._client_max_fields = client_max_fields  # None: the application's
         self._state: dict[str, Any] = {}
         self._match_info: Any = None
         self._cache: dict[str, Any] = {}
@@ -117,21 +127,73 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def keep_alive(self) -> bool:
-        return self._head.keep_alive
+        head = self._head
+        if head.chunked and head.version is HttpVersion10:
+            # Transfer-Encoding in HTTP/1.0: the framing is not to be trusted, so the
+            # connection closes after the response (RFC 9112 section 6.1).
+            return False
+        return head.keep_alive
+
+    @property
+    def client_max_size(self) -> int:
+        return self._client_max_size
+
+    @property
+    def client_max_fields(self) -> int:
+        """How many form fields post() accepts (413 past it; 0 or less: no limit)."""
+        limit = self._client_max_fields
+        return self._app._client_max_fields if limit is None else limit
 
     @property
     def rel_url(self) -> URL:
         url = self._cache.get("rel_url")
         if url is None:
-            target = self._head.target
-            try:
-                url = URL(target, encoded=True) if target.startswith("/") else URL(target)
-            except ValueError:
-                url = URL("/")
-            if url.is_absolute():
-                url = url.relative()
-            self._cache["rel_url"] = url
+            url = self._cache["rel_url"] = self._parse_target()
         return url
+
+    def _parse_target(self) -> URL:
+        """The target as a relative URL (for an absolute-form target, also cache url and host).
+
+        As aiohttp.web builds it: origin-form is split into path, query and fragment and built
+        from those parts, so "//a/b" stays a path; absolute-form gives the URL (with the scheme
+        of this connection, not the peer's) and its host; CONNECT's authority-form, the host.
+        A target of none of the four forms of RFC 9112 section 3.2, or an absolute-form one
+        without a host ("http:///admin", "http:/admin"), is refused with 400 and the
+        connection closed, as aiohttp.web's parser refuses it. Routing reads the path first,
+        so the refusal comes before any handler runs; the common origin-form target whose
+        path is plain never comes here (see path).
+        """
+        target = self._head.target
+        method = self._head.method
+        try:
+            if target[:1] == "/":
+                rest, _, fragment = target.partition("#")
+                path, _, query = rest.partition("?")
+                return URL.build(path=path, query_string=query, fragment=fragment, encoded=True)
+            if method == "CONNECT":
+                url = URL.build(authority=target, encoded=True)
+                if not url.raw_host:
+                    raise ValueError("no host")
+                self._cache["host"] = url.host
+                self._cache["url"] = url
+                return url.relative()
+            if target == "*" and method == "OPTIONS":
+                return URL(target, encoded=True)
+            rest = target.partition(":")[2]
+            if rest[:2] != "//" or rest[2:3] in ("", "/", "?", "#"):
+                raise ValueError("no authority")
+            url = URL(target, encoded=True)
+            if not url.absolute or not url.raw_host:
+                raise ValueError("no host")
+        except ValueError:
+            from .exceptions import HTTPBadRequest
+
+            self._protocol.close_after_response()
+            raise HTTPBadRequest(text=f"400 Bad Request: invalid request target {target[:100]!r}") from None
+        url = url.with_scheme(self.scheme)
+        self._cache["url"] = url
+        self._cache["host"] = url.host
+        return url.relative()
 
     @property
     def raw_path(self) -> str:
@@ -160,11 +222,23 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def host(self) -> str:
+        """The target's host when it is absolute-form, else the Host header, else the address
+        the request came to (as aiohttp.web: without the port)."""
+        if self._head.target[:1] != "/":
+            self.rel_url  # an absolute-form target caches its host
+            host = self._cache.get("host")
+            if host is not None:
+                return str(host)
         host = self._head.headers.get(hdrs.HOST)
         if host is not None:
             return host
-        sock = self._protocol.transport.get_extra_info("sockname") if self._protocol.transport else None
-        return f"{sock[0]}:{sock[1]}" if sock else "localhost"
+        transport = self._protocol.transport
+        sock = transport.get_extra_info("sockname") if transport is not None else None
+        if sock is None:
+            return ""
+        if isinstance(sock, tuple):
+            return f"[{sock[0]}]" if len(sock) == 4 else str(sock[0])
+        return str(sock)
 
     @property
     def scheme(self) -> str:
@@ -179,7 +253,11 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def url(self) -> URL:
-        return URL.build(scheme=self.scheme, authority=self.host).join(self.rel_url)
+        rel_url = self.rel_url
+        url = self._cache.get("url")  # an absolute-form target's
+        if url is None:
+            url = self._cache["url"] = URL.build(scheme=self.scheme, authority=self.host).join(rel_url)
+        return url
 
     @property
     def remote(self) -> Optional[str]:
@@ -287,8 +365,14 @@ class Request(MutableMapping[str, Any]):
 
         self._protocol.close_after_response()
         raise HTTPRequestEntityTooLarge(
-            text=f"Maximum request body size {self._client_max_size} exceeded, actual body size {actual}"
+            self._client_max_size, actual,
+            text=f"Maximum request body size {self._client_max_size} exceeded, actual body size {actual}",
         )
+
+    def _raise_too_many_fields(self, max_fields: int) -> None:
+        from .exceptions import HTTPRequestEntityTooLarge
+
+        raise HTTPRequestEntityTooLarge(max_fields, text=f"Maximum number of form fields {max_fields} exceeded.")
 
     async def text(self) -> str:
         body = await self.read()
@@ -305,7 +389,12 @@ class Request(MutableMapping[str, Any]):
         if self.method not in ("POST", "PUT", "PATCH"):
             result: MultiDictProxy[Any] = MultiDictProxy(MultiDict())
         elif self.content_type == "application/x-www-form-urlencoded":
-            body = await self.text()
+            body = (await self.text()).rstrip()
+            max_fields = self.client_max_fields
+            # Counted before parsing (a "&" per field after the first), as parse_qsl's
+            # max_num_fields does: a body of a million empty fields costs one count, not a parse.
+            if body and 0 < max_fields <= body.count("&"):
+                self._raise_too_many_fields(max_fields)
             result = MultiDictProxy(MultiDict(parse_qsl(body, keep_blank_values=True)))
         elif self.content_type == "multipart/form-data":
             from .multipart_form import parse_form
