@@ -14,7 +14,7 @@ import functools
 import json as json_module
 import re
 import warnings
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional
 
@@ -28,6 +28,7 @@ from .client_exceptions import (
     ContentTypeError,
     RequestInfo,
 )
+from .cookie_parsing import parse_set_cookie_headers
 from .http_types import HttpVersion
 from .streams import StreamReader
 
@@ -238,13 +239,14 @@ class ClientResponse:
 
     @property
     def cookies(self) -> SimpleCookie:
+        """The cookies this response sets, read by the jar's parser (as aiohttp 3.14 does):
+        SimpleCookie.load() would drop a cookie named like an attribute ("path", "secure")
+        and give up on the rest of a field it cannot parse. Invalid fields are skipped."""
         if self._cookies is None:
             cookies = SimpleCookie()
-            for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-                try:
-                    cookies.load(value)
-                except CookieError:
-                    pass  # an invalid Set-Cookie is ignored, as browsers do
+            fields = self._headers.getall(hdrs.SET_COOKIE, ())
+            if fields:
+                dict.update(cookies, parse_set_cookie_headers(fields))
             self._cookies = cookies
         return self._cookies
 
