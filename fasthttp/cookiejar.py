@@ -442,7 +442,7 @@ class CookieJar(AbstractCookieJar):
                 # raises CookieError here. Same name check and value quoting, minus that.
                 if _NAME_RE.fullmatch(name) is None:
                     raise CookieError(f"Illegal key {name!r}")
-                morsel = _new_morsel(name, *_ENCODER.value_encode(value))
+                morsel = _new_morsel(name, *_ENCODER.value_encode(str(value)))
             else:
                 tmp = SimpleCookie()
                 tmp[name] = value  # type: ignore[assignment]  # validates like aiohttp
@@ -747,10 +747,28 @@ class CookieJar(AbstractCookieJar):
 
 class _RequestCookieJar(CookieJar):
     """Holds one request's `cookies=` while they are filtered for its URL: no storage limit
-    (they are the caller's, sent once, never kept)."""
+    (they are the caller's, sent once, never kept), and a value that cannot go into a Cookie
+    header is refused, not dropped (aiohttp sends it octal-escaped, "v\\015\\012...", which
+    no server reads back as what was meant)."""
 
     def _evict(self, domain: str) -> None:
         pass
+
+    def _store(
+        self,
+        name: str,
+        morsel: Morsel[str],
+        hostname: str | None,
+        response_url: URL,
+        now: float,
+        deadline: float | None = None,
+    ) -> None:
+        if not _sendable(morsel):
+            raise ValueError(
+                f"cookie {name!r} cannot be sent: its value has a control character "
+                "or cannot be encoded"
+            )
+        super()._store(name, morsel, hostname, response_url, now, deadline)
 
 
 def request_cookie_header(
