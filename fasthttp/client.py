@@ -98,8 +98,9 @@ class _RequestContextManager:
         self._coro.close()
 
     async def __aenter__(self) -> ClientResponse:
-        self._response = await self._coro
-        return self._response
+        self._response = response = await self._coro
+        response._in_context = True  # raise_for_status() leaves the release to __aexit__
+        return response
 
     async def __aexit__(
         self,

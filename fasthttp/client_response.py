@@ -82,6 +82,11 @@ def _expected_content_type(actual: str, expected: str) -> bool:
 class ClientResponse:
     """The status, headers and body stream of a response."""
 
+    # Inside `async with`: raise_for_status() leaves the release to __aexit__, so the handler
+    # of the error can still read the body (aiohttp's rule). A class default: no per-request
+    # cost for responses never used as a context manager.
+    _in_context = False
+
     def __init__(
         self,
         method: str,
@@ -131,30 +136,33 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not fully received)."""
-        self._released = True
+        if not self._released:
+            self._released = True
+            self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
-            self._cut_body()
             connection.release()
         self._closed = True
         return _noop()
 
     def close(self) -> None:
         """Close the connection whatever its state."""
-        self._released = True
+        if not self._released:
+            self._released = True
+            self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
-            self._cut_body()
             connection.close()
         self._closed = True
 
     def _cut_body(self) -> None:
-        """The body was not fully received: reading on must fail (aiohttp's "Connection
-        closed"), not return the part that happened to arrive."""
+        """The body was not fully read: reading on must fail (aiohttp's "Connection closed"),
+        not return the part that happened to arrive, nor what arrived but was never read (an
+        exception is made only then: a body read to its end costs nothing here)."""
         content = self.content
-        if not content.is_eof() and content.exception() is None:
+        if not content.at_eof() and content.exception() is None:
             content.set_exception(ClientConnectionError("Connection closed"))
 
     @property
@@ -189,6 +197,7 @@ class ClientResponse:
             _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
 
     async def __aenter__(self) -> "ClientResponse":
+        self._in_context = True
         return self
 
     async def __aexit__(
@@ -197,6 +206,7 @@ class ClientResponse:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
+        self._in_context = False
         self.release()
         await self.wait_for_close()
 
@@ -321,7 +331,8 @@ class ClientResponse:
 
     def raise_for_status(self) -> None:
         if self.status >= 400:
-            self.release()
+            if not self._in_context:
+                self.release()  # inside `async with`, __aexit__ releases as the error goes by
             raise ClientResponseError(
                 self._request_info,
                 self._history,
@@ -333,19 +344,24 @@ class ClientResponse:
     # --- the body --------------------------------------------------------------------------------
 
     async def read(self) -> bytes:
-        """The whole body (kept, so later calls return it again)."""
+        """The whole body (kept, so later calls return it again, until the response is
+        released: text() and json() still use the kept body then, read() raises)."""
+        if self._released:
+            # As aiohttp: after release(), close() or leaving `async with`, read() raises
+            # ClientConnectionError("Connection closed"), even for a body read before (or the
+            # error that cut the body short, if one did).
+            error = self.content.exception() if self._body is None else None
+            raise error if error is not None else ClientConnectionError("Connection closed")
         if self._body is None:
             try:
                 self._body = await self.content.read()
             except BaseException:
                 self.close()
                 raise
-        elif self._released and self._connection is None and not self.content.is_eof():
-            raise ClientConnectionError("Connection closed")
         return self._body
 
     async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         if encoding is None:
             encoding = self.get_encoding()
         return body.decode(encoding, errors=errors)
@@ -357,7 +373,7 @@ class ClientResponse:
         loads: Callable[[str], Any] = json_module.loads,
         content_type: Optional[str] = "application/json",
     ) -> Any:
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         if content_type:
             actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
             if not _expected_content_type(actual, content_type):
