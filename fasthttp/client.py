@@ -50,7 +50,7 @@ from .client_exceptions import (
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size, get_decoder
 from .connector import BaseConnector, Connection, TCPConnector
-from .cookiejar import AbstractCookieJar, CookieJar
+from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .http import ResponseHead
 from .http_exceptions import HttpProcessingError
 from .request_writer import BodyWriter, encode_head
@@ -98,8 +98,9 @@ class _RequestContextManager:
         self._coro.close()
 
     async def __aenter__(self) -> ClientResponse:
-        self._response = await self._coro
-        return self._response
+        self._response = response = await self._coro
+        response._in_context = True  # raise_for_status() leaves the release to __aexit__
+        return response
 
     async def __aexit__(
         self,
@@ -669,21 +670,9 @@ class ClientSession:
         jar = self._cookie_jar
         if not extra and not len(jar):
             return
-        cookies = jar.filter_cookies(url)
-        parts = [f"{morsel.key}={morsel.coded_value}" for morsel in cookies.values()]
-        if extra:
-            from http.cookies import Morsel
-
-            items = extra.items() if hasattr(extra, "items") else extra
-            for name, value in items:
-                if isinstance(value, Morsel):
-                    parts.append(f"{name}={value.coded_value}")
-                else:
-                    parts.append(f"{name}={value}")
-        if parts:
-            existing = headers.get(hdrs.COOKIE)
-            cookie = "; ".join(parts)
-            headers[hdrs.COOKIE] = f"{existing}; {cookie}" if existing else cookie
+        cookie = request_cookie_header(jar, url, extra, headers.get(hdrs.COOKIE))
+        if cookie is not None:
+            headers[hdrs.COOKIE] = cookie
 
     async def _exchange(
         self,

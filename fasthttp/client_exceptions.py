@@ -2,6 +2,11 @@
 
 Timeouts derive from `asyncio.TimeoutError` (which is the builtin `TimeoutError` on 3.11+), so
 `except asyncio.TimeoutError` catches every client timeout, as with aiohttp.
+
+Every one survives a pickle round trip with its attributes (see fasthttp._error_pickling),
+including the response errors, whose headers are multidict proxies (aiohttp's are not
+picklable then). The responses of a response error's `history` hold a connection and a loop:
+they are not carried (the copy's history is empty).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import Any, NamedTuple, Optional, Union
 
 from multidict import CIMultiDictProxy, MultiDict
 from yarl import URL
+
+from ._error_pickling import picklable, reduce_error
 
 __all__ = (
     "ClientError",
@@ -66,6 +73,10 @@ class RequestInfo(NamedTuple):
     headers: "CIMultiDictProxy[str]"
     real_url: URL
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # The headers are a proxy, which pickle refuses: carried as a proxy of a copy.
+        return RequestInfo, (self.url, self.method, picklable(self.headers), self.real_url)
+
 
 class ClientError(Exception):
     """Base of every client error."""
@@ -94,11 +105,16 @@ class ClientResponseError(ClientError):
         self.message = message
         self.headers = headers
         self.history = history
-        super().__init__(request_info)
+        super().__init__(request_info, history)
 
     @property
     def code(self) -> int:
         return self.status
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Rebuilt without calling __init__ (subclasses may take other arguments); the
+        # history's responses, which hold a connection and a loop, are left behind.
+        return reduce_error(self, (self.request_info, ()), {"history": ()})
 
     def __str__(self) -> str:
         return f"{self.status}, message={self.message!r}, url={str(self.request_info.real_url)!r}"

@@ -14,7 +14,7 @@ import functools
 import json as json_module
 import re
 import warnings
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional
 
@@ -28,6 +28,7 @@ from .client_exceptions import (
     ContentTypeError,
     RequestInfo,
 )
+from .cookie_parsing import parse_set_cookie_headers
 from .http_types import HttpVersion
 from .streams import StreamReader
 
@@ -81,6 +82,11 @@ def _expected_content_type(actual: str, expected: str) -> bool:
 class ClientResponse:
     """The status, headers and body stream of a response."""
 
+    # Inside `async with`: raise_for_status() leaves the release to __aexit__, so the handler
+    # of the error can still read the body (aiohttp's rule). A class default: no per-request
+    # cost for responses never used as a context manager.
+    _in_context = False
+
     def __init__(
         self,
         method: str,
@@ -130,14 +136,15 @@ class ClientResponse:
 
     def release(self) -> Any:
         """Give the connection back (closed if the body was not fully received, or failed)."""
-        self._released = True
+        # A body that failed while being read (max_decompressed_size, a decoding error) may
+        # have left the connection anywhere: it is closed, never pooled.
+        failed = self.content.exception() is not None
+        if not self._released:
+            self._released = True
+            self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
-            # A body that failed while being read (max_decompressed_size, a decoding error)
-            # may have left the connection anywhere: it is closed, never pooled.
-            failed = self.content.exception() is not None
-            self._cut_body()
             if failed:
                 connection.close()
             else:
@@ -147,19 +154,21 @@ class ClientResponse:
 
     def close(self) -> None:
         """Close the connection whatever its state."""
-        self._released = True
+        if not self._released:
+            self._released = True
+            self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
-            self._cut_body()
             connection.close()
         self._closed = True
 
     def _cut_body(self) -> None:
-        """The body was not fully received: reading on must fail (aiohttp's "Connection
-        closed"), not return the part that happened to arrive."""
+        """The body was not fully read: reading on must fail (aiohttp's "Connection closed"),
+        not return the part that happened to arrive, nor what arrived but was never read (an
+        exception is made only then: a body read to its end costs nothing here)."""
         content = self.content
-        if not content.is_eof() and content.exception() is None:
+        if not content.at_eof() and content.exception() is None:
             content.set_exception(ClientConnectionError("Connection closed"))
 
     @property
@@ -194,6 +203,7 @@ class ClientResponse:
             _warnings.warn(f"Unclosed response {self!r}", ResourceWarning, source=self)
 
     async def __aenter__(self) -> "ClientResponse":
+        self._in_context = True
         return self
 
     async def __aexit__(
@@ -202,6 +212,7 @@ class ClientResponse:
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
     ) -> None:
+        self._in_context = False
         self.release()
         await self.wait_for_close()
 
@@ -244,13 +255,14 @@ class ClientResponse:
 
     @property
     def cookies(self) -> SimpleCookie:
+        """The cookies this response sets, read by the jar's parser (as aiohttp 3.14 does):
+        SimpleCookie.load() would drop a cookie named like an attribute ("path", "secure")
+        and give up on the rest of a field it cannot parse. Invalid fields are skipped."""
         if self._cookies is None:
             cookies = SimpleCookie()
-            for value in self._headers.getall(hdrs.SET_COOKIE, ()):
-                try:
-                    cookies.load(value)
-                except CookieError:
-                    pass  # an invalid Set-Cookie is ignored, as browsers do
+            fields = self._headers.getall(hdrs.SET_COOKIE, ())
+            if fields:
+                dict.update(cookies, parse_set_cookie_headers(fields))
             self._cookies = cookies
         return self._cookies
 
@@ -325,7 +337,8 @@ class ClientResponse:
 
     def raise_for_status(self) -> None:
         if self.status >= 400:
-            self.release()
+            if not self._in_context:
+                self.release()  # inside `async with`, __aexit__ releases as the error goes by
             raise ClientResponseError(
                 self._request_info,
                 self._history,
@@ -337,7 +350,8 @@ class ClientResponse:
     # --- the body --------------------------------------------------------------------------------
 
     async def read(self) -> bytes:
-        """The whole body (kept, so later calls return it again).
+        """The whole body (kept, so later calls return it again, until the response is
+        released: text() and json() still use the kept body then, read() raises).
 
         With a Content-Encoding being decoded and a `max_decompressed_size` set (on the
         session or the request: fasthttp's extension over aiohttp, off by default), a body
@@ -345,18 +359,22 @@ class ClientResponse:
         `ClientPayloadError`) as soon as it gets there, having held at most that much plus
         one read buffer; the connection is closed. `text()` and `json()` read through here.
         """
+        if self._released:
+            # As aiohttp: after release(), close() or leaving `async with`, read() raises
+            # ClientConnectionError("Connection closed"), even for a body read before (or the
+            # error that cut the body short, if one did).
+            error = self.content.exception() if self._body is None else None
+            raise error if error is not None else ClientConnectionError("Connection closed")
         if self._body is None:
             try:
                 self._body = await self.content.read()
             except BaseException:
                 self.close()
                 raise
-        elif self._released and self._connection is None and not self.content.is_eof():
-            raise ClientConnectionError("Connection closed")
         return self._body
 
     async def text(self, encoding: Optional[str] = None, errors: str = "strict") -> str:
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         if encoding is None:
             encoding = self.get_encoding()
         return body.decode(encoding, errors=errors)
@@ -368,7 +386,7 @@ class ClientResponse:
         loads: Callable[[str], Any] = json_module.loads,
         content_type: Optional[str] = "application/json",
     ) -> Any:
-        body = await self.read()
+        body = self._body if self._body is not None else await self.read()
         if content_type:
             actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
             if not _expected_content_type(actual, content_type):

@@ -2,9 +2,10 @@
 
 This is the text-to-Morsel half of cookie handling, apart from the jar (fasthttp.cookiejar)
 because it needs no state: it turns what a server sent into (name, Morsel) pairs and never
-decides whether a cookie is stored or sent. Field values are split at ``;`` as the RFC says,
-so an unquoted ``Expires`` with spaces and commas is read correctly; invalid cookies and
-attributes are skipped, never raised.
+decides whether a cookie is stored or sent. Field values are split at ``;`` as the RFC says
+(except inside a double-quoted value, which aiohttp keeps whole), so an unquoted ``Expires``
+with spaces and commas is read correctly; invalid cookies and attributes are skipped, never
+raised.
 
 The jar also uses a few of the helpers below (the Morsel constructor, the control-character
 and Max-Age patterns, the attribute set), so that a cookie is judged by the same rules when it
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from http.cookies import Morsel
 
@@ -24,6 +25,7 @@ __all__ = (
     "MAX_COOKIES_PER_RESPONSE",
     "MAX_COOKIE_PAIR_LENGTH",
     "parse_cookie_date",
+    "parse_cookie_header",
     "parse_set_cookie",
     "parse_set_cookie_headers",
 )
@@ -153,18 +155,50 @@ def _new_morsel(key: str, value: str, coded_value: str) -> Morsel[str]:
     return morsel
 
 
-def _attribute_value(value: str) -> str:
-    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
-        return value[1:-1].strip(" \t")
-    return value
+def _attributes(text: str) -> Iterator[tuple[str, str]]:
+    """(name, value as sent) of each attribute in the text after the cookie-pair.
+
+    Attributes end at ';', except inside a double-quoted value: aiohttp reads
+    ``Path="/a;b"`` as one Path, and so do we. A quote with no closing quote, or one
+    followed by anything but ';', is not a quoted value and the attribute ends at ';'.
+
+    Linear in the length of text: a quoted value is scanned up to the next unescaped '"'
+    only, and the next attribute that opens a quote starts at or after that '"'.
+    """
+    start = 0
+    end = len(text)
+    while start < end:
+        semicolon = text.find(";", start)
+        stop = end if semicolon == -1 else semicolon
+        equals = text.find("=", start, stop)
+        if equals == -1:
+            yield text[start:stop], ""  # a flag (Secure, HttpOnly) or a stray word
+            start = stop + 1
+            continue
+        value_at = equals + 1
+        while value_at < stop and text[value_at] in " \t":
+            value_at += 1
+        if value_at < stop and text[value_at] == '"':
+            closing = _closing_quote(text, value_at)
+            if closing != -1:
+                after = closing + 1
+                while after < end and text[after] in " \t":
+                    after += 1
+                if after == end or text[after] == ";":
+                    yield text[start:equals], text[value_at : closing + 1]
+                    start = after + 1
+                    continue
+        yield text[start:equals], text[equals + 1 : stop]
+        start = stop + 1
 
 
 def parse_set_cookie(field: str) -> tuple[str, Morsel[str]] | None:
     """Parse one Set-Cookie field value into (name, Morsel), or None if it is not a cookie.
 
     RFC 6265 section 5.2: the name-value pair runs to the first ';' (a double-quoted value
-    may contain ';', as aiohttp has always accepted); then attributes split at ';', unknown
-    ones ignored, the last of each kind winning. Recognised attributes are stored in the
+    may contain ';', as aiohttp has always accepted); then attributes split at ';' (again
+    but inside a double-quoted value, as aiohttp), unknown ones ignored, the last of each
+    kind winning. Recognised attributes are stored in the
     Morsel; whether the cookie is accepted for a URL is decided by the jar.
     """
     if not field or _CTL_BUT_TAB_RE.search(field) is not None:
@@ -200,8 +234,7 @@ def parse_set_cookie(field: str) -> tuple[str, Morsel[str]] | None:
         return None
     morsel = _new_morsel(name, value, coded_value)
 
-    for attribute in field[attributes_at:].split(";"):
-        key, _, attr_value = attribute.partition("=")
+    for key, attr_value in _attributes(field[attributes_at:]):
         key = key.strip(" \t").lower()
         if key not in _MORSEL_ATTRS:
             continue
@@ -214,7 +247,7 @@ def parse_set_cookie(field: str) -> tuple[str, Morsel[str]] | None:
         raw_length = _utf8_length(raw_value)
         if raw_length is None or raw_length > MAX_ATTRIBUTE_VALUE_LENGTH:
             continue
-        attr_value = _attribute_value(raw_value)
+        attr_value = _unquote(raw_value)  # as aiohttp: a quoted value loses its quotes only
         if _CTL_RE.search(attr_value) is not None:
             continue
         if key == "expires":
@@ -241,3 +274,23 @@ def parse_set_cookie_headers(headers: Sequence[str]) -> list[tuple[str, Morsel[s
             if len(parsed) >= MAX_COOKIES_PER_RESPONSE:
                 break
     return parsed
+
+
+# ---------------------------------------------------------------------------------------------
+# Cookie header (RFC 6265 5.4), as a caller may set it in headers=
+
+
+def parse_cookie_header(header: str) -> list[tuple[str, str]]:
+    """(name, value as sent) of each pair of a Cookie header, in order.
+
+    Used to merge a Cookie header the caller set with the session's cookies. Pairs end at
+    ';' except inside a double-quoted value; every pair is a cookie, even one named like an
+    attribute ("path", "secure"); a name without '=' is a cookie with an empty value (as
+    aiohttp reads it); invalid names are skipped.
+    """
+    pairs: list[tuple[str, str]] = []
+    for name, value in _attributes(header):
+        name = name.strip(" \t")
+        if name and _NAME_RE.fullmatch(name) is not None:
+            pairs.append((name, value.strip(" \t")))
+    return pairs

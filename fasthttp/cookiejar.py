@@ -33,7 +33,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from functools import lru_cache
-from http.cookies import BaseCookie, Morsel, SimpleCookie
+from http.cookies import BaseCookie, CookieError, Morsel, SimpleCookie
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Union
 
@@ -46,10 +46,12 @@ from .cookie_parsing import (
     _CTL_RE,
     _MAX_AGE_RE,
     _MORSEL_ATTRS,
+    _NAME_RE,
     _new_morsel,
     _set_attr,
     _utf8_length,
     parse_cookie_date,
+    parse_cookie_header,
     parse_set_cookie,
     parse_set_cookie_headers,
 )
@@ -66,6 +68,7 @@ __all__ = (
     "parse_cookie_date",
     "parse_set_cookie",
     "parse_set_cookie_headers",
+    "request_cookie_header",
 )
 
 ClearCookiePredicate = Callable[[Morsel[str]], bool]
@@ -433,6 +436,13 @@ class CookieJar(AbstractCookieJar):
         for name, value in items:
             if isinstance(value, Morsel):
                 morsel: Morsel[str] = value.copy()
+            elif name.lower() in _MORSEL_ATTRS:
+                # SimpleCookie refuses a cookie named "path" or "secure" (a reserved key),
+                # though servers set them and they round-trip through Set-Cookie; aiohttp
+                # raises CookieError here. Same name check and value quoting, minus that.
+                if _NAME_RE.fullmatch(name) is None:
+                    raise CookieError(f"Illegal key {name!r}")
+                morsel = _new_morsel(name, *_ENCODER.value_encode(str(value)))
             else:
                 tmp = SimpleCookie()
                 tmp[name] = value  # type: ignore[assignment]  # validates like aiohttp
@@ -733,6 +743,75 @@ class CookieJar(AbstractCookieJar):
             self._store(name, morsel, url.raw_host, url, now, deadline)
         else:
             self._store(name, morsel, None, URL(), now, deadline)
+
+
+class _RequestCookieJar(CookieJar):
+    """Holds one request's `cookies=` while they are filtered for its URL: no storage limit
+    (they are the caller's, sent once, never kept), and a value that cannot go into a Cookie
+    header is refused, not dropped (aiohttp sends it octal-escaped, "v\\015\\012...", which
+    no server reads back as what was meant)."""
+
+    def _evict(self, domain: str) -> None:
+        pass
+
+    def _store(
+        self,
+        name: str,
+        morsel: Morsel[str],
+        hostname: str | None,
+        response_url: URL,
+        now: float,
+        deadline: float | None = None,
+    ) -> None:
+        if not _sendable(morsel):
+            raise ValueError(
+                f"cookie {name!r} cannot be sent: its value has a control character "
+                "or cannot be encoded"
+            )
+        super()._store(name, morsel, hostname, response_url, now, deadline)
+
+
+def request_cookie_header(
+    jar: AbstractCookieJar,
+    url: URL,
+    cookies: LooseCookies | None,
+    header: str | None,
+) -> str | None:
+    """The Cookie header a request sends, merged as aiohttp merges it; None to leave
+    `header` (the caller's own Cookie header, if any) as it is.
+
+    * The jar's cookies for url.
+    * The request's `cookies=`, put in a throw-away jar with the session jar's settings and
+      filtered for url the same way (so a Morsel's Domain, Path, Secure and expiry count),
+      replace the jar's cookies of the same name: the request's word is the last.
+    * Both replace the same-named pairs of the caller's Cookie header, which are kept
+      otherwise. Without a cookie to add, the header goes untouched.
+    * Pairs go out sorted by name: SimpleCookie.output()'s order, which is what aiohttp sends.
+    """
+    selected = jar.filter_cookies(url)
+    if cookies:
+        extra = _RequestCookieJar(
+            unsafe=jar.unsafe,
+            quote_cookie=jar.quote_cookie,
+            treat_as_secure_origin=jar.treat_as_secure_origin,
+        )
+        extra.update_cookies(cookies)
+        if request_cookies := extra.filter_cookies(url):
+            if selected:
+                dict.update(selected, request_cookies)
+            else:
+                selected = request_cookies
+    if not selected:
+        return None
+    if header:
+        pairs = dict(parse_cookie_header(header))
+        for name, morsel in selected.items():
+            pairs[name] = morsel.coded_value
+        return "; ".join([f"{name}={pairs[name]}" for name in sorted(pairs)])
+    if len(selected) == 1:
+        for name, morsel in selected.items():
+            return f"{name}={morsel.coded_value}"
+    return "; ".join([f"{name}={selected[name].coded_value}" for name in sorted(selected)])
 
 
 def _same_pair(a: Morsel[str], b: Morsel[str]) -> bool:

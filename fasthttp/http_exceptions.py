@@ -3,6 +3,7 @@
 One hierarchy for both parser twins (the compiled `_parser` and the pure `_parser_py`
 raise these very classes), named as in aiohttp 3.x so that `except` clauses written for
 aiohttp keep working. Every message says what was wrong, not just that something was.
+They survive a pickle round trip with their attributes (not the parser's `events`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from multidict import CIMultiDict
+
+from ._error_pickling import reduce_error
 
 __all__ = (
     "HttpProcessingError",
@@ -56,6 +59,11 @@ class HttpProcessingError(Exception):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.code}, message={self.message!r}>"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # The constructors take keyword-only or other arguments than args holds: rebuilt
+        # from the attributes. `events` are the parser's, of one connection: not carried.
+        return reduce_error(self, self.args, {"events": ()})
 
 
 class BadHttpMessage(HttpProcessingError):

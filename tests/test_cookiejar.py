@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import stat
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from email.utils import formatdate
@@ -206,6 +207,26 @@ def test_parse_quoted_values() -> None:
     m = parsed('a="unterminated; Path=/p')  # falls back to splitting at ';'
     assert (m.value, m["path"]) == ('"unterminated', "/p")
     assert parsed('a=""').value == ""
+
+
+def test_parse_quoted_attribute_values_keep_their_semicolons() -> None:
+    # As aiohttp: a double-quoted attribute value is one value, ';' included.
+    assert parsed('a=1; Path="/a;b"; Secure')["path"] == "/a;b"
+    assert parsed('a=1; Path = "/a;b" ; Domain=x')["path"] == "/a;b"
+    assert parsed(r'a=1; Path="/\073x"')["path"] == "/;x"  # escapes undone
+    assert parsed('a=1; Path="/a "')["path"] == "/a "
+    # Not a quoted value: no closing quote, or text after it; the attribute ends at ';'.
+    assert parsed('a=1; Path="/a;b"x; Domain=y')["path"] == '"/a'
+    assert parsed('a=1; Path="/a; Domain=y')["domain"] == "y"
+
+
+def test_parse_many_quotes_stays_linear() -> None:
+    # Every attribute opening a quote that closes far away, or never: still one pass.
+    for field in ("a=1" + '; p="x' * 2000, "a=1" + '; p="; q' * 2000, "a=1" + '; p=";"x' * 2000):
+        started = time.perf_counter()
+        for _ in range(5):
+            assert parse_set_cookie(field) is not None
+        assert time.perf_counter() - started < 1.0, field[:20]
 
 
 def test_parse_attributes() -> None:
