@@ -182,8 +182,13 @@ class WebSocketProtocol(asyncio.Protocol):
 
     async def drain(self) -> None:
         if self._write_paused and not self.lost:
-            self._drain_waiter = self._loop.create_future()
-            await self._drain_waiter
+            # One future for every task waiting (each had its own, the last one replacing the
+            # others, which then waited forever); shielded, so that a waiter cancelled does not
+            # cancel it for the rest.
+            waiter = self._drain_waiter
+            if waiter is None or waiter.done():
+                waiter = self._drain_waiter = self._loop.create_future()
+            await asyncio.shield(waiter)
 
     # --- receiving -------------------------------------------------------------------------------
 

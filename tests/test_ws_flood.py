@@ -320,3 +320,40 @@ async def test_unreceived_messages_pause_reading_however_small(flood_frame: byte
                 assert ws.close_code == 1000
             assert_pool_clean(session.connector)
         assert not server.errors, server.errors
+
+
+# --- senders waiting for a peer that reads late ----------------------------------------------------
+
+
+@async_test(timeout=60)
+async def test_concurrent_senders_all_resume_when_the_peer_reads_again() -> None:
+    """Several tasks blocked in send_bytes on the same full buffer all go on once it drains."""
+    senders, each, size = 3, 3, 1 * MiB
+    got: list[int] = []
+
+    async def script(peer: Peer) -> None:
+        await asyncio.sleep(0.5)  # not reading: every sender ends up waiting in drain()
+        scanner = FrameScanner(peer.conn.reader)
+        while len(got) < senders * each:
+            opcode, data = await asyncio.wait_for(scanner.next_frame(), 10)
+            if opcode == BINARY:
+                got.append(len(data))
+        await peer.send(close_frame(1000))
+        await scanner.until(CLOSE, None, timeout=5)
+
+    async with RawWSServer(script) as server:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(server.ws_url(), compress=0)
+
+            async def send_all() -> None:
+                for _ in range(each):
+                    await ws.send_bytes(b"x" * size)
+
+            sending = asyncio.gather(*(send_all() for _ in range(senders)))
+            await asyncio.sleep(0.2)
+            assert ws._protocol._write_paused  # the senders are waiting in drain()
+            await asyncio.wait_for(sending, 20)
+            msg = await ws.receive(timeout=10)
+            assert (msg.type, msg.data) == (WSMsgType.CLOSE, 1000)
+        assert not server.errors, server.errors
+    assert got == [size] * (senders * each)
