@@ -141,7 +141,7 @@ cdef class WebSocketReader:
     cdef int _msg_opcode
     cdef bint _msg_compressed
     cdef uint64_t _msg_size
-    cdef list _msg_parts
+    cdef bytearray _msg_data
     cdef object _text_decoder
     cdef object _probe
     cdef Py_ssize_t _probe_pos
@@ -161,7 +161,7 @@ cdef class WebSocketReader:
         self._msg_opcode = -1
         self._msg_compressed = False
         self._msg_size = 0
-        self._msg_parts = []
+        self._msg_data = bytearray()  # the fragments so far; empty between messages
         self._text_decoder = None
         # UTF-8 check of a text frame still arriving: its decoder, the frame's position in the
         # buffer, and how many of its payload bytes were checked.
@@ -340,7 +340,9 @@ cdef class WebSocketReader:
             messages.append(_close_message(payload))
 
     cdef void _data(self, int opcode, bint fin, bint rsv1, bytes payload, list messages) except *:
-        cdef object chunk, decoder
+        # Fragments gather in one bytearray, decoded once at the end (see _websocket_py.py).
+        cdef object chunk, decoder, text
+        cdef bytearray gathered
         if opcode:  # the first frame of a message
             if fin and not rsv1:  # the common case: a whole message in one frame
                 if opcode == 0x1:
@@ -359,7 +361,6 @@ cdef class WebSocketReader:
             self._msg_opcode = opcode
             self._msg_compressed = rsv1
             self._msg_size = 0
-            self._msg_parts = []
             self._text_decoder = _UTF8Decoder("strict") if opcode == 0x1 else None
             if rsv1:
                 self._decompressor.start_message()
@@ -370,21 +371,29 @@ cdef class WebSocketReader:
             )
         self._msg_size += len(chunk)
         decoder = self._text_decoder
+        text = ""
         if decoder is not None:
             try:
-                chunk = decoder.decode(chunk, fin)
+                text = decoder.decode(chunk, fin)  # the check; the text is used if it is all
             except UnicodeDecodeError:
                 raise WebSocketError(_INVALID_TEXT, "invalid UTF-8 in a text message") from None
-        self._msg_parts.append(chunk)
+        gathered = self._msg_data
         if not fin:
+            gathered += chunk
             return
-        parts = self._msg_parts
-        if decoder is not None:
-            messages.append(_message(_MSG_TEXT, "".join(parts)))
+        if not gathered:  # this frame is the whole message (a compressed one in one frame)
+            if decoder is not None:
+                messages.append(_message(_MSG_TEXT, text))
+            else:
+                messages.append(_message(_MSG_BINARY, chunk))
         else:
-            messages.append(_message(_MSG_BINARY, b"".join(parts)))
+            gathered += chunk
+            if decoder is not None:
+                messages.append(_message(_MSG_TEXT, gathered.decode("utf-8")))
+            else:
+                messages.append(_message(_MSG_BINARY, bytes(gathered)))
+            self._msg_data = bytearray()
         self._msg_opcode = -1
-        self._msg_parts = []
         self._msg_size = 0
         self._text_decoder = None
 

@@ -16,6 +16,12 @@ inflated; a close frame of 1 byte, with an invalid code, or a reason that is not
 (1002 / 1007); a compressed message inflating past max_msg_size (1009), or whose deflate data
 ends inside a block, i.e. was cut short (1007, see ws_deflate.py).
 
+A message in fragments is gathered in one bytearray (TEXT: its bytes, checked as they come by
+an incremental decoder, decoded once at the end), so what it holds is its size in bytes: a
+list of the fragments would cost ~50 bytes per fragment, and a peer sending 2-byte fragments
+(or empty ones, which never reach max_msg_size) would make us hold 15 times max_msg_size, or
+without limit.
+
 When feed_data raises, the messages it had decoded earlier in the same call are not lost: they
 travel in the error's `messages` list, to be delivered before the error.
 """
@@ -100,7 +106,7 @@ class WebSocketReader:
         "_msg_opcode",
         "_msg_compressed",
         "_msg_size",
-        "_msg_parts",
+        "_msg_data",
         "_text_decoder",
         "_probe",
         "_probe_pos",
@@ -129,7 +135,7 @@ class WebSocketReader:
         self._msg_opcode = -1  # -1: no fragmented message in progress
         self._msg_compressed = False
         self._msg_size = 0
-        self._msg_parts: list[Any] = []
+        self._msg_data = bytearray()  # the fragments so far; empty between messages
         self._text_decoder: Any = None
         # UTF-8 check of a text frame still arriving: its decoder, the frame's position in the
         # buffer, and how many of its payload bytes were checked.
@@ -320,7 +326,6 @@ class WebSocketReader:
             self._msg_opcode = opcode
             self._msg_compressed = rsv1
             self._msg_size = 0
-            self._msg_parts = []
             self._text_decoder = _UTF8Decoder("strict") if opcode == 0x1 else None
             if rsv1:
                 assert self._decompressor is not None
@@ -333,23 +338,31 @@ class WebSocketReader:
             )
         self._msg_size += len(chunk)
         decoder = self._text_decoder
+        text = ""
         if decoder is not None:
             try:
-                chunk = decoder.decode(chunk, fin)
+                text = decoder.decode(chunk, fin)  # the check; the text is used if it is all
             except UnicodeDecodeError:
                 raise WebSocketError(
                     WSCloseCode.INVALID_TEXT, "invalid UTF-8 in a text message"
                 ) from None
-        self._msg_parts.append(chunk)
+        gathered = self._msg_data
         if not fin:
+            gathered += chunk
             return
-        parts = self._msg_parts
-        if decoder is not None:
-            messages.append(WSMessage(_MSG_TEXT, "".join(parts), ""))
+        if not gathered:  # this frame is the whole message (a compressed one in one frame)
+            if decoder is not None:
+                messages.append(WSMessage(_MSG_TEXT, text, ""))
+            else:
+                messages.append(WSMessage(_MSG_BINARY, chunk, ""))
         else:
-            messages.append(WSMessage(_MSG_BINARY, b"".join(parts), ""))
+            gathered += chunk
+            if decoder is not None:
+                messages.append(WSMessage(_MSG_TEXT, gathered.decode("utf-8"), ""))
+            else:
+                messages.append(WSMessage(_MSG_BINARY, bytes(gathered), ""))
+            self._msg_data = bytearray()
         self._msg_opcode = -1
-        self._msg_parts = []
         self._msg_size = 0
         self._text_decoder = None
 

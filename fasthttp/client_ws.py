@@ -1,15 +1,14 @@
 """ClientWebSocketResponse: aiohttp 3.x's client WebSocket API on fasthttp's frame codec.
 
-After the 101 answer the connection's transport is handed to a _WebSocketProtocol: bytes go
-through the frame reader (compiled or pure twin, fasthttp.websocket_codec), messages wait in a
-queue for receive(). The queue pauses the socket past a byte budget, so a fast server cannot
-fill memory while the application is busy.
+After the 101 answer the connection's transport is handed to a WebSocketProtocol
+(fasthttp.ws_protocol, shared with the server): frames in, messages queued for receive(), with
+what a peer can make us hold bounded there. This class is the session on top of it (autoping,
+autoclose, heartbeat, the close handshake); web.WebSocketResponse runs the same session.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import json
 from types import TracebackType
 from typing import Any, Callable, Optional
@@ -20,14 +19,13 @@ from .ws_deflate import MessageCompressor
 from yarl import URL
 
 from .ws_handshake import DeflateParams, check_response, handshake_error, handshake_headers
+from .ws_protocol import WebSocketProtocol
 from .ws_types import MAX_MSG_SIZE, WebSocketError, WSCloseCode, WSMessage, WSMsgType
 
 __all__ = ("ClientWebSocketResponse", "ClientWSTimeout", "ws_connect")
 
 _CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
 _CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)
-_QUEUE_HIGH_WATER = 2**16
-_CORK_LIMIT = 2**16
 
 
 class ClientWSTimeout:
@@ -43,152 +41,6 @@ class ClientWSTimeout:
         return f"ClientWSTimeout(ws_receive={self.ws_receive}, ws_close={self.ws_close})"
 
 
-class _WebSocketProtocol(asyncio.Protocol):
-    """The upgraded connection: frames in, messages queued for the WebSocket response."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, reader: WebSocketReader) -> None:
-        self._loop = loop
-        self._reader = reader
-        self.transport: Optional[asyncio.Transport] = None
-        self._queue: collections.deque[WSMessage] = collections.deque()
-        self._queued_bytes = 0
-        self._waiter: Optional[asyncio.Future[None]] = None
-        self._paused = False
-        self._write_paused = False
-        self._drain_waiter: Optional[asyncio.Future[None]] = None
-        self.error: Optional[WebSocketError] = None
-        self.lost = False
-        self.on_message: Optional[Callable[[WSMessage], bool]] = None
-        self._corked: list[bytes] = []
-        self._corked_bytes = 0
-        self._flush_scheduled = False
-        # A frame went out directly since the last flush or wait: the next ones are corked.
-        self._burst = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        if self.error is not None:
-            return
-        try:
-            messages = self._reader.feed_data(data)
-        except WebSocketError as exc:
-            self.error = exc
-            messages = exc.messages  # those before the bad frame still count
-        except Exception as exc:  # a reader bug must surface as an ERROR, not a dead socket
-            self.error = WebSocketError(WSCloseCode.INTERNAL_ERROR, f"frame reader failed: {exc!r}")
-            messages = []
-        for message in messages:
-            hook = self.on_message
-            if hook is not None and hook(message):
-                continue  # handled at once (pings answered, pongs noted)
-            self._queue.append(message)
-            data_part = message.data
-            if isinstance(data_part, (bytes, str)):
-                self._queued_bytes += len(data_part)
-        if self._queued_bytes > _QUEUE_HIGH_WATER and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        if self._queue or self.error is not None:
-            self._wake()  # not for a partial frame or a swallowed pong: receive()'s timeout runs on
-
-    def eof_received(self) -> Optional[bool]:
-        return False
-
-    def connection_lost(self, exc: Optional[BaseException]) -> None:
-        self.lost = True
-        self._wake()
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._write_paused = True
-
-    def resume_writing(self) -> None:
-        self._write_paused = False
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def write_frame(self, frame: bytes) -> None:
-        """Send a frame; the frames after it in the same burst leave together in one send().
-
-        One syscall per frame is most of the cost of small messages, so a burst of frames is
-        corked and flushed on the loop's next turn (or when the task waits for the peer). The
-        first frame of a burst goes out at once: a lone frame, as in a request/reply exchange,
-        would otherwise wait a turn of the loop for nothing. Large frames, and a backlog past
-        _CORK_LIMIT (a producer that never yields), go out at once too, so memory stays
-        bounded and the transport's own back-pressure applies.
-        """
-        if not self._burst and not self._corked and len(frame) < _CORK_LIMIT:
-            self._burst = True
-            transport = self.transport
-            if transport is not None and not transport.is_closing():
-                transport.write(frame)
-            return
-        if len(frame) >= _CORK_LIMIT:
-            self.flush()
-            assert self.transport is not None
-            self.transport.write(frame)
-            return
-        self._corked.append(frame)
-        self._corked_bytes += len(frame)
-        if self._corked_bytes >= _CORK_LIMIT:
-            self.flush()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._loop.call_soon(self.flush)
-
-    def flush(self) -> None:
-        self._flush_scheduled = False
-        self._burst = False
-        corked = self._corked
-        if not corked:
-            return
-        data = corked[0] if len(corked) == 1 else b"".join(corked)
-        corked.clear()
-        self._corked_bytes = 0
-        transport = self.transport
-        if transport is not None and not transport.is_closing():
-            transport.write(data)
-
-    async def drain(self) -> None:
-        if self._write_paused and not self.lost:
-            self._drain_waiter = self._loop.create_future()
-            await self._drain_waiter
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def pop(self) -> Optional[WSMessage]:
-        if not self._queue:
-            return None
-        message = self._queue.popleft()
-        if isinstance(message.data, (bytes, str)):
-            self._queued_bytes -= len(message.data)
-        if self._paused and self._queued_bytes <= _QUEUE_HIGH_WATER // 2 and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        return message
-
-    async def wait(self) -> None:
-        if self._queue or self.error is not None or self.lost:
-            return
-        # About to wait for the peer: whatever we corked is what it is waiting for.
-        self.flush()
-        self._waiter = self._loop.create_future()
-        try:
-            await self._waiter
-        finally:
-            self._waiter = None
-
-
 class ClientWebSocketResponse:
     """An open WebSocket: receive/send messages, ping/pong, close."""
 
@@ -198,7 +50,7 @@ class ClientWebSocketResponse:
 
     def __init__(
         self,
-        protocol: _WebSocketProtocol,
+        protocol: WebSocketProtocol,
         response: Any,
         *,
         subprotocol: Optional[str],
@@ -299,15 +151,16 @@ class ClientWebSocketResponse:
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._closing = True
         self._shutdown()
-        self._protocol._queue.append(WSMessage(WSMsgType.ERROR, self._exception, None))
-        self._protocol._wake()
+        self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
 
     def _on_message(self, message: WSMessage) -> bool:
         """Messages handled as they arrive; True means: not for the application."""
         self._reset_heartbeat()
         kind = message.type
         if kind is WSMsgType.PING and self._autoping:
-            self._write(0xA, message.data)
+            # Not self._write: a pong owed while our writes are stuck replaces the one before
+            # (WebSocketProtocol.write_reply), so a ping flood cannot pile pongs up.
+            self._protocol.write_reply(encode_frame(0xA, message.data, mask=self._mask))
             return True
         if kind is WSMsgType.PONG and self._autoping:
             return True
@@ -381,8 +234,7 @@ class ClientWebSocketResponse:
             # receive() is running in another task: wake it with CLOSING, then take over.
             self._closing = True
             self._close_wait = self._loop.create_future()
-            self._protocol._queue.append(_CLOSING_MESSAGE)
-            self._protocol._wake()
+            self._protocol.inject(_CLOSING_MESSAGE)
             await self._close_wait
         if self._closed:
             return False
@@ -612,9 +464,8 @@ async def ws_connect(
         expect_masked=False,
     )
     loop = asyncio.get_running_loop()
-    ws_protocol = _WebSocketProtocol(loop, reader)
-    ws_protocol.transport = transport
-    transport.set_protocol(ws_protocol)
+    ws_protocol = WebSocketProtocol(loop, reader)
+    ws_protocol.attach(transport)
     ws = ClientWebSocketResponse(
         ws_protocol,
         response,

@@ -844,6 +844,39 @@ class TestWebSocketCodec:
         # 64 MiB would come out; a bounded inflater holds about the limit (plus the input).
         assert peak < 4 * limit + 2 * len(data), f"peak {peak} bytes while inflating a bomb"
 
+    @pytest.mark.parametrize("opcode", [BINARY, TEXT], ids=["binary", "text"])
+    @pytest.mark.parametrize("size", [0, 2], ids=["empty", "2-byte"])
+    @pytest.mark.parametrize("compress", [False, True], ids=["plain", "deflate"])
+    def test_many_small_fragments_hold_about_their_size(
+        self, ws: ModuleType, opcode: int, size: int, compress: bool
+    ) -> None:
+        """A message still arriving in tiny fragments holds about its payload, not a Python
+        object per fragment; empty fragments (which never reach max_msg_size) hold nothing."""
+        count = 20_000
+        piece = b"ab"[:size]
+        if compress:  # each fragment a stored deflate block of `size` bytes (5-byte header)
+            piece = bytes((0, size, 0, 255 - size, 255)) + piece
+        first = build_frame(opcode, piece, fin=False, rsv1=compress)
+        data = first + build_frame(CONT, piece, fin=False) * count
+        reader = ws.WebSocketReader(compress=compress, max_msg_size=4 * MIB)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before, _ = tracemalloc.get_traced_memory()
+            assert reader.feed_data(data) == []
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        held -= before
+        payload = (count + 1) * size
+        # A list of fragments held ~50 bytes each (1 MB here, 160 KB for the empty ones).
+        assert held < 2 * payload + 64 * 1024, f"{held} bytes held for {payload} bytes of payload"
+        # A compressed message ends with the header byte of the sender's stripped sync flush.
+        last = build_frame(CONT, piece + (b"\x00" if compress else b""), fin=True)
+        (msg,) = reader.feed_data(last)
+        whole = b"ab"[:size] * (count + 2)
+        assert msg.data == (whole.decode() if opcode == TEXT else whole)
+
     @pytest.mark.parametrize("level,strategy", [
         (0, zlib.Z_DEFAULT_STRATEGY), (1, zlib.Z_DEFAULT_STRATEGY), (6, zlib.Z_DEFAULT_STRATEGY),
         (9, zlib.Z_FILTERED), (6, zlib.Z_HUFFMAN_ONLY), (6, zlib.Z_RLE), (6, zlib.Z_FIXED),

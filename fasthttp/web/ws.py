@@ -16,10 +16,11 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import hdrs
-from ..client_ws import ClientWebSocketResponse, ClientWSTimeout, _WebSocketProtocol
+from ..client_ws import ClientWebSocketResponse, ClientWSTimeout
 from ..websocket_codec import WebSocketReader
 from ..ws_deflate import MessageCompressor
 from ..ws_handshake import accept_value
+from ..ws_protocol import WebSocketProtocol
 from ..ws_types import MAX_MSG_SIZE, WSCloseCode, WSMessage
 from .response import StreamResponse
 
@@ -207,11 +208,10 @@ class WebSocketResponse(StreamResponse):
             expect_masked=True,
         )
         loop = asyncio.get_running_loop()
-        ws_protocol = _WebSocketProtocol(loop, reader)
+        ws_protocol = WebSocketProtocol(loop, reader)
         transport = http_protocol.transport
         assert transport is not None
-        ws_protocol.transport = transport
-        transport.set_protocol(ws_protocol)
+        ws_protocol.attach(transport)
         session = _ServerSession(
             ws_protocol,
             None,
