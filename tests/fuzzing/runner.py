@@ -163,13 +163,40 @@ def _shrink_pairs(best: Finding, still: Any) -> Finding:
             best = found
         else:
             i += 1
-    for key in ("first_line",):
-        text = best.case[key]
+    best = _shrink_text(best, still, lambda c: c["first_line"],
+                        lambda c, t: {**c, "first_line": t})
+    for i in range(len(best.case["pairs"])):
+        for side in (0, 1):
+            def get(c: dict[str, Any], i: int = i, side: int = side) -> Any:
+                return c["pairs"][i][side]
+
+            def put(c: dict[str, Any], t: str, i: int = i, side: int = side) -> dict[str, Any]:
+                pairs = list(c["pairs"])
+                pair = list(pairs[i])
+                pair[side] = t
+                pairs[i] = tuple(pair)
+                return {**c, "pairs": pairs}
+
+            best = _shrink_text(best, still, get, put)
+    return best
+
+
+def _shrink_text(best: Finding, still: Any, get: Any, put: Any) -> Finding:
+    """Delete runs of characters (halving their length) while the finding remains."""
+    text = get(best.case)
+    if not isinstance(text, str):
+        return best
+    size = max(1, len(text) // 2)
+    while size >= 1:
         j = 0
-        while j < len(text):
-            found = still({**best.case, key: text[:j] + text[j + 1:]})
+        progressed = False
+        while j < len(get(best.case)):
+            text = get(best.case)
+            found = still(put(best.case, text[:j] + text[j + size:]))
             if found:
-                best, text = found, found.case[key]
+                best, progressed = found, True
             else:
-                j += 1
+                j += size
+        if not progressed:
+            size //= 2
     return best
