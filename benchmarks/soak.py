@@ -178,6 +178,7 @@ class Client:
         points = self.points
         for i in range(n):
             point = points[i % len(points)]
+            call: tuple[str, str, Optional[str]]
             # "connect" always needs a new connection; the others alternate new and pooled.
             session = fresh if point == "connect" or self.rng.random() < 0.5 else pooled
             if point == "connect":

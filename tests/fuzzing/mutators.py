@@ -191,7 +191,7 @@ def mutate_http(rng: random.Random, data: bytes, corpus: Sequence[bytes] = ()) -
 
 def _frame_starts(data: bytes) -> list[int]:
     """Start offsets of the frames of a well-formed stream (stops at the first odd one)."""
-    starts = []
+    starts: list[int] = []
     i = 0
     while i + 2 <= len(data) and len(starts) < 64:
         starts.append(i)

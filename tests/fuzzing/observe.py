@@ -33,11 +33,10 @@ def feed_parser(parser: Any, chunks: Sequence[bytes], eof: bool) -> dict[str, An
         out["error"] = _error(exc)
         out["error_call"] = len(calls)
         out["error_events"] = normalize(getattr(exc, "events", ()))
-        later = []
-        for again in (lambda: parser.feed_data(b"GET / HTTP/1.1\r\n\r\n"),
-                      lambda: parser.feed_eof()):
+        later: list[tuple[str, bool]] = []
+        for again in (b"GET / HTTP/1.1\r\n\r\n", None):
             try:
-                again()
+                parser.feed_eof() if again is None else parser.feed_data(again)
             except Exception as exc2:  # noqa: BLE001
                 later.append((type(exc2).__name__, bool(getattr(exc2, "events", ()))))
             else:
@@ -116,7 +115,7 @@ def feed_ws(module: Any, chunks: Sequence[bytes], settings: dict[str, Any]) -> d
             out["error"] = (exc.code, type(exc).__name__, str(exc))
             out["error_feed"] = i
             out["error_messages"] = [norm(m) for m in getattr(exc, "messages", ())]
-            later = []
+            later: list[tuple[Any, Any]] = []
             for extra in (b"", build_frame(PING, b"x"), build_frame(PING, b"x", key=b"abcd")):
                 try:
                     reader.feed_data(extra)
@@ -130,4 +129,5 @@ def feed_ws(module: Any, chunks: Sequence[bytes], settings: dict[str, Any]) -> d
 
 
 def ws_messages(outcome: dict[str, Any]) -> list[Any]:
-    return [m for feed in outcome["per_feed"] for m in feed] + outcome.get("error_messages", [])
+    messages: list[Any] = [m for feed in outcome["per_feed"] for m in feed]
+    return messages + list(outcome.get("error_messages", []))

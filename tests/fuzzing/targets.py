@@ -60,7 +60,8 @@ def random_cuts(rng: random.Random, n: int) -> Any:
     if mode < 0.5 and n <= BYTEWISE_MAX:
         return "bytewise"
     if mode < 0.7 and n <= 20 * BYTEWISE_MAX:  # small pieces
-        cuts, i = [], 0
+        cuts: list[int] = []
+        i = 0
         while len(cuts) < 5000:
             i += rng.randint(1, 7)
             if i >= n:
@@ -128,7 +129,7 @@ def _run_parser(module: Any, kind: str, case: dict[str, Any], cuts: Any) -> dict
 def _check_parser(kind: str, case: dict[str, Any]) -> Optional[Finding]:
     pure, compiled = load(PARSER_TWINS)
     outcomes = [_run_parser(m, kind, case, case["cuts"]) for m in (pure, compiled)]
-    diff = first_difference(*outcomes)
+    diff = first_difference(outcomes[0], outcomes[1])
     if diff:
         return Finding(kind, "twins", diff, case)
     if case["cuts"] != "whole":
