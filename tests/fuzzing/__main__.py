@@ -13,15 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-from .runner import run
-from .targets import TARGETS
-
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--atheris"]:
+        # Before anything imports fasthttp: atheris instruments the modules imported after it.
         from .atheris_entry import main as atheris_main
 
         return atheris_main(argv[1:])
+    from .runner import run
+    from .targets import TARGETS
+
     parser = argparse.ArgumentParser(prog="scripts/fuzz", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("seconds", type=float, help="time budget per target")
