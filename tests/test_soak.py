@@ -3,9 +3,9 @@ against a fasthttp.web server on 127.0.0.1; the client's descriptors must come b
 start value once the sessions are closed and garbage collected. Both twins (the soak starts
 its client and server processes with and without FASTHTTP_NO_EXTENSIONS=1).
 
-test_soak_descriptors_back_to_baseline_default_timeout is the known leak of issue 9 item 3 (cancelling while a new
-connection is made, with the default ClientTimeout: total and sock_connect both set): it is
-xfail(strict=True) until the client fix is merged; then the lead removes the mark.
+test_soak_descriptors_back_to_baseline_default_timeout guards issue 9 item 3 (cancelling while a
+new connection is made, with the default ClientTimeout: total and sock_connect both set, leaked
+the socket before the fix: +513 descriptors after 3,000 cancellations).
 """
 
 from __future__ import annotations
@@ -62,10 +62,6 @@ def test_soak_descriptors_back_to_baseline_total_timeout_only(tmp_path: Path, tw
     assert end == start, result["stdout"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 item 3: cancelling a request while it connects, "
-                   "with the default ClientTimeout (total and sock_connect), leaks the socket "
-                   "(it survives session.close() and gc); remove this mark once the client fix "
-                   "is merged")
 @pytest.mark.parametrize("twin", ["compiled", "pure"])
 def test_soak_descriptors_back_to_baseline_default_timeout(tmp_path: Path, twin: str) -> None:
     result = run_soak(tmp_path, twin, "default")
