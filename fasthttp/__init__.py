@@ -41,6 +41,7 @@ from .client_exceptions import (  # noqa: E402
     TooManyRedirects,
     WSServerHandshakeError,
 )
+from .client_request import ClientRequest  # noqa: E402
 from .client_response import ClientResponse  # noqa: E402
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
 from .connector import BaseConnector, Connection, TCPConnector  # noqa: E402
@@ -72,6 +73,7 @@ __all__ = (
     "hdrs",
     "BasicAuth",
     "ClientSession",
+    "ClientRequest",
     "ClientResponse",
     "ClientTimeout",
     "ClientWebSocketResponse",

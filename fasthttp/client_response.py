@@ -91,7 +91,7 @@ class ClientResponse:
         connection: "Optional[Connection]",
         request_info: RequestInfo,
         history: tuple["ClientResponse", ...],
-        session: Any,
+        resolve_charset: Optional[Callable[["ClientResponse", bytes], str]] = None,
     ) -> None:
         self.method = method
         self._url = url.with_fragment(None) if url.raw_fragment else url
@@ -105,7 +105,8 @@ class ClientResponse:
         self._connection = connection
         self._request_info = request_info
         self._history = history
-        self._session = session
+        # The session's fallback_charset_resolver, handed down with the request.
+        self._resolve_charset = resolve_charset
         self._body: Optional[bytes] = None
         self._cookies: Optional[SimpleCookie] = None
         self._closed = connection is None
@@ -312,7 +313,7 @@ class ClientResponse:
             return "utf-8"  # RFC 7159 and RFC 7483
         if self._body is None:
             raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
-        resolver = getattr(self._session, "_resolve_charset", None)
+        resolver = self._resolve_charset
         if resolver is None:
             return "utf-8"
         return str(resolver(self, self._body))

@@ -33,14 +33,16 @@ _KNOWN_GOOD_METHODS: Final = frozenset(
 InMemoryBody = Union[bytes, bytearray, memoryview]
 
 
-def encode_head(method: str, target: str, headers: "CIMultiDict[str]") -> bytes:
+def encode_head(
+    method: str, target: str, headers: "CIMultiDict[str]", version: str = "HTTP/1.1"
+) -> bytes:
     """The request line and headers, checked, as bytes."""
     if method not in _KNOWN_GOOD_METHODS and not _TOKEN_RE.fullmatch(method):
         raise ValueError(f"Method cannot contain non-token characters {method!r} (found at least one)")
     if _BAD_TARGET_RE.search(target) is not None:
         raise ValueError(f"The request target contains a control character or space: {target!r}")
     try:
-        return serialize_head(f"{method} {target} HTTP/1.1", headers)
+        return serialize_head(f"{method} {target} {version}", headers)
     except ValueError:  # CR, LF or NUL somewhere: say where, in the client's own words
         _raise_injection(headers)
         raise
