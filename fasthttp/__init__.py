@@ -41,6 +41,8 @@ from .client_exceptions import (  # noqa: E402
     TooManyRedirects,
     WSServerHandshakeError,
 )
+from .client_middleware_digest_auth import DigestAuthMiddleware  # noqa: E402
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType  # noqa: E402
 from .client_request import ClientRequest  # noqa: E402
 from .client_response import ClientResponse  # noqa: E402
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
@@ -74,6 +76,9 @@ __all__ = (
     "BasicAuth",
     "ClientSession",
     "ClientRequest",
+    "ClientHandlerType",
+    "ClientMiddlewareType",
+    "DigestAuthMiddleware",
     "ClientResponse",
     "ClientTimeout",
     "ClientWebSocketResponse",

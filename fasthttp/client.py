@@ -26,6 +26,7 @@ from typing import (
     Iterable,
     Mapping,
     Optional,
+    Sequence,
     Union,
 )
 
@@ -48,6 +49,7 @@ from .client_exceptions import (
     TooManyRedirects,
 )
 from .client_exchange import encode_request_head, send
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType, build_client_middlewares
 from .client_request import (
     ClientRequest,
     RequestSettings,
@@ -180,7 +182,7 @@ class ClientSession:
         max_field_size: int = 8190,
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
-        middlewares: Any = (),
+        middlewares: Sequence[ClientMiddlewareType] = (),
         ssl_shutdown_timeout: Any = None,
     ) -> None:
         self._loop = loop if loop is not None else asyncio.get_running_loop()
@@ -220,6 +222,7 @@ class ClientSession:
         self._read_bufsize = read_bufsize
         self._resolve_charset = fallback_charset_resolver
         self._requote_redirect_url = requote_redirect_url
+        self._middlewares: tuple[ClientMiddlewareType, ...] = tuple(middlewares)
         if isinstance(version, str):
             major, _, minor = version.partition(".")
             version = HttpVersion(int(major), int(minor))
@@ -302,6 +305,10 @@ class ClientSession:
     @property
     def connector_owner(self) -> bool:
         return self._connector_owner
+
+    @property
+    def middlewares(self) -> tuple[ClientMiddlewareType, ...]:
+        return self._middlewares
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -434,6 +441,7 @@ class ClientSession:
         verify_ssl: Optional[bool] = None,
         fingerprint: Any = None,
         ssl_context: Any = None,
+        middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
@@ -509,9 +517,14 @@ class ClientSession:
             request._deadline = self._loop.time() + timeout.total
         self._finish_request(request, base_headers, cookies)
 
+        if middlewares is None:
+            middlewares = self._middlewares
+        handler: ClientHandlerType = self._send
+        if middlewares:
+            handler = build_client_middlewares(handler, middlewares)
         history: list[ClientResponse] = []
         while True:
-            response = await self._send(request)
+            response = await handler(request)
             if hdrs.SET_COOKIE in response._headers:
                 self._store_cookies(response)
             if not allow_redirects or response.status not in _REDIRECT_STATUSES:
