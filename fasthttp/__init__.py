@@ -68,6 +68,25 @@ from .payloads import (  # noqa: E402
 )
 from .streams import EMPTY_PAYLOAD, StreamReader  # noqa: E402
 from .timeouts import ClientTimeout  # noqa: E402
+from .tracing import (  # noqa: E402
+    TraceConfig,
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+)
 from .ws_types import WebSocketError, WSCloseCode, WSMessage, WSMsgType  # noqa: E402
 
 __all__ = (
@@ -81,6 +100,23 @@ __all__ = (
     "DigestAuthMiddleware",
     "ClientResponse",
     "ClientTimeout",
+    "TraceConfig",
+    "TraceConnectionCreateEndParams",
+    "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams",
+    "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsCacheHitParams",
+    "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams",
+    "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams",
+    "TraceRequestEndParams",
+    "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams",
+    "TraceRequestRedirectParams",
+    "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
     "ClientWebSocketResponse",
     "ClientWSTimeout",
     "WSCloseCode",

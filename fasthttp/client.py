@@ -64,6 +64,7 @@ from .cookiejar import AbstractCookieJar, CookieJar
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from .tracing import Trace, TraceConfig
 
 __all__ = ("ClientSession", "request")
 
@@ -176,7 +177,7 @@ class ClientSession:
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
-        trace_configs: Any = None,
+        trace_configs: Optional[Iterable[TraceConfig]] = None,
         read_bufsize: int = 2**16,
         max_line_size: int = 8190,
         max_field_size: int = 8190,
@@ -223,6 +224,10 @@ class ClientSession:
         self._resolve_charset = fallback_charset_resolver
         self._requote_redirect_url = requote_redirect_url
         self._middlewares: tuple[ClientMiddlewareType, ...] = tuple(middlewares)
+        # fasthttp's TraceConfig or aiohttp's (OpenTelemetry builds those): used alike.
+        self._trace_configs: tuple[TraceConfig, ...] = tuple(trace_configs or ())
+        for trace_config in self._trace_configs:
+            trace_config.freeze()
         if isinstance(version, str):
             major, _, minor = version.partition(".")
             version = HttpVersion(int(major), int(minor))
@@ -309,6 +314,10 @@ class ClientSession:
     @property
     def middlewares(self) -> tuple[ClientMiddlewareType, ...]:
         return self._middlewares
+
+    @property
+    def trace_configs(self) -> tuple[TraceConfig, ...]:
+        return self._trace_configs
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -515,45 +524,73 @@ class ClientSession:
         )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
-        self._finish_request(request, base_headers, cookies)
-
         if middlewares is None:
             middlewares = self._middlewares
         handler: ClientHandlerType = self._send
         if middlewares:
             handler = build_client_middlewares(handler, middlewares)
-        history: list[ClientResponse] = []
-        while True:
-            response = await handler(request)
-            if hdrs.SET_COOKIE in response._headers:
-                self._store_cookies(response)
-            if not allow_redirects or response.status not in _REDIRECT_STATUSES:
-                break
-            history.append(response)
-            if max_redirects and len(history) > max_redirects:
-                response.close()
-                raise TooManyRedirects(
-                    history[0].request_info, tuple(history), status=response.status,
-                    message="Too many redirects", headers=response.headers,
-                )
-            location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
-            if location is None:
-                break  # nothing to follow: hand this response out as it is
-            response.release()
-            target = _redirect_url(request.url, location, self._requote_redirect_url)
-            if request.url.origin() != target.origin():
-                cookies = None  # the call's own cookies, like its credentials, stay home
-            base_headers = _redirect_headers(base_headers, request, response.status, target)
-            request = _build_redirect_request(request, response.status, target)
-            request._history = tuple(history)
-            self._finish_request(request, base_headers, cookies)
+        traces = None
+        if self._trace_configs:
+            if base_headers is template:
+                base_headers = CIMultiDict(template)  # a tracer may add to it (trace context)
+            traces = request._traces = self._traces(trace_request_ctx)
+            for trace in traces:
+                await trace.send_request_start(method, url, base_headers)
 
-        if raise_for_status:
-            if callable(raise_for_status):
-                await raise_for_status(response)
-            else:
-                response.raise_for_status()
+        try:
+            self._finish_request(request, base_headers, cookies)
+            history: list[ClientResponse] = []
+            while True:
+                response = await handler(request)
+                if hdrs.SET_COOKIE in response._headers:
+                    self._store_cookies(response)
+                if not allow_redirects or response.status not in _REDIRECT_STATUSES:
+                    break
+                if traces is not None:
+                    for trace in traces:
+                        await trace.send_request_redirect(
+                            request.method, request.url, base_headers, response
+                        )
+                history.append(response)
+                if max_redirects and len(history) > max_redirects:
+                    response.close()
+                    raise TooManyRedirects(
+                        history[0].request_info, tuple(history), status=response.status,
+                        message="Too many redirects", headers=response.headers,
+                    )
+                location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
+                if location is None:
+                    break  # nothing to follow: hand this response out as it is
+                response.release()
+                target = _redirect_url(request.url, location, self._requote_redirect_url)
+                if request.url.origin() != target.origin():
+                    cookies = None  # the call's own cookies, like its credentials, stay home
+                base_headers = _redirect_headers(base_headers, request, response.status, target)
+                request = _build_redirect_request(request, response.status, target)
+                request._history = tuple(history)
+                self._finish_request(request, base_headers, cookies)
+
+            if raise_for_status:
+                if callable(raise_for_status):
+                    await raise_for_status(response)
+                else:
+                    response.raise_for_status()
+        except BaseException as exc:
+            if traces is not None:
+                for trace in traces:
+                    await trace.send_request_exception(request.method, request.url, base_headers, exc)
+            raise
+        if traces is not None:
+            for trace in traces:
+                await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    def _traces(self, trace_request_ctx: Any) -> tuple[Trace, ...]:
+        """One Trace per trace config for a request (only called when there are some)."""
+        return tuple(
+            Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+            for config in self._trace_configs
+        )
 
     def _header_template(self, auto_decompress: bool) -> "CIMultiDict[str]":
         version = getversion(self._default_headers)  # type: ignore[arg-type]  # stub too narrow
@@ -628,12 +665,19 @@ class ClientSession:
             headers[hdrs.CONTENT_LENGTH] = "0"
         request.headers = headers
 
-    def _connection_key(self, request: ClientRequest) -> ConnectionKey:
+    async def _send(self, request: ClientRequest) -> ClientResponse:
+        """One attempt: a connection, the exchange on it (client_exchange), and the one
+        retry of an idempotent request whose pooled connection the server had closed."""
+        connector = self._connector
+        if connector is None:
+            raise RuntimeError("Session is closed")
+        head_bytes = encode_request_head(request)
+        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
         url = request.url
         host = url.raw_host or ""
         port = url.port
         is_ssl = url.scheme == "https"
-        ssl_setting = request.ssl if is_ssl else True
+        ssl_setting = request._ssl if is_ssl else True
         server_hostname = request._settings.server_hostname
         key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
         key = self._connection_keys.get(key_parts)
@@ -642,19 +686,11 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        return key
-
-    async def _send(self, request: ClientRequest) -> ClientResponse:
-        """One attempt: a connection, the exchange on it (client_exchange), and the one
-        retry of an idempotent request whose pooled connection the server had closed."""
-        connector = self._connector
-        if connector is None:
-            raise RuntimeError("Session is closed")
-        head_bytes = encode_request_head(request)
-        key = self._connection_key(request)
         retried = False
         while True:
-            connection = await connector.connect(key, request.timeout, deadline=request._deadline)
+            connection = await connector.connect(
+                key, request.timeout, deadline=request._deadline, traces=request._traces
+            )
             try:
                 return await send(request, connection, head_bytes)
             except (ServerDisconnectedError, ClientOSError):

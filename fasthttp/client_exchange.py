@@ -17,7 +17,7 @@ connection, and the caller decides whether to try again on another one.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Final, Optional
+from typing import TYPE_CHECKING, Any, Final, Optional, Sequence
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .client_response import ClientResponse
     from .connector import Connection
     from .protocol import ResponseHandler
+    from .tracing import Trace
 
 __all__ = ("encode_request_head", "send")
 
@@ -124,17 +125,22 @@ async def send(
             headers.get(hdrs.EXPECT, "").lower() == "100-continue"
         ):
             continue_waiter = protocol.expect_continue()
+        traces = request._traces
         if in_memory is not None and continue_waiter is None:
             if len(in_memory) < _ONE_WRITE_LIMIT:
                 transport.write(head_bytes + in_memory)
             else:
                 transport.write(head_bytes)
                 transport.write(in_memory)
+            if traces is not None:
+                await _trace_sent(request, traces, in_memory)
         else:
             transport.write(head_bytes)
+            if traces is not None:
+                await _trace_sent(request, traces, None)
             if in_memory is not None or payload is not None:
                 writer = asyncio.get_running_loop().create_task(
-                    _write_body(protocol, in_memory, payload, headers, continue_waiter)
+                    _write_body(protocol, in_memory, payload, headers, continue_waiter, request)
                 )
                 # Until the body is all written the connection cannot be reused; closing it
                 # (an early answer fully read, a release, an error) stops the writer.
@@ -160,7 +166,36 @@ async def send(
     if not keep:
         connection.release()
     response._writer = writer
+    if request._traces is not None:
+        response._traces = request._traces
     return response
+
+
+async def _trace_sent(request: "ClientRequest", traces: Sequence["Trace"], body: Optional[bytes]) -> None:
+    method, url = request.method, request.url
+    for trace in traces:
+        await trace.send_request_headers(method, url, request.headers)
+    if body:
+        for trace in traces:
+            await trace.send_request_chunk_sent(method, url, body)
+
+
+class _TracedWriter:
+    """The body writer as payloads see it, sending on_request_chunk_sent after each write."""
+
+    __slots__ = ("_writer", "_request", "_traces")
+
+    def __init__(self, writer: BodyWriter, request: "ClientRequest", traces: Sequence["Trace"]) -> None:
+        self._writer = writer
+        self._request = request
+        self._traces = traces
+
+    async def write(self, data: Any) -> None:
+        await self._writer.write(data)
+        if data:
+            chunk = bytes(data)
+            for trace in self._traces:
+                await trace.send_request_chunk_sent(self._request.method, self._request.url, chunk)
 
 
 def _abandon(connection: "Connection", writer: Optional["asyncio.Task[None]"]) -> None:
@@ -180,6 +215,7 @@ async def _write_body(
     payload: Any,
     headers: "CIMultiDict[str]",
     continue_waiter: Optional["asyncio.Future[bool]"],
+    request: "ClientRequest",
 ) -> None:
     if continue_waiter is not None:
         if not await continue_waiter:
@@ -189,11 +225,13 @@ async def _write_body(
     chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
     length = headers.get(hdrs.CONTENT_LENGTH)
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
+    traces = request._traces
+    sink: Any = writer if traces is None else _TracedWriter(writer, request, traces)
     try:
         if in_memory is not None:
-            await writer.write(in_memory)
+            await sink.write(in_memory)
         else:
-            await payload.write(writer)
+            await payload.write(sink)
         await writer.write_eof()
     except (asyncio.CancelledError, ClientConnectionError):
         raise

@@ -113,6 +113,8 @@ class ClientResponse:
         self._released = False
         # The task still sending a streamed request body, if any.
         self._writer: Optional["asyncio.Task[None]"] = None
+        # The request's tracing hooks (on_response_chunk_received is sent by read()), if any.
+        self._traces: Optional[Any] = None
         if connection is not None and not head.upgrade:
             content.on_eof(self._on_body_end)
 
@@ -336,6 +338,9 @@ class ClientResponse:
         if self._body is None:
             try:
                 self._body = await self.content.read()
+                if self._traces is not None:
+                    for trace in self._traces:
+                        await trace.send_response_chunk_received(self.method, self._url, self._body)
             except BaseException:
                 self.close()
                 raise
