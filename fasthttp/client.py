@@ -1,10 +1,14 @@
 """ClientSession: aiohttp 3.x's client API on fasthttp's connection pool and parser.
 
-One request, in order: build the URL and headers, pick the body, get a connection (the pool's
-fast path has no await), write the head (and a small body) in one write, await the response
-head, wrap it in a ClientResponse whose connection returns to the pool the moment the body has
-arrived. Redirects and the one retry of an idempotent request on a stale pooled connection
-happen here; everything about bytes on the wire is below (request_writer, protocol, parser).
+The session is policy only. One call, in order: defaults, URL and headers, the body; one
+ClientRequest (client_request) per attempt, finished with Host, credentials, cookies and the
+body's framing; the middlewares, if any (client_middlewares); then `_send`: a connection from
+the connector (the pool's fast path has no await) and client_exchange.send, which owns the
+exchange on it (head write, one-write path, Expect-100, body writer, body/no body, reuse).
+Here: cookies stored from each response, redirects (small helpers at the bottom: the redirect
+URL, method, headers and request), the one retry of an idempotent request on a stale pooled
+connection, raise_for_status, and the tracing signals of the call (tracing). Nothing below
+calls back into the session: what the exchange and the response need travels on the request.
 """
 
 from __future__ import annotations
