@@ -42,6 +42,9 @@ from .client_exceptions import (  # noqa: E402
     TooManyRedirects,
     WSServerHandshakeError,
 )
+from .client_middleware_digest_auth import DigestAuthMiddleware  # noqa: E402
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType  # noqa: E402
+from .client_request import ClientRequest  # noqa: E402
 from .client_response import ClientResponse  # noqa: E402
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
 from .connector import BaseConnector, Connection, TCPConnector  # noqa: E402
@@ -66,6 +69,25 @@ from .payloads import (  # noqa: E402
 )
 from .streams import EMPTY_PAYLOAD, StreamReader  # noqa: E402
 from .timeouts import ClientTimeout  # noqa: E402
+from .tracing import (  # noqa: E402
+    TraceConfig,
+    TraceConnectionCreateEndParams,
+    TraceConnectionCreateStartParams,
+    TraceConnectionQueuedEndParams,
+    TraceConnectionQueuedStartParams,
+    TraceConnectionReuseconnParams,
+    TraceDnsCacheHitParams,
+    TraceDnsCacheMissParams,
+    TraceDnsResolveHostEndParams,
+    TraceDnsResolveHostStartParams,
+    TraceRequestChunkSentParams,
+    TraceRequestEndParams,
+    TraceRequestExceptionParams,
+    TraceRequestHeadersSentParams,
+    TraceRequestRedirectParams,
+    TraceRequestStartParams,
+    TraceResponseChunkReceivedParams,
+)
 from .ws_types import WebSocketError, WSCloseCode, WSMessage, WSMsgType  # noqa: E402
 
 __all__ = (
@@ -73,8 +95,29 @@ __all__ = (
     "hdrs",
     "BasicAuth",
     "ClientSession",
+    "ClientRequest",
+    "ClientHandlerType",
+    "ClientMiddlewareType",
+    "DigestAuthMiddleware",
     "ClientResponse",
     "ClientTimeout",
+    "TraceConfig",
+    "TraceConnectionCreateEndParams",
+    "TraceConnectionCreateStartParams",
+    "TraceConnectionQueuedEndParams",
+    "TraceConnectionQueuedStartParams",
+    "TraceConnectionReuseconnParams",
+    "TraceDnsCacheHitParams",
+    "TraceDnsCacheMissParams",
+    "TraceDnsResolveHostEndParams",
+    "TraceDnsResolveHostStartParams",
+    "TraceRequestChunkSentParams",
+    "TraceRequestEndParams",
+    "TraceRequestExceptionParams",
+    "TraceRequestHeadersSentParams",
+    "TraceRequestRedirectParams",
+    "TraceRequestStartParams",
+    "TraceResponseChunkReceivedParams",
     "ClientWebSocketResponse",
     "ClientWSTimeout",
     "WSCloseCode",

@@ -1,10 +1,14 @@
 """ClientSession: aiohttp 3.x's client API on fasthttp's connection pool and parser.
 
-One request, in order: build the URL and headers, pick the body, get a connection (the pool's
-fast path has no await), write the head (and a small body) in one write, await the response
-head, wrap it in a ClientResponse whose connection returns to the pool the moment the body has
-arrived. Redirects and the one retry of an idempotent request on a stale pooled connection
-happen here; everything about bytes on the wire is below (request_writer, protocol, parser).
+The session is policy only. One call, in order: defaults, URL and headers, the body; one
+ClientRequest (client_request) per attempt, finished with Host, credentials, cookies and the
+body's framing; the middlewares, if any (client_middlewares); then `_send`: a connection from
+the connector (the pool's fast path has no await) and client_exchange.send, which owns the
+exchange on it (head write, one-write path, Expect-100, body writer, body/no body, reuse).
+Here: cookies stored from each response, redirects (small helpers at the bottom: the redirect
+URL, method, headers and request), the one retry of an idempotent request on a stale pooled
+connection, raise_for_status, and the tracing signals of the call (tracing). Nothing below
+calls back into the session: what the exchange and the response need travels on the request.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import (
     Iterable,
     Mapping,
     Optional,
+    Sequence,
     Union,
 )
 
@@ -47,15 +52,23 @@ from .client_exceptions import (
     ServerDisconnectedError,
     TooManyRedirects,
 )
+from .client_exchange import encode_request_head, send
+from .client_middlewares import ClientHandlerType, ClientMiddlewareType, build_client_middlewares
+from .client_request import (
+    ClientRequest,
+    RequestSettings,
+    TypedBytes,
+    make_body,
+    set_body_headers,
+)
 from .client_response import ClientResponse
-from .compression import ACCEPT_ENCODING, check_max_decompressed_size, get_decoder
-from .connector import BaseConnector, Connection, TCPConnector
+from .compression import ACCEPT_ENCODING, check_max_decompressed_size
+from .connector import BaseConnector, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
-from .http import ResponseHead
-from .http_exceptions import HttpProcessingError
-from .request_writer import BodyWriter, encode_head
-from .streams import EMPTY_PAYLOAD, StreamReader
+from .http_types import HttpVersion, HttpVersion11
+from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
+from .tracing import Trace, TraceConfig
 
 __all__ = ("ClientSession", "request")
 
@@ -64,6 +77,8 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _HTTP_SCHEMES: Final = frozenset({"http", "https"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+# Methods whose empty body is announced (Content-Length: 0), as aiohttp does.
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 _SENTINEL: Any = object()
 # Headers the session adds by itself unless told not to (skip_auto_headers).
@@ -173,13 +188,13 @@ class ClientSession:
         auto_decompress: bool = True,
         trust_env: bool = False,
         requote_redirect_url: bool = True,
-        trace_configs: Any = None,
+        trace_configs: Optional[Iterable[TraceConfig]] = None,
         read_bufsize: int = 2**16,
         max_line_size: int = 8190,
         max_field_size: int = 8190,
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
-        middlewares: Any = (),
+        middlewares: Sequence[ClientMiddlewareType] = (),
         ssl_shutdown_timeout: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension, see compression.py
     ) -> None:
@@ -221,6 +236,26 @@ class ClientSession:
         self._read_bufsize = read_bufsize
         self._resolve_charset = fallback_charset_resolver
         self._requote_redirect_url = requote_redirect_url
+        self._middlewares: tuple[ClientMiddlewareType, ...] = tuple(middlewares)
+        # fasthttp's TraceConfig or aiohttp's (OpenTelemetry builds those): used alike.
+        self._trace_configs: tuple[TraceConfig, ...] = tuple(trace_configs or ())
+        for trace_config in self._trace_configs:
+            trace_config.freeze()
+        if isinstance(version, str):
+            major, _, minor = version.partition(".")
+            version = HttpVersion(int(major), int(minor))
+        self._version: HttpVersion = HttpVersion11 if version is None else version
+        # What every request of this session shares unless it overrides some of it.
+        self._settings = RequestSettings(
+            version=self._version,
+            skip_auto_headers=self._skip_auto_headers,
+            response_class=response_class,
+            read_bufsize=read_bufsize,
+            auto_decompress=auto_decompress,
+            max_decompressed_size=self._max_decompressed_size,
+            resolve_charset=fallback_charset_resolver,
+            session=self,
+        )
         # Session headers plus the automatic ones, built once per (auto_decompress, version of
         # self._default_headers): most requests then start from one C-level multidict copy.
         self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
@@ -290,6 +325,14 @@ class ClientSession:
     def connector_owner(self) -> bool:
         return self._connector_owner
 
+    @property
+    def middlewares(self) -> tuple[ClientMiddlewareType, ...]:
+        return self._middlewares
+
+    @property
+    def trace_configs(self) -> tuple[TraceConfig, ...]:
+        return self._trace_configs
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -340,9 +383,35 @@ class ClientSession:
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> "_WSRequestContextManager":
         """Open a WebSocket (aiohttp's arguments); awaitable or `async with`."""
-        from .client_ws import ws_connect
+        return _WSRequestContextManager(self._ws_connect(url, **kwargs))
 
-        return _WSRequestContextManager(ws_connect(self, url, **kwargs))
+    async def _ws_connect(
+        self,
+        url: Union[str, URL],
+        *,
+        auth: Optional[BasicAuth] = None,
+        params: Any = None,
+        proxy: Any = None,
+        proxy_auth: Any = None,
+        ssl: Any = True,
+        verify_ssl: Optional[bool] = None,
+        fingerprint: Any = None,
+        ssl_context: Any = None,
+        server_hostname: Optional[str] = None,
+        proxy_headers: Any = None,
+        **options: Any,
+    ) -> Any:
+        """The upgrade request goes through the same pipeline as any request (middlewares,
+        tracing, cookies); client_ws checks its answer and takes the connection over."""
+        from .client_ws import ws_open, ws_upgrade
+
+        upgrade = ws_upgrade(url, **options)
+        response = await self._request(
+            upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
+            proxy=proxy, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
+            server_hostname=server_hostname, allow_redirects=False, raise_for_status=False,
+        )
+        return ws_open(upgrade, response)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
         if isinstance(str_or_url, str):
@@ -396,6 +465,7 @@ class ClientSession:
         fingerprint: Any = None,
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
+        middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
@@ -414,14 +484,6 @@ class ClientSession:
             timeout = self._timeout
         elif not isinstance(timeout, ClientTimeout):
             timeout = ClientTimeout(total=timeout)  # a number, as aiohttp 3 still accepts
-        if read_bufsize is None:
-            read_bufsize = self._read_bufsize
-        if auto_decompress is None:
-            auto_decompress = self._auto_decompress
-        if max_decompressed_size is None:
-            max_decompressed_size = self._max_decompressed_size
-        else:
-            max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
@@ -433,44 +495,83 @@ class ClientSession:
             url = _with_params(url, params)
         _check_url(url, redirect=False)
 
-        body = _make_body(data, json, text, self._json_serialize)
         skip = self._skip_auto_headers
-        template = self._header_template(auto_decompress)
+        template = self._header_template(self._auto_decompress if auto_decompress is None else auto_decompress)
         if skip_auto_headers is not None:
             skip = skip | frozenset(istr(h) for h in skip_auto_headers)
-            request_headers = CIMultiDict(template)
+            base_headers = CIMultiDict(template)
             for name in skip:
                 if name in _AUTO_HEADERS and name not in self._default_headers:
-                    request_headers.popall(name, None)
-            self._merge_into(request_headers, headers)
+                    base_headers.popall(name, None)
+            self._merge_into(base_headers, headers)
         elif headers:
-            request_headers = CIMultiDict(template)
-            self._merge_into(request_headers, headers)
+            base_headers = CIMultiDict(template)
+            self._merge_into(base_headers, headers)
         else:
-            request_headers = template  # shared: copied before any change
+            base_headers = template  # shared: copied before any change
         if auth is None:
             auth = self._default_auth
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         if auth is None and url.raw_user is not None:
             auth = BasicAuth.from_url(url)
-        extra_cookies = cookies
 
-        loop = self._loop
-        deadline = None if timeout.total is None else loop.time() + timeout.total
-        history: list[ClientResponse] = []
-        redirects = 0
-        while True:
-            response = await self._send(
-                method, url, body, request_headers, skip, auth, extra_cookies, ssl,
-                server_hostname, timeout, deadline, read_bufsize, auto_decompress,
-                chunked, expect100, tuple(history),
-                max_decompressed_size=max_decompressed_size,
+        settings = self._settings
+        if (
+            chunked is not None or expect100 or server_hostname is not None
+            or skip is not self._skip_auto_headers or read_bufsize is not None
+            or auto_decompress is not None or max_decompressed_size is not None
+        ):
+            settings = settings.replace(
+                chunked=chunked,
+                expect100=expect100,
+                server_hostname=server_hostname,
+                skip_auto_headers=skip,
+                read_bufsize=self._read_bufsize if read_bufsize is None else read_bufsize,
+                auto_decompress=(
+                    self._auto_decompress if auto_decompress is None else auto_decompress
+                ),
+                max_decompressed_size=(
+                    self._max_decompressed_size if max_decompressed_size is None
+                    else check_max_decompressed_size(max_decompressed_size)
+                ),
             )
-            if response.status in _REDIRECT_STATUSES and allow_redirects:
-                redirects += 1
+        # (base_headers stands in until _finish_request gives the request its own.)
+        request = ClientRequest(
+            method, url, base_headers, _make_body(data, json, text, self._json_serialize), auth,
+            timeout, ssl, settings,
+        )
+        if timeout.total is not None:
+            request._deadline = self._loop.time() + timeout.total
+        if middlewares is None:
+            middlewares = self._middlewares
+        handler: ClientHandlerType = self._send
+        if middlewares:
+            handler = build_client_middlewares(handler, middlewares)
+        traces = None
+        if self._trace_configs:
+            if base_headers is template:
+                base_headers = CIMultiDict(template)  # a tracer may add to it (trace context)
+            traces = request._traces = self._traces(trace_request_ctx)
+            for trace in traces:
+                await trace.send_request_start(method, url, base_headers)
+
+        try:
+            self._finish_request(request, base_headers, cookies)
+            history: list[ClientResponse] = []
+            while True:
+                response = await handler(request)
+                if hdrs.SET_COOKIE in response._headers:
+                    self._store_cookies(response)
+                if not allow_redirects or response.status not in _REDIRECT_STATUSES:
+                    break
+                if traces is not None:
+                    for trace in traces:
+                        await trace.send_request_redirect(
+                            request.method, request.url, base_headers, response
+                        )
                 history.append(response)
-                if max_redirects and redirects > max_redirects:
+                if max_redirects and len(history) > max_redirects:
                     response.close()
                     raise TooManyRedirects(
                         history[0].request_info, tuple(history), status=response.status,
@@ -480,39 +581,35 @@ class ClientSession:
                 if location is None:
                     break  # nothing to follow: hand this response out as it is
                 response.release()
-                try:
-                    target = URL(location, encoded=not self._requote_redirect_url)
-                except ValueError as exc:
-                    raise InvalidUrlRedirectClientError(location, "Server attempted redirecting to a location that does not look like a URL") from exc
-                if target.scheme and target.scheme not in _HTTP_SCHEMES:
-                    raise NonHttpUrlRedirectClientError(target)
-                if _is_reference_to_current(location, target, url):
-                    target = url.join(target)
-                _check_url(target, redirect=True)
-                request_headers = CIMultiDict(request_headers)
-                if response.status == 303 and method != "HEAD" or (
-                    response.status in (301, 302) and method == "POST"
-                ):
-                    method = "GET"
-                    body = None
-                    request_headers.popall(hdrs.CONTENT_TYPE, None)
-                if url.origin() != target.origin():
-                    request_headers.popall(hdrs.AUTHORIZATION, None)
-                    request_headers.popall(hdrs.COOKIE, None)
-                    auth = None
-                    extra_cookies = None
-                if target.raw_user is not None and auth is None:
-                    auth = BasicAuth.from_url(target)
-                url = target.with_fragment(None) if target.raw_fragment else target
-                continue
-            break
+                target = _redirect_url(request.url, location, self._requote_redirect_url)
+                if request.url.origin() != target.origin():
+                    cookies = None  # the call's own cookies, like its credentials, stay home
+                base_headers = _redirect_headers(base_headers, request, response.status, target)
+                request = _build_redirect_request(request, response.status, target)
+                request._history = tuple(history)
+                self._finish_request(request, base_headers, cookies)
 
-        if raise_for_status:
-            if callable(raise_for_status):
-                await raise_for_status(response)
-            else:
-                response.raise_for_status()
+            if raise_for_status:
+                if callable(raise_for_status):
+                    await raise_for_status(response)
+                else:
+                    response.raise_for_status()
+        except BaseException as exc:
+            if traces is not None:
+                for trace in traces:
+                    await trace.send_request_exception(request.method, request.url, base_headers, exc)
+            raise
+        if traces is not None:
+            for trace in traces:
+                await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    def _traces(self, trace_request_ctx: Any) -> tuple[Trace, ...]:
+        """One Trace per trace config for a request (only called when there are some)."""
+        return tuple(
+            Trace(self, config, config.trace_config_ctx(trace_request_ctx=trace_request_ctx))
+            for config in self._trace_configs
+        )
 
     def _header_template(self, auto_decompress: bool) -> "CIMultiDict[str]":
         version = getversion(self._default_headers)  # type: ignore[arg-type]  # stub too narrow
@@ -549,33 +646,24 @@ class ClientSession:
                 merged[name] = value
                 seen.add(name)
 
-    async def _send(
-        self,
-        method: str,
-        url: URL,
-        body: Any,
-        base_headers: "CIMultiDict[str]",
-        skip: frozenset[istr],
-        auth: Optional[BasicAuth],
-        extra_cookies: Any,
-        ssl: Any,
-        server_hostname: Optional[str],
-        timeout: ClientTimeout,
-        deadline: Optional[float],
-        read_bufsize: int,
-        auto_decompress: bool,
-        chunked: Optional[bool],
-        expect100: bool,
-        history: tuple[ClientResponse, ...],
-        max_decompressed_size: Optional[int] = None,
-    ) -> ClientResponse:
-        """One exchange on one connection (retried once on a stale pooled connection)."""
+    def _finish_request(
+        self, request: ClientRequest, base_headers: "CIMultiDict[str]", cookies: Any
+    ) -> None:
+        """The request's headers: the call's, plus those that depend on where this attempt
+        goes (Host, Authorization, Cookie) and on its body (framing, Expect)."""
+        url = request.url
         headers = CIMultiDict(base_headers)
+        settings = request._settings
+        auth = request.auth
+        if auth is not None and hdrs.AUTHORIZATION in headers:
+            raise ValueError(
+                "Cannot combine AUTHORIZATION header with AUTH argument or credentials "
+                "encoded in URL"
+            )
         host = url.raw_host or ""
         port = url.port
         scheme = url.scheme
-        is_ssl = scheme == "https"
-        if hdrs.HOST not in headers and hdrs.HOST not in skip:
+        if hdrs.HOST not in headers and hdrs.HOST not in settings.skip_auto_headers:
             host_key = (scheme, host, port)
             host_header = self._host_headers.get(host_key)
             if host_header is None:
@@ -586,30 +674,30 @@ class ClientSession:
             headers[hdrs.HOST] = host_header
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
-        self._add_cookies(headers, url, extra_cookies)
-        payload = None
-        in_memory: Optional[bytes] = None
+        self._add_cookies(headers, url, cookies)
+        body = request._body
         if body is not None:
-            if isinstance(body, (bytes, bytearray)):
-                in_memory = body if type(body) is _TypedBytes else bytes(body)
-            else:
-                payload = body
-            _set_body_headers(headers, in_memory, payload, chunked)
-            if in_memory is not None and hdrs.TRANSFER_ENCODING in headers:
-                # Chunked framing is the body writer's job: the one-write path would send
-                # the bytes unframed (and the server would wait for a chunk size forever).
-                from .payloads import BytesPayload
-
-                payload, in_memory = BytesPayload(in_memory), None
-        elif method in ("POST", "PUT", "PATCH") and hdrs.CONTENT_LENGTH not in headers:
+            set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
+            if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
+                headers[hdrs.EXPECT] = "100-continue"
+        elif request.method in _BODY_METHODS and hdrs.CONTENT_LENGTH not in headers:
             headers[hdrs.CONTENT_LENGTH] = "0"
-        if expect100 and (payload is not None or in_memory):
-            headers[hdrs.EXPECT] = "100-continue"
-        target = url.raw_path_qs if url.raw_path_qs else "/"
-        head_bytes = encode_head(method, target, headers)
-        request_info = RequestInfo(url, method, CIMultiDictProxy(headers), url)
+        request.headers = headers
 
-        ssl_setting = ssl if is_ssl else True
+    async def _send(self, request: ClientRequest) -> ClientResponse:
+        """One attempt: a connection, the exchange on it (client_exchange), and the one
+        retry of an idempotent request whose pooled connection the server had closed."""
+        connector = self._connector
+        if connector is None:
+            raise RuntimeError("Session is closed")
+        head_bytes = encode_request_head(request)
+        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
+        url = request.url
+        host = url.raw_host or ""
+        port = url.port
+        is_ssl = url.scheme == "https"
+        ssl_setting = request._ssl if is_ssl else True
+        server_hostname = request._settings.server_hostname
         key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
         key = self._connection_keys.get(key_parts)
         if key is None or key.ssl is not ssl_setting:
@@ -617,54 +705,28 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        connector = self._connector
-        assert connector is not None
         retried = False
         while True:
-            connection = await connector.connect(key, timeout, deadline=deadline)
+            connection = await connector.connect(
+                key, request.timeout, deadline=request._deadline, traces=request._traces
+            )
             try:
-                head, content, writer_task = await self._exchange(
-                    connection, method, head_bytes, in_memory, payload, headers,
-                    read_bufsize, auto_decompress, timeout, deadline, expect100,
-                    max_decompressed_size=max_decompressed_size,
-                )
-            except (ServerDisconnectedError, ClientOSError) as exc:
-                connection.close()
+                return await send(request, connection, head_bytes)
+            except (ServerDisconnectedError, ClientOSError):
                 # A pooled connection the server had already closed: try once more, anew,
                 # where sending again cannot do harm.
                 if (
-                    connection.reused and not retried and method in IDEMPOTENT_METHODS
-                    and payload is None
+                    connection.reused and not retried and request.method in IDEMPOTENT_METHODS
+                    and not isinstance(request._body, Payload)
                 ):
                     retried = True
                     continue
-                raise exc
-            except HttpProcessingError as exc:
-                connection.close()
-                raise ClientResponseError(
-                    request_info, history, status=exc.code, message=exc.message,
-                    headers=exc.headers,
-                ) from exc
-            except BaseException:
-                connection.close()
                 raise
-            break
 
-        # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
-        keep = head.upgrade or not content.is_eof()
-        response = ClientResponse(
-            method, url, head=head, content=content,
-            connection=connection if keep else None,
-            request_info=request_info, history=history, session=self,
-        )
-        if not keep:
-            connection.release()
-        response._writer = writer_task
-        if self._cookie_jar is not None:
-            set_cookies = head.headers.getall(hdrs.SET_COOKIE, ())
-            if set_cookies:
-                self._cookie_jar.update_cookies_from_headers(list(set_cookies), url)
-        return response
+    def _store_cookies(self, response: ClientResponse) -> None:
+        set_cookies = response._headers.getall(hdrs.SET_COOKIE, ())
+        if set_cookies:
+            self._cookie_jar.update_cookies_from_headers(list(set_cookies), response.url)
 
     def _add_cookies(self, headers: "CIMultiDict[str]", url: URL, extra: Any) -> None:
         jar = self._cookie_jar
@@ -674,100 +736,58 @@ class ClientSession:
         if cookie is not None:
             headers[hdrs.COOKIE] = cookie
 
-    async def _exchange(
-        self,
-        connection: Connection,
-        method: str,
-        head_bytes: bytes,
-        in_memory: Optional[bytes],
-        payload: Any,
-        headers: "CIMultiDict[str]",
-        read_bufsize: int,
-        auto_decompress: bool,
-        timeout: ClientTimeout,
-        deadline: Optional[float],
-        expect100: bool,
-        max_decompressed_size: Optional[int] = None,
-    ) -> tuple[ResponseHead, StreamReader, Optional["asyncio.Task[None]"]]:
-        protocol = connection.protocol
-        assert protocol is not None
-        loop = self._loop
 
-        def make_content(head: ResponseHead) -> StreamReader:
-            if head.upgrade or method == "HEAD" or head.status in (204, 304) or (
-                head.content_length == 0 and not head.chunked
-            ):
-                return EMPTY_PAYLOAD
-            decoder = None
-            if auto_decompress and head.content_encoding:
-                decoder = get_decoder(head.content_encoding)
-            return StreamReader(
-                protocol, read_bufsize, loop=loop, decoder=decoder,
-                max_decoded_size=max_decompressed_size,
-            )
-
-        head_waiter = protocol.expect_response(
-            make_content,
-            head_request=method == "HEAD",
-            read_timeout=timeout.sock_read,
-            deadline=deadline,
-            total=timeout.total,
-        )
-        transport = protocol.transport
-        assert transport is not None
-        writer_task: Optional[asyncio.Task[None]] = None
-        continue_waiter = None
-        if expect100 and headers.get(hdrs.EXPECT) == "100-continue":
-            continue_waiter = protocol.expect_continue()
-        if in_memory is not None and continue_waiter is None:
-            transport.write(head_bytes + in_memory if len(in_memory) < 16384 else head_bytes)
-            if len(in_memory) >= 16384:
-                transport.write(in_memory)
-        else:
-            transport.write(head_bytes)
-            if in_memory is not None or payload is not None:
-                writer_task = loop.create_task(
-                    _write_body(protocol, in_memory, payload, headers, continue_waiter)
-                )
-                # Until the body is all written the connection cannot be reused; closing it
-                # (an early answer fully read, a release, an error) stops the writer.
-                protocol.start_body(writer_task)
-        try:
-            head, content = await head_waiter
-        except BaseException:
-            if writer_task is not None:
-                writer_task.cancel()
-            raise
-        return head, content, writer_task
+# --- redirects (httpx's shape: small helpers, not inline in the request loop) -----------------
 
 
-async def _write_body(
-    protocol: Any,
-    in_memory: Optional[bytes],
-    payload: Any,
-    headers: "CIMultiDict[str]",
-    continue_waiter: Optional["asyncio.Future[bool]"],
-) -> None:
-    if continue_waiter is not None:
-        if not await continue_waiter:
-            # The server answered without asking for the body: it is never sent, so the
-            # connection stays short of a boundary (body_sent is not called) and is closed.
-            return
-    chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
-    length = headers.get(hdrs.CONTENT_LENGTH)
-    writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
+def _redirect_url(current: URL, location: str, requote: bool) -> URL:
+    """Where a redirect's Location points, resolved against the current URL and checked."""
     try:
-        if in_memory is not None:
-            await writer.write(in_memory)
-        else:
-            await payload.write(writer)
-        await writer.write_eof()
-    except (asyncio.CancelledError, ClientConnectionError):
-        raise
-    except Exception as exc:
-        protocol._fail(ClientOSError(f"Cannot write the request body: {exc}"))
-        protocol.abort()
-        raise
+        target = URL(location, encoded=not requote)
+    except ValueError as exc:
+        raise InvalidUrlRedirectClientError(
+            location, "Server attempted redirecting to a location that does not look like a URL"
+        ) from exc
+    if target.scheme and target.scheme not in _HTTP_SCHEMES:
+        raise NonHttpUrlRedirectClientError(target)
+    if _is_reference_to_current(location, target, current):
+        target = current.join(target)
+    _check_url(target, redirect=True)
+    return target.with_fragment(None) if target.raw_fragment else target
+
+
+def _redirect_method(method: str, status: int) -> str:
+    """303 turns anything but HEAD into GET; 301 and 302 turn POST into GET (as browsers)."""
+    if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
+        return "GET"
+    return method
+
+
+def _redirect_headers(
+    headers: "CIMultiDict[str]", request: ClientRequest, status: int, target: URL
+) -> "CIMultiDict[str]":
+    """The call's headers for the next request: no Content-Type once the body is dropped,
+    no credentials or cookies for another origin."""
+    headers = CIMultiDict(headers)
+    if _redirect_method(request.method, status) != request.method:
+        headers.popall(hdrs.CONTENT_TYPE, None)
+    if request.url.origin() != target.origin():
+        headers.popall(hdrs.AUTHORIZATION, None)
+        headers.popall(hdrs.COOKIE, None)
+    return headers
+
+
+def _build_redirect_request(request: ClientRequest, status: int, target: URL) -> ClientRequest:
+    """The request a redirect answer asks for, from the one that got it (its headers are
+    the session's to finish)."""
+    method = _redirect_method(request.method, status)
+    auth = request.auth if request.url.origin() == target.origin() else None
+    if target.raw_user is not None and auth is None:
+        auth = BasicAuth.from_url(target)
+    follow = request._copy(method, target, auth)
+    if method != request.method:
+        follow._body = None
+    return follow
 
 
 def _with_params(url: URL, params: Any) -> URL:
@@ -820,58 +840,12 @@ def _check_url(url: URL, *, redirect: bool) -> None:
 def _make_body(data: Any, json: Any, text: Optional[str], serialize: JSONEncoder) -> Any:
     """The request body: bytes for what fits in memory, else a payload object."""
     if json is not _SENTINEL and json is not None:
-        return _TypedBytes(serialize(json).encode("utf-8"), "application/json")
+        return TypedBytes(serialize(json).encode("utf-8"), "application/json")
     if text is not None:
-        return _TypedBytes(text.encode("utf-8"), "text/plain; charset=utf-8")
+        return TypedBytes(text.encode("utf-8"), "text/plain; charset=utf-8")
     if data is None:
         return None
-    if isinstance(data, bytes):
-        return _TypedBytes(data, "application/octet-stream")
-    if isinstance(data, str):
-        return _TypedBytes(data.encode("utf-8"), "text/plain; charset=utf-8")
-    from .payloads import payload_from
-
-    payload = payload_from(data)
-    return payload
-
-
-class _TypedBytes(bytes):
-    """An in-memory body that knows its default Content-Type."""
-
-    content_type: str
-
-    def __new__(cls, data: bytes, content_type: str) -> "_TypedBytes":
-        obj = super().__new__(cls, data)
-        obj.content_type = content_type
-        return obj
-
-
-def _set_body_headers(
-    headers: "CIMultiDict[str]", in_memory: Optional[bytes], payload: Any, chunked: Optional[bool]
-) -> None:
-    content_type = getattr(in_memory if in_memory is not None else payload, "content_type", None)
-    if content_type and hdrs.CONTENT_TYPE not in headers:
-        headers[hdrs.CONTENT_TYPE] = content_type
-    if payload is not None:
-        for name, value in getattr(payload, "headers", {}).items():
-            if name not in headers and name != hdrs.CONTENT_TYPE:
-                headers[name] = value
-    if hdrs.TRANSFER_ENCODING in headers:
-        if hdrs.CONTENT_LENGTH in headers:
-            raise ValueError("Transfer-Encoding and Content-Length headers cannot both be set")
-        return
-    if chunked:
-        if hdrs.CONTENT_LENGTH in headers:
-            raise ValueError("chunked can not be set if Content-Length header is set")
-        headers[hdrs.TRANSFER_ENCODING] = "chunked"
-        return
-    if hdrs.CONTENT_LENGTH in headers:
-        return
-    size = len(in_memory) if in_memory is not None else getattr(payload, "size", None)
-    if size is None:
-        headers[hdrs.TRANSFER_ENCODING] = "chunked"
-    else:
-        headers[hdrs.CONTENT_LENGTH] = str(size)
+    return make_body(data)
 
 
 def request(method: str, url: Union[str, URL], **kwargs: Any) -> "_SessionRequestContextManager":

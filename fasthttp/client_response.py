@@ -97,7 +97,7 @@ class ClientResponse:
         connection: "Optional[Connection]",
         request_info: RequestInfo,
         history: tuple["ClientResponse", ...],
-        session: Any,
+        resolve_charset: Optional[Callable[["ClientResponse", bytes], str]] = None,
     ) -> None:
         self.method = method
         self._url = url.with_fragment(None) if url.raw_fragment else url
@@ -111,13 +111,16 @@ class ClientResponse:
         self._connection = connection
         self._request_info = request_info
         self._history = history
-        self._session = session
+        # The session's fallback_charset_resolver, handed down with the request.
+        self._resolve_charset = resolve_charset
         self._body: Optional[bytes] = None
         self._cookies: Optional[SimpleCookie] = None
         self._closed = connection is None
         self._released = False
         # The task still sending a streamed request body, if any.
         self._writer: Optional["asyncio.Task[None]"] = None
+        # The request's tracing hooks (on_response_chunk_received is sent by read()), if any.
+        self._traces: Optional[Any] = None
         if connection is not None and not head.upgrade:
             content.on_eof(self._on_body_end)
 
@@ -330,7 +333,7 @@ class ClientResponse:
             return "utf-8"  # RFC 7159 and RFC 7483
         if self._body is None:
             raise RuntimeError("Cannot compute fallback encoding of a not yet read body")
-        resolver = getattr(self._session, "_resolve_charset", None)
+        resolver = self._resolve_charset
         if resolver is None:
             return "utf-8"
         return str(resolver(self, self._body))
@@ -368,6 +371,9 @@ class ClientResponse:
         if self._body is None:
             try:
                 self._body = await self.content.read()
+                if self._traces is not None:
+                    for trace in self._traces:
+                        await trace.send_response_chunk_received(self.method, self._url, self._body)
             except BaseException:
                 self.close()
                 raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from types import TracebackType
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from .client_exceptions import ServerTimeoutError
 from .websocket_codec import WebSocketReader, encode_frame
@@ -22,7 +22,7 @@ from .ws_handshake import DeflateParams, check_response, handshake_error, handsh
 from .ws_protocol import WebSocketProtocol
 from .ws_types import MAX_MSG_SIZE, WebSocketError, WSCloseCode, WSMessage, WSMsgType
 
-__all__ = ("ClientWebSocketResponse", "ClientWSTimeout", "ws_connect")
+__all__ = ("ClientWebSocketResponse", "ClientWSTimeout", "WSUpgrade", "ws_open", "ws_upgrade")
 
 _CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
 _CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)
@@ -376,8 +376,25 @@ _WS_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
 _NOT_GIVEN: Any = object()
 
 
-async def ws_connect(
-    session: Any,
+class WSUpgrade(NamedTuple):
+    """A WebSocket opening handshake in progress: the upgrade request for the session to send
+    (through its whole pipeline: middlewares, tracing, cookies), and what `ws_open` needs to
+    check its answer; nothing here calls back into the session."""
+
+    method: str
+    url: URL
+    headers: Any
+    key: str
+    protocols: tuple[str, ...]
+    compress: int
+    ws_timeout: ClientWSTimeout
+    autoclose: bool
+    autoping: bool
+    heartbeat: Optional[float]
+    max_msg_size: int
+
+
+def ws_upgrade(
     url: Any,
     *,
     method: str = "GET",
@@ -387,22 +404,12 @@ async def ws_connect(
     autoclose: bool = True,
     autoping: bool = True,
     heartbeat: Optional[float] = None,
-    auth: Any = None,
     origin: Optional[str] = None,
-    params: Any = None,
     headers: Any = None,
-    proxy: Any = None,
-    proxy_auth: Any = None,
-    ssl: Any = True,
-    verify_ssl: Optional[bool] = None,
-    fingerprint: Any = None,
-    ssl_context: Any = None,
-    server_hostname: Optional[str] = None,
-    proxy_headers: Any = None,
     compress: int = 15,
     max_msg_size: int = MAX_MSG_SIZE,
-) -> ClientWebSocketResponse:
-    """Open a WebSocket: the HTTP upgrade, its checks, then the frame protocol."""
+) -> WSUpgrade:
+    """The upgrade request of a WebSocket (ws_connect's WebSocket options)."""
     if timeout is _NOT_GIVEN or timeout is None:
         ws_timeout = ClientWSTimeout(ws_receive=receive_timeout)
     elif isinstance(timeout, ClientWSTimeout):
@@ -428,18 +435,16 @@ async def ws_connect(
         for name, value in ws_headers.items():
             merged.setdefault(name, value)
         ws_headers = merged
-    response = await session._request(
-        method,
-        target,
-        params=params,
-        headers=ws_headers,
-        auth=auth,
-        ssl=ssl,
-        verify_ssl=verify_ssl,
-        ssl_context=ssl_context,
-        server_hostname=server_hostname,
-        allow_redirects=False,
-        raise_for_status=False,
+    return WSUpgrade(
+        method, target, ws_headers, key, protocols, compress, ws_timeout, autoclose, autoping,
+        heartbeat, max_msg_size,
+    )
+
+
+def ws_open(upgrade: WSUpgrade, response: Any) -> ClientWebSocketResponse:
+    """The WebSocket on the upgrade request's response: its checks, then the frame protocol."""
+    _, _, _, key, protocols, compress, ws_timeout, autoclose, autoping, heartbeat, max_msg_size = (
+        upgrade
     )
     try:
         fail = handshake_error(response.request_info, response.history, response.status, response.headers)

@@ -24,7 +24,7 @@ import ipaddress
 import socket
 import ssl as ssl_module
 import warnings
-from typing import Any, Callable, Coroutine, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence, TypeVar, Union
 
 from .client_exceptions import (
     ClientConnectionError,
@@ -36,6 +36,9 @@ from .client_exceptions import (
     ConnectionTimeoutError,
 )
 from .protocol import ResponseHandler
+
+if TYPE_CHECKING:
+    from .tracing import Trace
 
 __all__ = ("BaseConnector", "TCPConnector", "Connection")
 
@@ -215,12 +218,18 @@ class BaseConnector:
         return None
 
     async def connect(
-        self, key: ConnectionKey, timeout: Any = None, *, deadline: Optional[float] = None
+        self,
+        key: ConnectionKey,
+        timeout: Any = None,
+        *,
+        deadline: Optional[float] = None,
+        traces: Optional[Sequence[Trace]] = None,
     ) -> Connection:
         """A connection for key: an idle one, a new one, or the next one freed.
 
         `timeout` is a ClientTimeout (its `connect` and `sock_connect` apply) or None;
         `deadline` (loop time) is the request's total deadline, which bounds the wait too.
+        `traces`: the request's tracing hooks (queued, create, reuse, DNS signals), if any.
         """
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
@@ -229,6 +238,9 @@ class BaseConnector:
             if protocol is not None:
                 self._acquired.add(protocol)
                 self._acquired_per_host[key].add(protocol)
+                if traces is not None:
+                    for trace in traces:
+                        await trace.send_connection_reuseconn()
                 return Connection(self, key, protocol, True)
         connect_timeout = None if timeout is None else timeout.connect
         sock_connect = None if timeout is None else timeout.sock_connect
@@ -242,9 +254,26 @@ class BaseConnector:
                 if protocol is not None:
                     self._acquired.add(protocol)
                     self._acquired_per_host[key].add(protocol)
+                    if traces is not None:
+                        for trace in traces:
+                            await trace.send_connection_reuseconn()
                     return Connection(self, key, protocol, True)
-                return await self._connect_new(key, deadline, sock_connect)
+                if traces is None:
+                    return await self._connect_new(key, deadline, sock_connect, None)
+                for trace in traces:
+                    await trace.send_connection_create_start()
+                connection = await self._connect_new(key, deadline, sock_connect, traces)
+                for trace in traces:
+                    await trace.send_connection_create_end()
+                return connection
+            if traces is None:
+                await self._wait_for_room(key, deadline, connect_timeout)
+                continue
+            for trace in traces:
+                await trace.send_connection_queued_start()
             await self._wait_for_room(key, deadline, connect_timeout)
+            for trace in traces:
+                await trace.send_connection_queued_end()
 
     async def _wait_for_room(
         self, key: ConnectionKey, deadline: Optional[float], connect_timeout: Optional[float]
@@ -289,7 +318,11 @@ class BaseConnector:
                 return
 
     async def _connect_new(
-        self, key: ConnectionKey, deadline: Optional[float], sock_connect: Optional[float]
+        self,
+        key: ConnectionKey,
+        deadline: Optional[float],
+        sock_connect: Optional[float],
+        traces: Optional[Sequence[Trace]],
     ) -> Connection:
         reservation = _Reservation()
         self._acquired.add(reservation)
@@ -299,7 +332,7 @@ class BaseConnector:
             # wrapped around another one (asyncio.wait_for in wait_for) drops, when the outer
             # is cancelled just as the inner completes, the connection the inner made: a socket
             # nobody tracks any more.
-            protocol = await self._create_connection(key, sock_connect, deadline)
+            protocol = await self._create_connection(key, sock_connect, deadline, traces)
         except BaseException:
             self._drop_reservation(key, reservation)
             self._wake_next()
@@ -368,7 +401,11 @@ class BaseConnector:
             self._cleanup_handle = self._loop.call_at(next_expiry, self._cleanup)
 
     async def _create_connection(
-        self, key: ConnectionKey, sock_connect: Optional[float], deadline: Optional[float]
+        self,
+        key: ConnectionKey,
+        sock_connect: Optional[float],
+        deadline: Optional[float],
+        traces: Optional[Sequence[Trace]] = None,
     ) -> ResponseHandler:
         """A new connection for key, made by `deadline` (loop time), each attempt within
         `sock_connect` seconds; ConnectionTimeoutError otherwise."""
@@ -438,6 +475,18 @@ def _retrieve(task: "asyncio.Future[Any]") -> None:
 def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
     if not waiter.done():
         waiter.set_exception(exc)
+
+
+async def _trace_dns(traces: Sequence[Trace], host: str, cached: bool, use_cache: bool) -> None:
+    """The DNS signals before a lookup (aiohttp's order): a cache hit, or a miss and the start
+    of the lookup (resolvehost_end follows it)."""
+    for trace in traces:
+        if cached:
+            await trace.send_dns_cache_hit(host)
+            continue
+        if use_cache:
+            await trace.send_dns_cache_miss(host)
+        await trace.send_dns_resolvehost_start(host)
 
 
 @functools.lru_cache(maxsize=None)
@@ -593,11 +642,17 @@ class TCPConnector(BaseConnector):
         return addresses
 
     async def _create_connection(
-        self, key: ConnectionKey, sock_connect: Optional[float], deadline: Optional[float]
+        self,
+        key: ConnectionKey,
+        sock_connect: Optional[float],
+        deadline: Optional[float],
+        traces: Optional[Sequence[Trace]] = None,
     ) -> ResponseHandler:
         loop = self._loop
         port = key.port or (443 if key.is_ssl else 80)
         addresses = self._known_addresses(key.host, port)
+        if traces is not None and not _is_ip_address(key.host):
+            await _trace_dns(traces, key.host, addresses is not None, self._use_dns_cache)
         if addresses is None:
             try:
                 addresses = await _bounded(
@@ -611,6 +666,9 @@ class TCPConnector(BaseConnector):
                 ) from None
             except OSError as exc:
                 raise ClientConnectorDNSError(key, exc) from exc
+            if traces is not None:
+                for trace in traces:
+                    await trace.send_dns_resolvehost_end(key.host)
         ssl_context = self.ssl_context(key.ssl) if key.is_ssl else None
         server_hostname = (key.server_hostname or key.host) if ssl_context is not None else None
         max_line_size, max_field_size, max_headers = self._parser_limits

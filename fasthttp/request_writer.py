@@ -36,7 +36,9 @@ _KNOWN_GOOD_METHODS: Final = frozenset(
 InMemoryBody = Union[bytes, bytearray, memoryview]
 
 
-def encode_head(method: str, target: str, headers: "CIMultiDict[str]") -> bytes:
+def encode_head(
+    method: str, target: str, headers: "CIMultiDict[str]", version: str = "HTTP/1.1"
+) -> bytes:
     """The request line and headers, checked, as bytes (ValueError if anything is refused)."""
     if method not in _KNOWN_GOOD_METHODS:
         match = _NON_TOKEN_RE.search(method)
@@ -53,7 +55,7 @@ def encode_head(method: str, target: str, headers: "CIMultiDict[str]") -> bytes:
             f"Forbidden control character or space detected in the request target: "
             f"{match.group()!r} at index {match.start()} of {target[:100]!r}"
         )
-    return serialize_head(f"{method} {target} HTTP/1.1", headers)
+    return serialize_head(f"{method} {target} {version}", headers)
 
 
 class BodyWriter:

@@ -1,0 +1,245 @@
+"""One exchange: a ClientRequest sent on one connection, its response's head received.
+
+This module owns everything between "a connection is in hand" and "the response's head is
+here": the head's encoding and the request line's version, the one-write path (head and a
+small in-memory body in a single `transport.write`, no await), Expect: 100-continue, the task
+that streams a larger or unsized body (and tells the protocol when the last byte is out, the
+sending half of "may this connection be reused"), the decision whether the response has a
+body at all, and whether the connection goes back to the pool at once or travels with the
+response until its body is read. It never calls back into the session: what it needs (read
+buffer size, decompression, the charset fallback, the redirect history, the tracing hooks)
+travels on the request.
+
+On any failure the connection is closed before the exception leaves: nothing here leaks a
+connection, and the caller decides whether to try again on another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Final, Optional, Sequence
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from . import hdrs
+from .client_exceptions import (
+    ClientConnectionError,
+    ClientOSError,
+    ClientResponseError,
+    RequestInfo,
+)
+from .compression import get_decoder
+from .http import ResponseHead
+from .http_exceptions import HttpProcessingError
+from .http_types import HttpVersion10, HttpVersion11
+from .request_writer import BodyWriter, encode_head
+from .streams import EMPTY_PAYLOAD, StreamReader
+
+if TYPE_CHECKING:
+    from .client_request import ClientRequest
+    from .client_response import ClientResponse
+    from .connector import Connection
+    from .protocol import ResponseHandler
+    from .tracing import Trace
+
+__all__ = ("encode_request_head", "send")
+
+# An in-memory body below this size leaves in the head's write; a larger one in a second write
+# (still no await: the transport buffers it and applies back-pressure to the next request).
+_ONE_WRITE_LIMIT: Final = 16384
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
+
+
+def encode_request_head(request: "ClientRequest") -> bytes:
+    """The request line and headers as bytes, refused (ValueError) if unsafe to send."""
+    url = request.url
+    target = url.raw_path_qs or "/"
+    version = request._settings.version
+    if version is HttpVersion11 or version == HttpVersion11:
+        return encode_head(request.method, target, request.headers)
+    headers = request.headers
+    if version == HttpVersion10 and hdrs.CONNECTION not in headers:
+        # HTTP/1.0 closes after each response unless asked not to (as aiohttp asks).
+        headers[hdrs.CONNECTION] = "keep-alive"
+    return encode_head(request.method, target, headers, f"HTTP/{version[0]}.{version[1]}")
+
+
+async def send(
+    request: "ClientRequest", connection: "Connection", head_bytes: bytes
+) -> "ClientResponse":
+    """Write the request on `connection` and wait for its response's head.
+
+    The response holds the connection while its body is still to come (or after a 101, for
+    the protocol that takes over); else the connection is released here, at once.
+    """
+    protocol = connection.protocol
+    assert protocol is not None
+    settings = request._settings
+    method = request.method
+    headers = request.headers
+    body = request._body
+    in_memory: Optional[bytes] = None
+    payload: Any = None
+    if body is not None:
+        # make_body leaves bytes (what fits in memory) or a Payload.
+        if isinstance(body, bytes) and hdrs.TRANSFER_ENCODING not in headers:
+            in_memory = body
+        elif isinstance(body, bytes):
+            # Chunked framing is the body writer's job: the one-write path would send the
+            # bytes unframed (and the server would wait for a chunk size forever).
+            from .payloads import BytesPayload
+
+            payload = BytesPayload(body)
+        else:
+            payload = body
+    head_request = method == "HEAD"
+    read_bufsize = settings.read_bufsize
+    auto_decompress = settings.auto_decompress
+    max_decoded_size = settings.max_decompressed_size
+
+    def make_content(head: ResponseHead) -> StreamReader:
+        # No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the
+        # next protocol) or an explicit Content-Length: 0: the connection is then free at once.
+        if head.upgrade or head_request or head.status in _NO_BODY_STATUSES or (
+            head.content_length == 0 and not head.chunked
+        ):
+            return EMPTY_PAYLOAD
+        decoder = None
+        if auto_decompress and head.content_encoding:
+            decoder = get_decoder(head.content_encoding)
+        return StreamReader(
+            protocol, read_bufsize, loop=asyncio.get_running_loop(), decoder=decoder,
+            max_decoded_size=max_decoded_size,
+        )
+
+    writer: Optional[asyncio.Task[None]] = None
+    try:
+        timeout = request.timeout
+        head_waiter = protocol.expect_response(
+            make_content,
+            head_request=head_request,
+            read_timeout=timeout.sock_read,
+            deadline=request._deadline,
+            total=timeout.total,
+        )
+        transport = protocol.transport
+        assert transport is not None
+        continue_waiter = None
+        if (in_memory or payload is not None) and (
+            headers.get(hdrs.EXPECT, "").lower() == "100-continue"
+        ):
+            continue_waiter = protocol.expect_continue()
+        traces = request._traces
+        if in_memory is not None and continue_waiter is None:
+            if len(in_memory) < _ONE_WRITE_LIMIT:
+                transport.write(head_bytes + in_memory)
+            else:
+                transport.write(head_bytes)
+                transport.write(in_memory)
+            if traces is not None:
+                await _trace_sent(request, traces, in_memory)
+        else:
+            transport.write(head_bytes)
+            if traces is not None:
+                await _trace_sent(request, traces, None)
+            if in_memory is not None or payload is not None:
+                writer = asyncio.get_running_loop().create_task(
+                    _write_body(protocol, in_memory, payload, headers, continue_waiter, request)
+                )
+                # Until the body is all written the connection cannot be reused; closing it
+                # (an early answer fully read, a release, an error) stops the writer.
+                protocol.start_body(writer)
+        head, content = await head_waiter
+    except HttpProcessingError as exc:
+        _abandon(connection, writer)
+        raise ClientResponseError(
+            _request_info(request), request._history, status=exc.code, message=exc.message,
+            headers=exc.headers,
+        ) from exc
+    except BaseException:
+        _abandon(connection, writer)
+        raise
+    # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
+    keep = head.upgrade or not content.is_eof()
+    response = settings.response_class(
+        method, request.url, head=head, content=content,
+        connection=connection if keep else None,
+        request_info=_request_info(request), history=request._history,
+        resolve_charset=settings.resolve_charset,
+    )
+    if not keep:
+        connection.release()
+    response._writer = writer
+    if request._traces is not None:
+        response._traces = request._traces
+    return response
+
+
+async def _trace_sent(request: "ClientRequest", traces: Sequence["Trace"], body: Optional[bytes]) -> None:
+    method, url = request.method, request.url
+    for trace in traces:
+        await trace.send_request_headers(method, url, request.headers)
+    if body:
+        for trace in traces:
+            await trace.send_request_chunk_sent(method, url, body)
+
+
+class _TracedWriter:
+    """The body writer as payloads see it, sending on_request_chunk_sent after each write."""
+
+    __slots__ = ("_writer", "_request", "_traces")
+
+    def __init__(self, writer: BodyWriter, request: "ClientRequest", traces: Sequence["Trace"]) -> None:
+        self._writer = writer
+        self._request = request
+        self._traces = traces
+
+    async def write(self, data: Any) -> None:
+        await self._writer.write(data)
+        if data:
+            chunk = bytes(data)
+            for trace in self._traces:
+                await trace.send_request_chunk_sent(self._request.method, self._request.url, chunk)
+
+
+def _abandon(connection: "Connection", writer: Optional["asyncio.Task[None]"]) -> None:
+    if writer is not None:
+        writer.cancel()
+    connection.close()
+
+
+def _request_info(request: "ClientRequest") -> RequestInfo:
+    url = request.url
+    return RequestInfo(url, request.method, CIMultiDictProxy(request.headers), url)
+
+
+async def _write_body(
+    protocol: "ResponseHandler",
+    in_memory: Optional[bytes],
+    payload: Any,
+    headers: "CIMultiDict[str]",
+    continue_waiter: Optional["asyncio.Future[bool]"],
+    request: "ClientRequest",
+) -> None:
+    if continue_waiter is not None:
+        if not await continue_waiter:
+            # The server answered without asking for the body: it is never sent, so the
+            # connection stays short of a boundary (body_sent is not called) and is closed.
+            return
+    chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
+    length = headers.get(hdrs.CONTENT_LENGTH)
+    writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
+    traces = request._traces
+    sink: Any = writer if traces is None else _TracedWriter(writer, request, traces)
+    try:
+        if in_memory is not None:
+            await sink.write(in_memory)
+        else:
+            await payload.write(sink)
+        await writer.write_eof()
+    except (asyncio.CancelledError, ClientConnectionError):
+        raise
+    except Exception as exc:
+        protocol._fail(ClientOSError(f"Cannot write the request body: {exc}"))
+        protocol.abort()
+        raise
