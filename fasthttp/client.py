@@ -559,8 +559,25 @@ class ClientSession:
         try:
             self._finish_request(request, base_headers, cookies)
             history: list[ClientResponse] = []
+            # One retry per call (redirects included), as aiohttp: an idempotent request whose
+            # pooled connection turned out closed by the server is sent again on a new one.
+            # It happens here, outside the middlewares, so each of them sees both attempts.
+            may_retry = method in IDEMPOTENT_METHODS
             while True:
-                response = await handler(request)
+                try:
+                    response = await handler(request)
+                except (ServerDisconnectedError, ClientOSError) as exc:
+                    if (
+                        may_retry and getattr(exc, "_fasthttp_stale_connection", False)
+                        and request.method in IDEMPOTENT_METHODS
+                        and not isinstance(request._body, Payload)
+                    ):
+                        may_retry = False
+                        # The request anew from the call's headers (a middleware's changes
+                        # to the failed attempt do not carry over, as in aiohttp).
+                        self._finish_request(request, base_headers, cookies)
+                        continue
+                    raise
                 if hdrs.SET_COOKIE in response._headers:
                     self._store_cookies(response)
                 if not allow_redirects or response.status not in _REDIRECT_STATUSES:
@@ -685,8 +702,8 @@ class ClientSession:
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:
-        """One attempt: a connection, the exchange on it (client_exchange), and the one
-        retry of an idempotent request whose pooled connection the server had closed."""
+        """One attempt: a connection and the exchange on it (client_exchange). The innermost
+        handler of the middleware chain."""
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
@@ -705,23 +722,17 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        retried = False
-        while True:
-            connection = await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
-            )
-            try:
-                return await send(request, connection, head_bytes)
-            except (ServerDisconnectedError, ClientOSError):
-                # A pooled connection the server had already closed: try once more, anew,
-                # where sending again cannot do harm.
-                if (
-                    connection.reused and not retried and request.method in IDEMPOTENT_METHODS
-                    and not isinstance(request._body, Payload)
-                ):
-                    retried = True
-                    continue
-                raise
+        connection = await connector.connect(
+            key, request.timeout, deadline=request._deadline, traces=request._traces
+        )
+        try:
+            return await send(request, connection, head_bytes)
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            if connection.reused:
+                # A pooled connection the server may have closed meanwhile: _request may
+                # send the request once more, above the middlewares (as aiohttp retries).
+                exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
+            raise
 
     def _store_cookies(self, response: ClientResponse) -> None:
         set_cookies = response._headers.getall(hdrs.SET_COOKIE, ())
