@@ -64,6 +64,7 @@ from .client_request import (
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
+from .arguments import PROXIES, refuse, refuse_request_arguments
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
@@ -81,6 +82,7 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 _SENTINEL: Any = object()
+_DEFAULT_PARSER_LIMITS: Final = (8190, 8190, 128)  # aiohttp's max_line_size, max_field_size, max_headers
 # Headers the session adds by itself unless told not to (skip_auto_headers).
 _AUTO_HEADERS: Final = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.HOST})
 
@@ -175,6 +177,7 @@ class ClientSession:
         skip_auto_headers: Optional[Iterable[str]] = None,
         auth: Optional[BasicAuth] = None,
         json_serialize: JSONEncoder = json_module.dumps,
+        json_serialize_bytes: Optional[Callable[[Any], bytes]] = None,
         request_class: Any = None,
         response_class: Any = None,
         ws_response_class: Any = None,
@@ -195,9 +198,25 @@ class ClientSession:
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
         middlewares: Sequence[ClientMiddlewareType] = (),
-        ssl_shutdown_timeout: Any = None,
+        ssl_shutdown_timeout: Any = _SENTINEL,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension, see compression.py
     ) -> None:
+        # What is not built yet refuses, naming itself, rather than being dropped silently.
+        if proxy is not None:
+            refuse("proxy", PROXIES)
+        if proxy_auth is not None:
+            refuse("proxy_auth", PROXIES)
+        if trust_env:
+            refuse("trust_env", "(proxy and netrc settings from the environment)")
+        if request_class is not None and request_class is not ClientRequest:
+            refuse("request_class")
+        if ws_response_class is not None:
+            from .client_ws import ClientWebSocketResponse
+
+            if ws_response_class is not ClientWebSocketResponse:
+                refuse("ws_response_class")
+        if ssl_shutdown_timeout is not _SENTINEL:
+            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if base_url is None or isinstance(base_url, URL):
@@ -206,6 +225,12 @@ class ClientSession:
             self._base_url = URL(base_url)
         if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a path ending with '/'")
+        self._max_line_size = max_line_size
+        self._max_field_size = max_field_size
+        self._max_headers = max_headers
+        # The parser limits travel with each request only when they differ from what the
+        # connections already use (the connector's): the common case pays nothing.
+        parser_limits: Optional[tuple[int, int, int]] = None
         if connector is None:
             connector = TCPConnector(
                 loop=self._loop,
@@ -213,6 +238,8 @@ class ClientSession:
                 max_field_size=max_field_size,
                 max_headers=max_headers,
             )
+        elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
+            parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
@@ -222,6 +249,8 @@ class ClientSession:
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
         self._default_auth = auth
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
+        self._trust_env = trust_env
         if timeout is _SENTINEL or timeout is None:
             timeout = DEFAULT_TIMEOUT
             if read_timeout is not _SENTINEL:
@@ -253,6 +282,7 @@ class ClientSession:
             read_bufsize=read_bufsize,
             auto_decompress=auto_decompress,
             max_decompressed_size=self._max_decompressed_size,
+            parser_limits=parser_limits,
             resolve_charset=fallback_charset_resolver,
             session=self,
         )
@@ -333,6 +363,38 @@ class ClientSession:
     def trace_configs(self) -> tuple[TraceConfig, ...]:
         return self._trace_configs
 
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def version(self) -> HttpVersion:
+        return self._version
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        return self._requote_redirect_url
+
+    @property
+    def json_serialize_bytes(self) -> Optional[Callable[[Any], bytes]]:
+        return self._json_serialize_bytes
+
+    @property
+    def read_bufsize(self) -> int:
+        return self._read_bufsize
+
+    @property
+    def max_line_size(self) -> int:
+        return self._max_line_size
+
+    @property
+    def max_field_size(self) -> int:
+        return self._max_field_size
+
+    @property
+    def max_headers(self) -> int:
+        return self._max_headers
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -399,16 +461,20 @@ class ClientSession:
         ssl_context: Any = None,
         server_hostname: Optional[str] = None,
         proxy_headers: Any = None,
+        decode_text: bool = True,
         **options: Any,
     ) -> Any:
         """The upgrade request goes through the same pipeline as any request (middlewares,
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
+        if not decode_text:
+            refuse("decode_text")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
-            proxy=proxy, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
+            proxy=proxy, proxy_auth=proxy_auth, proxy_headers=proxy_headers,
+            fingerprint=fingerprint, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
             server_hostname=server_hostname, allow_redirects=False, raise_for_status=False,
         )
         return ws_open(upgrade, response)
@@ -466,11 +532,19 @@ class ClientSession:
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
+        upload_tracker: Any = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
-        if proxy is not None:
-            raise NotImplementedError("proxies are not supported yet")
+        if (
+            proxy is not None or proxy_auth is not None or proxy_headers is not None
+            or fingerprint is not None or upload_tracker is not None
+        ):
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
+        if compress is not None:
+            refuse("compress")
+        if not read_until_eof:
+            refuse("read_until_eof")
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
@@ -521,8 +595,17 @@ class ClientSession:
             chunked is not None or expect100 or server_hostname is not None
             or skip is not self._skip_auto_headers or read_bufsize is not None
             or auto_decompress is not None or max_decompressed_size is not None
+            or max_line_size is not None or max_field_size is not None or max_headers is not None
         ):
+            parser_limits = settings.parser_limits
+            if max_line_size is not None or max_field_size is not None or max_headers is not None:
+                parser_limits = (
+                    self._max_line_size if max_line_size is None else max_line_size,
+                    self._max_field_size if max_field_size is None else max_field_size,
+                    self._max_headers if max_headers is None else max_headers,
+                )
             settings = settings.replace(
+                parser_limits=parser_limits,
                 chunked=chunked,
                 expect100=expect100,
                 server_hostname=server_hostname,
@@ -538,7 +621,8 @@ class ClientSession:
             )
         # (base_headers stands in until _finish_request gives the request its own.)
         request = ClientRequest(
-            method, url, base_headers, _make_body(data, json, text, self._json_serialize), auth,
+            method, url, base_headers,
+            _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes), auth,
             timeout, ssl, settings,
         )
         if timeout.total is not None:
@@ -848,9 +932,14 @@ def _check_url(url: URL, *, redirect: bool) -> None:
         raise InvalidUrlClientError(url, "no host")
 
 
-def _make_body(data: Any, json: Any, text: Optional[str], serialize: JSONEncoder) -> Any:
+def _make_body(
+    data: Any, json: Any, text: Optional[str], serialize: JSONEncoder,
+    serialize_bytes: Optional[Callable[[Any], bytes]] = None,
+) -> Any:
     """The request body: bytes for what fits in memory, else a payload object."""
     if json is not _SENTINEL and json is not None:
+        if serialize_bytes is not None:  # aiohttp 3.14: a serializer that gives bytes wins
+            return TypedBytes(bytes(serialize_bytes(json)), "application/json")
         return TypedBytes(serialize(json).encode("utf-8"), "application/json")
     if text is not None:
         return TypedBytes(text.encode("utf-8"), "text/plain; charset=utf-8")
@@ -864,7 +953,7 @@ def request(method: str, url: Union[str, URL], **kwargs: Any) -> "_SessionReques
     connector = kwargs.pop("connector", None)
     session_kwargs: dict[str, Any] = {
         name: kwargs.pop(name)
-        for name in ("cookies", "version", "loop", "headers_default")
+        for name in ("cookies", "version", "loop", "timeout")
         if name in kwargs
     }
     return _SessionRequestContextManager(method, url, connector, session_kwargs, kwargs)
@@ -881,7 +970,14 @@ class _SessionRequestContextManager:
 
     async def __aenter__(self) -> ClientResponse:
         method, url, connector, session_kwargs, kwargs = self._args
-        self._session = ClientSession(connector=connector, **session_kwargs)
+        # A connector the caller passed stays theirs (not closed with this session), as in
+        # aiohttp; the session's own does not keep the connection alive.
+        owner = connector is None
+        if owner:
+            connector = TCPConnector(loop=session_kwargs.get("loop"), force_close=True)
+        self._session = ClientSession(
+            connector=connector, connector_owner=owner, **session_kwargs
+        )
         try:
             self._response = await self._session._request(method, url, **kwargs)
         except BaseException:

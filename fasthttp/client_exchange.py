@@ -75,6 +75,9 @@ async def send(
     protocol = connection.protocol
     assert protocol is not None
     settings = request._settings
+    limits = settings.parser_limits
+    if limits is not protocol._limits:
+        protocol.use_limits(limits)
     method = request.method
     headers = request.headers
     body = request._body

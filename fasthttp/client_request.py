@@ -48,6 +48,7 @@ class RequestSettings:
         "read_bufsize",
         "auto_decompress",
         "max_decompressed_size",
+        "parser_limits",
         "resolve_charset",
         "session",
     )
@@ -65,6 +66,7 @@ class RequestSettings:
         read_bufsize: int = 2**16,
         auto_decompress: bool = True,
         max_decompressed_size: Optional[int] = None,
+        parser_limits: Optional[tuple[int, int, int]] = None,
         resolve_charset: Optional[Callable[[Any, bytes], str]] = None,
         session: Any = None,
     ) -> None:
@@ -83,6 +85,9 @@ class RequestSettings:
         self.auto_decompress = auto_decompress
         # fasthttp's extension over aiohttp (see compression.py): None, no limit.
         self.max_decompressed_size = max_decompressed_size
+        # (max_line_size, max_field_size, max_headers) for the response's parser; None: the
+        # connection's own (its connector's), the common case, which costs nothing.
+        self.parser_limits = parser_limits
         self.resolve_charset = resolve_charset
         self.session = session
 

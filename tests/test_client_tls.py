@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 import ssl
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 trustme = pytest.importorskip("trustme")
+
+import aiohttp as real_aiohttp  # noqa: E402
 
 import fasthttp as aiohttp  # noqa: E402
 from client_servers import (  # noqa: E402
@@ -153,3 +156,30 @@ async def test_plain_http_to_a_tls_server_fails_cleanly(ca: Any) -> None:
             with pytest.raises(aiohttp.ClientError):
                 await session.get(url, timeout=aiohttp.ClientTimeout(total=3))
             assert_pool_clean(session.connector)
+
+
+@async_test()
+async def test_deprecated_verify_ssl_and_ssl_context_spellings(
+    ca: Any, self_signed: ssl.SSLContext
+) -> None:
+    """aiohttp's older spellings of ssl=, on the connector and per request, as aiohttp."""
+    async with tls_server(self_signed) as server:
+        connector = aiohttp.TCPConnector(verify_ssl=False)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(server.url("/v")) as resp:
+                assert await resp.text() == "secure /v"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/r"), verify_ssl=False) as resp:
+                assert await resp.text() == "secure /r"
+    async with tls_server(server_context(ca, "127.0.0.1")) as server:
+        connector = aiohttp.TCPConnector(ssl_context=client_context(ca))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(server.url("/c")) as resp:
+                assert await resp.text() == "secure /c"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/q"), ssl_context=client_context(ca)) as resp:
+                assert await resp.text() == "secure /q"
+    for module in (aiohttp, real_aiohttp):
+        with pytest.raises(ValueError, match="mutually exclusive"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module.TCPConnector(verify_ssl=False, ssl=client_context(ca))

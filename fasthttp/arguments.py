@@ -1,0 +1,39 @@
+"""Arguments aiohttp documents that fasthttp does not build (yet): they refuse, naming
+themselves, instead of being accepted and dropped.
+
+`import fasthttp as aiohttp` code that passes one of them at a value other than aiohttp's
+default gets a NotImplementedError saying which argument it was; the default value is accepted
+silently (it asks for nothing). tests/test_aiohttp_signatures.py holds the list, per aiohttp
+signature, of what is implemented and what refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+__all__ = ("PROXIES", "refuse", "refuse_request_arguments")
+
+PROXIES = "(proxies are not supported yet)"
+
+
+def refuse(name: str, why: str = "") -> NoReturn:
+    raise NotImplementedError(
+        f"fasthttp does not support the {name}= argument" + (f" {why}" if why else "")
+    )
+
+
+def refuse_request_arguments(
+    proxy: Any, proxy_auth: Any, proxy_headers: Any, fingerprint: Any, upload_tracker: Any,
+) -> None:
+    """Called only when one of a request's unsupported arguments is not its default (the
+    request path tests them with `is not None` first, so a plain request pays nothing)."""
+    if proxy is not None:
+        refuse("proxy", PROXIES)
+    if proxy_auth is not None:
+        refuse("proxy_auth", PROXIES)
+    if proxy_headers is not None:
+        refuse("proxy_headers", PROXIES)
+    if fingerprint is not None:
+        refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
+    if upload_tracker is not None:
+        refuse("upload_tracker")
