@@ -375,26 +375,6 @@ class ClientSession:
     def requote_redirect_url(self) -> bool:
         return self._requote_redirect_url
 
-    @property
-    def json_serialize_bytes(self) -> Optional[Callable[[Any], bytes]]:
-        return self._json_serialize_bytes
-
-    @property
-    def read_bufsize(self) -> int:
-        return self._read_bufsize
-
-    @property
-    def max_line_size(self) -> int:
-        return self._max_line_size
-
-    @property
-    def max_field_size(self) -> int:
-        return self._max_field_size
-
-    @property
-    def max_headers(self) -> int:
-        return self._max_headers
-
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:

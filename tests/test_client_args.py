@@ -120,3 +120,115 @@ async def test_parser_limits_at_session_and_request_level_as_aiohttp(client: Any
         refused, accepted, refused, ("200 ok",), accepted, ("ClientResponseError",),
         accepted, ("ClientResponseError",), accepted,
     ]
+
+
+# --- small arguments, each against aiohttp's client on the same server ------------------------
+
+
+def _echo_app() -> Any:
+    from aiohttp import web
+
+    async def echo(request: Any) -> Any:
+        body = await request.read()
+        return web.json_response(
+            {
+                "body": body.decode(), "type": request.headers.get("Content-Type"),
+                "path": request.raw_path, "version": f"{request.version[0]}.{request.version[1]}",
+            }
+        )
+
+    async def redirect(request: Any) -> Any:
+        raise web.HTTPFound("/echo/a%2Fb?x=%7e")
+
+    app = web.Application()
+    app.router.add_route("*", "/echo{tail:.*}", echo)
+    app.router.add_get("/redirect", redirect)
+    return app
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_json_serialize_bytes_and_json_serialize(client: Any) -> None:
+    async with web_server(_echo_app()) as base:
+        async with client.ClientSession(
+            json_serialize_bytes=lambda obj: b'{"bytes":' + repr(obj["a"]).encode() + b"}"
+        ) as session:
+            async with session.post(base + "/echo", json={"a": 1}) as resp:
+                got = await resp.json()
+            assert (got["body"], got["type"]) == ('{"bytes":1}', "application/json")
+        async with client.ClientSession(json_serialize=lambda obj: '"custom"') as session:
+            async with session.post(base + "/echo", json={"a": 1}) as resp:
+                assert (await resp.json())["body"] == '"custom"'
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_session_attributes_as_aiohttp(client: Any) -> None:
+    async def mw(request: Any, handler: Any) -> Any:
+        return await handler(request)
+
+    trace_config = client.TraceConfig()
+    async with client.ClientSession(
+        version=client.HttpVersion10, requote_redirect_url=False, middlewares=(mw,),
+        trace_configs=[trace_config], read_bufsize=4096, max_line_size=9000,
+        max_field_size=9001, max_headers=99, trust_env=False,
+    ) as session:
+        assert session.version == client.HttpVersion10
+        assert session.requote_redirect_url is False
+        assert session.trust_env is False
+        assert list(session.trace_configs) == [trace_config]
+        if client is aiohttp:  # aiohttp keeps it private (_middlewares)
+            assert session.middlewares == (mw,)
+
+
+@async_test()
+async def test_requote_redirect_url_as_aiohttp() -> None:
+    results = []
+    async with web_server(_echo_app()) as base:
+        for client in (aiohttp, real_aiohttp):
+            paths = []
+            for requote in (True, False):
+                async with client.ClientSession(requote_redirect_url=requote) as session:
+                    async with session.get(base + "/redirect") as resp:
+                        paths.append((await resp.json())["path"])
+            results.append(paths)
+    assert results[0] == results[1]
+
+
+@async_test()
+async def test_request_leaves_a_connector_of_the_caller_open_as_aiohttp() -> None:
+    async with web_server(_echo_app()) as base:
+        for client in (aiohttp, real_aiohttp):
+            connector = client.TCPConnector()
+            async with client.request("GET", base + "/echo", connector=connector) as resp:
+                assert resp.status == 200
+            assert not connector.closed
+            await connector.close()
+            async with client.request("GET", base + "/echo", timeout=client.ClientTimeout(total=5)) as resp:
+                assert resp.status == 200
+
+
+@async_test()
+async def test_dns_cache_max_size_bounds_the_cache() -> None:
+    # The cache is keyed by (host, port): two servers give two entries for "localhost".
+    async with web_server(_echo_app()) as base1, web_server(_echo_app()) as base2:
+        ports = [int(b.rsplit(":", 1)[1]) for b in (base1, base2)]
+        misses: list[list[int]] = []
+        for client in (aiohttp, real_aiohttp):
+            seen: list[int] = []
+            config = client.TraceConfig()
+
+            async def on_miss(session: Any, ctx: Any, params: Any, seen: Any = seen) -> None:
+                seen.append(params.port if hasattr(params, "port") else 0)
+
+            config.on_dns_cache_miss.append(on_miss)
+            for size, expected in ((1, 3), (1000, 2)):
+                seen.clear()
+                connector = client.TCPConnector(dns_cache_max_size=size, force_close=True)
+                async with client.ClientSession(connector=connector, trace_configs=[config]) as session:
+                    for port in (ports[0], ports[1], ports[0]):
+                        async with session.get(f"http://localhost:{port}/echo") as resp:
+                            assert resp.status == 200
+                misses.append([size, len(seen)])
+                assert len(seen) == expected, (client, size)
+    assert misses == [[1, 3], [1000, 2]] * 2
