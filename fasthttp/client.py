@@ -928,14 +928,20 @@ def _make_body(
     return make_body(data)
 
 
-def request(method: str, url: Union[str, URL], **kwargs: Any) -> "_SessionRequestContextManager":
+def request(
+    method: str,
+    url: Union[str, URL],
+    *,
+    version: HttpVersion = HttpVersion11,
+    connector: Optional[BaseConnector] = None,
+    loop: Optional[asyncio.AbstractEventLoop] = None,
+    **kwargs: Any,
+) -> "_SessionRequestContextManager":
     """A one-off request in a session of its own, closed with the response."""
-    connector = kwargs.pop("connector", None)
-    session_kwargs: dict[str, Any] = {
-        name: kwargs.pop(name)
-        for name in ("cookies", "version", "loop", "timeout")
-        if name in kwargs
-    }
+    session_kwargs: dict[str, Any] = {"version": version, "loop": loop}
+    for name in ("cookies", "timeout"):
+        if name in kwargs:
+            session_kwargs[name] = kwargs.pop(name)
     return _SessionRequestContextManager(method, url, connector, session_kwargs, kwargs)
 
 

@@ -6,6 +6,8 @@ Behaviour tests run fasthttp and aiohttp's own client against the same peer on 1
 
 from __future__ import annotations
 
+import asyncio
+import warnings
 from typing import Any
 
 import aiohttp as real_aiohttp
@@ -232,3 +234,106 @@ async def test_dns_cache_max_size_bounds_the_cache() -> None:
                 misses.append([size, len(seen)])
                 assert len(seen) == expected, (client, size)
     assert misses == [[1, 3], [1000, 2]] * 2
+
+
+def _remote_app() -> Any:
+    from aiohttp import web
+
+    async def remote(request: Any) -> Any:
+        if "slow" in request.query:
+            await asyncio.sleep(2)
+        return web.Response(text=str(request.remote))
+
+    app = web.Application()
+    app.router.add_get("/", remote)
+    return app
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_loop_read_timeout_and_conn_timeout_as_aiohttp(client: Any) -> None:
+    loop = asyncio.get_running_loop()
+    async with web_server(_remote_app()) as base:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            session = client.ClientSession(
+                loop=loop, connector=client.TCPConnector(loop=loop), read_timeout=0.3,
+                conn_timeout=4,
+            )
+        async with session:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                assert session.loop is loop
+            assert (session.timeout.total, session.timeout.connect) == (0.3, 4)
+            async with session.get(base + "/") as resp:
+                assert await resp.text() == "127.0.0.1"
+            with pytest.raises(asyncio.TimeoutError):
+                await session.get(base + "/?slow=1")
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_local_addr_is_the_source_address(client: Any) -> None:
+    async with web_server(_remote_app()) as base:
+        connector = client.TCPConnector(local_addr=("127.0.0.2", 0))
+        async with client.ClientSession(connector=connector) as session:
+            async with session.get(base + "/") as resp:
+                assert await resp.text() == "127.0.0.2"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_use_dns_cache_and_ttl_dns_cache_as_aiohttp(client: Any) -> None:
+    async with web_server(_remote_app()) as base:
+        url = base.replace("127.0.0.1", "localhost") + "/"
+        counts = []
+        for kwargs in ({"use_dns_cache": False}, {"ttl_dns_cache": 0.05}, {}):
+            events: list[str] = []
+            config = client.TraceConfig()
+
+            async def on_start(session: Any, ctx: Any, params: Any, events: Any = events) -> None:
+                events.append("resolve")
+
+            async def on_hit(session: Any, ctx: Any, params: Any, events: Any = events) -> None:
+                events.append("hit")
+
+            config.on_dns_resolvehost_start.append(on_start)
+            config.on_dns_cache_hit.append(on_hit)
+            connector = client.TCPConnector(force_close=True, **kwargs)
+            async with client.ClientSession(connector=connector, trace_configs=[config]) as session:
+                for _ in range(2):
+                    async with session.get(url) as resp:
+                        assert resp.status == 200
+                    await asyncio.sleep(0.1)
+            counts.append(events)
+    # No cache: a lookup per request; a short TTL: expired by the second; the default: a hit.
+    assert counts == [["resolve", "resolve"], ["resolve", "resolve"], ["resolve", "hit"]]
+
+
+@async_test()
+async def test_ws_connect_method_as_aiohttp() -> None:
+    async def refuse(conn: Conn) -> None:
+        await conn.read_request()
+        await conn.send(response(400, b"no"))
+
+    async with RawServer(refuse) as server:
+        for client in (aiohttp, real_aiohttp):
+            async with client.ClientSession() as session:
+                with pytest.raises(client.WSServerHandshakeError):
+                    await session.ws_connect(server.url("/ws"), method="PUT")
+    assert [r.method for r in server.requests] == ["PUT", "PUT"]
+
+
+@async_test()
+async def test_aiohttp_request_version_and_loop() -> None:
+    async with web_server(_echo_app()) as base:
+        versions = []
+        for client in (aiohttp, real_aiohttp):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                async with client.request(
+                    "GET", base + "/echo", version=client.HttpVersion10,
+                    loop=asyncio.get_running_loop(),
+                ) as resp:
+                    versions.append((await resp.json())["version"])
+    assert versions == ["1.0", "1.0"]

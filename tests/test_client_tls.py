@@ -16,6 +16,7 @@ import aiohttp as real_aiohttp  # noqa: E402
 
 import fasthttp as aiohttp  # noqa: E402
 from client_servers import (  # noqa: E402
+    web_server,
     RawServer,
     Request,
     assert_pool_clean,
@@ -183,3 +184,46 @@ async def test_deprecated_verify_ssl_and_ssl_context_spellings(
         with pytest.raises(ValueError, match="mutually exclusive"), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             module.TCPConnector(verify_ssl=False, ssl=client_context(ca))
+
+
+def _ws_app() -> Any:
+    from aiohttp import web
+
+    async def ws(request: Any) -> Any:
+        sock = web.WebSocketResponse()
+        await sock.prepare(request)
+        await sock.send_str("hello")
+        await sock.close()
+        return sock
+
+    app = web.Application()
+    app.router.add_get("/ws", ws)
+    return app
+
+
+@pytest.mark.parametrize("client", [aiohttp, real_aiohttp], ids=["fasthttp", "aiohttp"])
+@async_test()
+async def test_wss_with_the_ssl_arguments_of_ws_connect(
+    client: Any, ca: Any, self_signed: ssl.SSLContext
+) -> None:
+    async def hello(session: Any, url: str, **kwargs: Any) -> str:
+        async with session.ws_connect(url, **kwargs) as ws:
+            return str((await ws.receive()).data)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        async with web_server(_ws_app(), ssl_context=server_context(ca, "service.test")) as base:
+            url = base.replace("https", "wss") + "/ws"
+            async with client.ClientSession() as session:
+                with pytest.raises(client.ClientConnectorCertificateError):
+                    await hello(session, url, ssl=client_context(ca))
+                assert await hello(
+                    session, url, ssl=client_context(ca), server_hostname="service.test"
+                ) == "hello"
+                assert await hello(
+                    session, url, ssl_context=client_context(ca), server_hostname="service.test"
+                ) == "hello"
+        async with web_server(_ws_app(), ssl_context=self_signed) as base:
+            url = base.replace("https", "wss") + "/ws"
+            async with client.ClientSession() as session:
+                assert await hello(session, url, verify_ssl=False) == "hello"
