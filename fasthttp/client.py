@@ -82,6 +82,7 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 _SENTINEL: Any = object()
+_COMPRESSIONS: Final = frozenset({"deflate", "gzip"})  # compress= values (request bodies)
 _DEFAULT_PARSER_LIMITS: Final = (8190, 8190, 128)  # aiohttp's max_line_size, max_field_size, max_headers
 # Headers the session adds by itself unless told not to (skip_auto_headers).
 _AUTO_HEADERS: Final = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.HOST})
@@ -521,8 +522,6 @@ class ClientSession:
             or fingerprint is not None or upload_tracker is not None
         ):
             refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
-        if compress is not None:
-            refuse("compress")
         if not read_until_eof:
             refuse("read_until_eof")
         method = method.upper()
@@ -570,12 +569,16 @@ class ClientSession:
         if auth is None and url.raw_user is not None:
             auth = BasicAuth.from_url(url)
 
+        body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
+        if compress and (body is None or isinstance(body, bytes) and not body):
+            compress = None  # nothing to compress (aiohttp neither labels an empty body)
         settings = self._settings
         if (
             chunked is not None or expect100 or server_hostname is not None
             or skip is not self._skip_auto_headers or read_bufsize is not None
             or auto_decompress is not None or max_decompressed_size is not None
             or max_line_size is not None or max_field_size is not None or max_headers is not None
+            or compress
         ):
             parser_limits = settings.parser_limits
             if max_line_size is not None or max_field_size is not None or max_headers is not None:
@@ -584,7 +587,15 @@ class ClientSession:
                     self._max_field_size if max_field_size is None else max_field_size,
                     self._max_headers if max_headers is None else max_headers,
                 )
+            if compress:
+                # aiohttp: True means deflate; the body then goes chunked (its compressed
+                # length is not known in advance).
+                compress = "deflate" if compress is True else compress
+                if compress not in _COMPRESSIONS:
+                    refuse("compress", f"with {compress!r} (deflate and gzip are)")
+                chunked = True
             settings = settings.replace(
+                compress=compress or None,
                 parser_limits=parser_limits,
                 chunked=chunked,
                 expect100=expect100,
@@ -601,8 +612,7 @@ class ClientSession:
             )
         # (base_headers stands in until _finish_request gives the request its own.)
         request = ClientRequest(
-            method, url, base_headers,
-            _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes), auth,
+            method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )
         if timeout.total is not None:
@@ -757,6 +767,10 @@ class ClientSession:
             headers[hdrs.AUTHORIZATION] = auth.encode()
         self._add_cookies(headers, url, cookies)
         body = request._body
+        if body is not None and settings.compress is not None:
+            if hdrs.CONTENT_ENCODING in headers:
+                raise ValueError("compress can not be set if Content-Encoding header is set")
+            headers[hdrs.CONTENT_ENCODING] = settings.compress
         if body is not None:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):

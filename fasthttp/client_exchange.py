@@ -17,6 +17,7 @@ connection, and the caller decides whether to try again on another one.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from typing import TYPE_CHECKING, Any, Final, Optional, Sequence
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -205,6 +206,27 @@ class _TracedWriter:
                 await trace.send_request_chunk_sent(self._request.method, self._request.url, chunk)
 
 
+class _CompressingWriter:
+    """The body writer as payloads see it under compress=: what they write goes out
+    compressed (Content-Encoding deflate, the zlib format, or gzip, as aiohttp sends them)."""
+
+    __slots__ = ("_writer", "_compressor")
+
+    def __init__(self, writer: Any, encoding: str) -> None:
+        self._writer = writer
+        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        self._compressor = zlib.compressobj(wbits=wbits)
+
+    async def write(self, data: Any) -> None:
+        if data:
+            compressed = self._compressor.compress(data)
+            if compressed:
+                await self._writer.write(compressed)
+
+    async def flush(self) -> None:
+        await self._writer.write(self._compressor.flush())
+
+
 def _abandon(connection: "Connection", writer: Optional["asyncio.Task[None]"]) -> None:
     if writer is not None:
         writer.cancel()
@@ -234,11 +256,16 @@ async def _write_body(
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
     traces = request._traces
     sink: Any = writer if traces is None else _TracedWriter(writer, request, traces)
+    compress = request._settings.compress
+    if compress is not None:
+        sink = _CompressingWriter(sink, compress)
     try:
         if in_memory is not None:
             await sink.write(in_memory)
         else:
             await payload.write(sink)
+        if compress is not None:
+            await sink.flush()
         await writer.write_eof()
     except (asyncio.CancelledError, ClientConnectionError):
         raise

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+import zlib
 from typing import Any
 
 import aiohttp as real_aiohttp
 import pytest
 
 import fasthttp as aiohttp
-from client_servers import Conn, RawServer, assert_pool_clean, async_test, response, web_server
+from client_servers import (
+    Conn, RawServer, assert_pool_clean, async_test, echo_route, keep_alive, response, web_server,
+)
 
 CLIENTS = [pytest.param(aiohttp, id="fasthttp"), pytest.param(real_aiohttp, id="aiohttp")]
 
@@ -337,3 +340,74 @@ async def test_aiohttp_request_version_and_loop() -> None:
                 ) as resp:
                     versions.append((await resp.json())["version"])
     assert versions == ["1.0", "1.0"]
+
+
+# --- compress=: the request body compressed, as aiohttp sends it ------------------------------
+
+
+def _body_app() -> Any:
+    from aiohttp import web
+
+    async def echo(request: Any) -> Any:
+        return web.json_response(
+            {
+                "body": (await request.read()).decode(),
+                "encoding": request.headers.get("Content-Encoding"),
+                "te": request.headers.get("Transfer-Encoding"),
+                "length": request.headers.get("Content-Length"),
+            }
+        )
+
+    app = web.Application()
+    app.router.add_post("/", echo)
+    return app
+
+
+async def _chunks() -> Any:
+    for i in range(3):
+        yield f"part{i} ".encode() * 100
+
+
+@async_test()
+async def test_compress_sends_the_body_compressed_as_aiohttp() -> None:
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (True, {"data": b"x" * 5000}),
+        ("deflate", {"data": "text " * 100}),
+        ("gzip", {"json": {"k": "v" * 300}}),
+        ("gzip", {"data": _chunks}),
+        (True, {"data": b""}),  # nothing to compress: sent as it is
+    ]
+    results = []
+    async with web_server(_body_app()) as base:
+        for client in (aiohttp, real_aiohttp):
+            got = []
+            async with client.ClientSession() as session:
+                for compress, kwargs in cases:
+                    if kwargs.get("data") is _chunks:
+                        kwargs = {"data": _chunks()}
+                    async with session.post(base + "/", compress=compress, **kwargs) as resp:
+                        got.append(await resp.json())
+                with pytest.raises(ValueError, match="Content-Encoding"):
+                    await session.post(
+                        base + "/", data=b"x", compress=True, headers={"Content-Encoding": "br"}
+                    )
+            results.append(got)
+    assert results[0] == results[1]
+    assert [(r["encoding"], r["te"]) for r in results[0]] == [
+        ("deflate", "chunked"), ("deflate", "chunked"), ("gzip", "chunked"),
+        ("gzip", "chunked"), (None, None),
+    ]
+    assert results[0][0]["body"] == "x" * 5000
+
+
+@async_test()
+async def test_compressed_bytes_on_the_wire_decode_to_the_body() -> None:
+    async with RawServer(keep_alive(echo_route)) as server:
+        async with aiohttp.ClientSession() as session:
+            for compress, wbits in (("deflate", zlib.MAX_WBITS), ("gzip", 16 + zlib.MAX_WBITS)):
+                async with session.post(server.url("/"), data=b"abc" * 1000, compress=compress) as resp:
+                    await resp.read()
+                sent = server.requests[-1]
+                assert sent.header("content-encoding") == compress
+                assert zlib.decompress(sent.body, wbits) == b"abc" * 1000
+            assert_pool_clean(session.connector)
