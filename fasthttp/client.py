@@ -522,8 +522,6 @@ class ClientSession:
             or fingerprint is not None or upload_tracker is not None
         ):
             refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
-        if not read_until_eof:
-            refuse("read_until_eof")
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
@@ -578,7 +576,7 @@ class ClientSession:
             or skip is not self._skip_auto_headers or read_bufsize is not None
             or auto_decompress is not None or max_decompressed_size is not None
             or max_line_size is not None or max_field_size is not None or max_headers is not None
-            or compress
+            or compress or not read_until_eof
         ):
             parser_limits = settings.parser_limits
             if max_line_size is not None or max_field_size is not None or max_headers is not None:
@@ -596,6 +594,7 @@ class ClientSession:
                 chunked = True
             settings = settings.replace(
                 compress=compress or None,
+                read_until_eof=read_until_eof,
                 parser_limits=parser_limits,
                 chunked=chunked,
                 expect100=expect100,

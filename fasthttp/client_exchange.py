@@ -100,6 +100,7 @@ async def send(
     read_bufsize = settings.read_bufsize
     auto_decompress = settings.auto_decompress
     max_decoded_size = settings.max_decompressed_size
+    read_until_eof = settings.read_until_eof
 
     def make_content(head: ResponseHead) -> StreamReader:
         # No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the
@@ -107,6 +108,11 @@ async def send(
         if head.upgrade or head_request or head.status in _NO_BODY_STATUSES or (
             head.content_length == 0 and not head.chunked
         ):
+            return EMPTY_PAYLOAD
+        if not read_until_eof and head.content_length is None and not head.chunked:
+            # aiohttp's read_until_eof=False: a body delimited by the connection's end only
+            # is not read; the response is empty (and the connection closed, not reused).
+            protocol._ignore_body = True
             return EMPTY_PAYLOAD
         decoder = None
         if auto_decompress and head.content_encoding:

@@ -49,6 +49,7 @@ class RequestSettings:
         "auto_decompress",
         "max_decompressed_size",
         "parser_limits",
+        "read_until_eof",
         "resolve_charset",
         "session",
     )
@@ -67,6 +68,7 @@ class RequestSettings:
         auto_decompress: bool = True,
         max_decompressed_size: Optional[int] = None,
         parser_limits: Optional[tuple[int, int, int]] = None,
+        read_until_eof: bool = True,
         resolve_charset: Optional[Callable[[Any, bytes], str]] = None,
         session: Any = None,
     ) -> None:
@@ -88,6 +90,7 @@ class RequestSettings:
         # (max_line_size, max_field_size, max_headers) for the response's parser; None: the
         # connection's own (its connector's), the common case, which costs nothing.
         self.parser_limits = parser_limits
+        self.read_until_eof = read_until_eof
         self.resolve_charset = resolve_charset
         self.session = session
 

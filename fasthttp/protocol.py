@@ -66,6 +66,9 @@ class ResponseHandler(asyncio.Protocol):
         self._base_limits = (max_line_size, max_field_size, max_headers)
         self._limits: Optional[tuple[int, int, int]] = None
         self._closed = False
+        # Set by the exchange's payload factory: this response's close-delimited body is
+        # not read (read_until_eof=False).
+        self._ignore_body = False
         self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
         # Write back-pressure.
         self._write_paused = False
@@ -362,6 +365,13 @@ class ResponseHandler(asyncio.Protocol):
         assert factory is not None
         payload = factory(head)
         self._payload = payload
+        if payload is EMPTY_PAYLOAD and self._ignore_body:
+            # read_until_eof=False and a body that only the connection's end would delimit:
+            # the response has no body, and the connection (its rest unread) is not reused.
+            self._ignore_body = False
+            self._keep_alive = False
+            self._payload = None
+            self._message_done = True
         waiter = self._head_waiter
         self._head_waiter = None
         if waiter is not None and not waiter.done():

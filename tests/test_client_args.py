@@ -411,3 +411,39 @@ async def test_compressed_bytes_on_the_wire_decode_to_the_body() -> None:
                 assert sent.header("content-encoding") == compress
                 assert zlib.decompress(sent.body, wbits) == b"abc" * 1000
             assert_pool_clean(session.connector)
+
+
+# --- read_until_eof=False: a body only the connection's end would delimit is not read --------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_read_until_eof_false_as_aiohttp(client: Any) -> None:
+    async def handler(conn: Conn) -> None:
+        while True:
+            request = await conn.read_request()
+            if request is None:
+                return
+            if request.target == "/sized":
+                await conn.send(response(200, b"sized"))
+                continue
+            # No length, not chunked: the body ends with the connection, which stays open.
+            await conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil eof")
+            await asyncio.sleep(5)
+            return
+
+    async with RawServer(handler) as server:
+        async with client.ClientSession() as session:
+            async with session.get(server.url("/sized"), read_until_eof=False) as resp:
+                assert await resp.read() == b"sized"
+            resp = await asyncio.wait_for(
+                session.get(server.url("/eof"), read_until_eof=False), 2
+            )
+            async with resp:
+                assert resp.status == 200
+                assert await asyncio.wait_for(resp.read(), 2) == b""
+            # The connection was not handed back half-read: the next request works.
+            async with session.get(server.url("/sized")) as resp:
+                assert await resp.read() == b"sized"
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
