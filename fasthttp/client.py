@@ -376,6 +376,15 @@ class ClientSession:
     def requote_redirect_url(self) -> bool:
         return self._requote_redirect_url
 
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated #2778",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._requote_redirect_url = value
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:

@@ -254,3 +254,17 @@ async def test_defaults_of_refused_arguments_are_accepted() -> None:
                                       request_class=fasthttp.ClientRequest) as session:
         assert not session.closed
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        name for name, value in vars(real_aiohttp.ClientSession).items()
+        if isinstance(value, property) and not name.startswith("_")
+    ),
+)
+def test_the_session_has_every_attribute_aiohttp_exposes(name: str) -> None:
+    ours = getattr(fasthttp.ClientSession, name, None)
+    assert isinstance(ours, property), f"ClientSession.{name} is missing"
+    theirs = getattr(real_aiohttp.ClientSession, name)
+    assert (ours.fset is None) == (theirs.fset is None), f"ClientSession.{name} setter"

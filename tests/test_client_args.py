@@ -180,6 +180,9 @@ async def test_session_attributes_as_aiohttp(client: Any) -> None:
     ) as session:
         assert session.version == client.HttpVersion10
         assert session.requote_redirect_url is False
+        with pytest.warns(DeprecationWarning, match="requote_redirect_url"):
+            session.requote_redirect_url = True
+        assert session.requote_redirect_url is True
         assert session.trust_env is False
         assert list(session.trace_configs) == [trace_config]
         if client is aiohttp:  # aiohttp keeps it private (_middlewares)
