@@ -9,9 +9,10 @@ signature, of what is implemented and what refuses.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+import warnings
+from typing import Any, NoReturn, Optional
 
-__all__ = ("PROXIES", "refuse", "refuse_request_arguments")
+__all__ = ("PROXIES", "merge_ssl", "refuse", "refuse_request_arguments")
 
 PROXIES = "(proxies are not supported yet)"
 
@@ -37,3 +38,28 @@ def refuse_request_arguments(
         refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
     if upload_tracker is not None:
         refuse("upload_tracker")
+
+
+_EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
+
+
+def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any) -> Any:
+    """aiohttp's deprecated spellings of ssl= (verify_ssl=False, ssl_context=), folded into
+    it as aiohttp does: each warns, and each is exclusive with an ssl= of its own."""
+    if ssl is None:
+        ssl = True
+    if verify_ssl is not None and not verify_ssl:
+        warnings.warn(
+            "verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=3
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = False
+    if ssl_context is not None:
+        warnings.warn(
+            "ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=3
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = ssl_context
+    return ssl

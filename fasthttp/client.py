@@ -64,7 +64,7 @@ from .client_request import (
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
-from .arguments import PROXIES, refuse, refuse_request_arguments
+from .arguments import PROXIES, merge_ssl, refuse, refuse_request_arguments
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
@@ -532,13 +532,11 @@ class ClientSession:
         ):
             refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
         method = method.upper()
-        if (data is not None) + (text is not None) + (json is not _SENTINEL) > 1:
+        if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
-        if verify_ssl is False:
-            ssl = False
-        if ssl_context is not None:
-            ssl = ssl_context
-        if ssl is None:
+        if verify_ssl is not None or ssl_context is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context)
+        elif ssl is None:
             ssl = True
         if timeout is _SENTINEL or timeout is None:
             timeout = self._timeout

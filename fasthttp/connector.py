@@ -35,7 +35,7 @@ from .client_exceptions import (
     ConnectionKey,
     ConnectionTimeoutError,
 )
-from .arguments import refuse
+from .arguments import merge_ssl, refuse
 from .protocol import ResponseHandler
 
 if TYPE_CHECKING:
@@ -569,17 +569,8 @@ class TCPConnector(BaseConnector):
             refuse("socket_factory")
         if ssl_shutdown_timeout is not _NOT_GIVEN:
             refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
-        # aiohttp's deprecated spellings of ssl=: exclusive with it, as there.
         if not verify_ssl or ssl_context is not None:
-            if ssl is not True and ssl is not None:
-                raise ValueError(
-                    "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
-                )
-            if not verify_ssl and ssl_context is not None:
-                raise ValueError(
-                    "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
-                )
-            ssl = ssl_context if ssl_context is not None else False
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context)  # aiohttp's older spellings of ssl=
         if dns_cache_max_size < 1:
             raise ValueError("dns_cache_max_size must be at least 1")
         self._dns_cache_max_size = dns_cache_max_size

@@ -450,3 +450,34 @@ async def test_read_until_eof_false_as_aiohttp(client: Any) -> None:
                 assert await resp.read() == b"sized"
             if client is aiohttp:
                 assert_pool_clean(session.connector)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_ssl_spellings_are_exclusive_and_deprecated_as_aiohttp(client: Any) -> None:
+    import ssl
+
+    context = ssl.create_default_context()
+    async with client.ClientSession() as session:
+        for kwargs in (
+            {"ssl": context, "verify_ssl": False}, {"ssl": False, "ssl_context": context},
+            {"verify_ssl": False, "ssl_context": context},
+        ):
+            with pytest.raises(ValueError, match="mutually exclusive"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                await session.get("http://127.0.0.1:9/", **kwargs)
+    with pytest.warns(DeprecationWarning, match="verify_ssl is deprecated"):
+        await client.TCPConnector(verify_ssl=False).close()
+    with pytest.warns(DeprecationWarning, match="ssl_context is deprecated"):
+        await client.TCPConnector(ssl_context=context).close()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_json_none_with_data_is_data_as_aiohttp(client: Any) -> None:
+    async with web_server(_body_app()) as base:
+        async with client.ClientSession() as session:
+            async with session.post(base + "/", data=b"raw", json=None) as resp:
+                assert (await resp.json())["body"] == "raw"
+            with pytest.raises(ValueError):
+                await session.post(base + "/", data=b"raw", json={"a": 1})

@@ -160,10 +160,12 @@ async def test_plain_http_to_a_tls_server_fails_cleanly(ca: Any) -> None:
 
 
 @async_test()
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_deprecated_verify_ssl_and_ssl_context_spellings(
     ca: Any, self_signed: ssl.SSLContext
 ) -> None:
-    """aiohttp's older spellings of ssl=, on the connector and per request, as aiohttp."""
+    """aiohttp's older spellings of ssl=, on the connector and per request, as aiohttp
+    (deprecated there: the warnings are test_client_args' concern)."""
     async with tls_server(self_signed) as server:
         connector = aiohttp.TCPConnector(verify_ssl=False)
         async with aiohttp.ClientSession(connector=connector) as session:
