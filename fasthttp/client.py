@@ -209,8 +209,12 @@ class ClientSession:
             refuse("proxy_auth", PROXIES)
         if trust_env:
             refuse("trust_env", "(proxy and netrc settings from the environment)")
-        if request_class is not None and request_class is not ClientRequest:
-            refuse("request_class")
+        if request_class is None:
+            request_class = ClientRequest
+        elif not (isinstance(request_class, type) and issubclass(request_class, ClientRequest)):
+            # aiohttp's own ClientRequest (or a subclass of it) is built differently.
+            refuse("request_class", "other than fasthttp.ClientRequest or a subclass of it")
+        self._request_class: type[ClientRequest] = request_class
         if ws_response_class is not None:
             from .client_ws import ClientWebSocketResponse
 
@@ -617,7 +621,7 @@ class ClientSession:
                 ),
             )
         # (base_headers stands in until _finish_request gives the request its own.)
-        request = ClientRequest(
+        request = self._request_class(
             method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )

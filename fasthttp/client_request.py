@@ -158,9 +158,12 @@ class ClientRequest:
     def _copy(self, method: str, url: URL, auth: Optional[BasicAuth]) -> "ClientRequest":
         """The same request for another method, URL and credentials (a redirect), with the
         same body and settings; its headers are the session's to set."""
-        other = ClientRequest.__new__(ClientRequest)
+        cls = type(self)  # a session's request_class= subclass stays itself on redirects
+        other = cls.__new__(cls)
         for name in ClientRequest.__slots__:
             setattr(other, name, getattr(self, name))
+        if cls is not ClientRequest and hasattr(self, "__dict__"):
+            other.__dict__.update(self.__dict__)
         other.method = method
         other.url = url
         other.original_url = url

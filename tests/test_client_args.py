@@ -481,3 +481,25 @@ async def test_json_none_with_data_is_data_as_aiohttp(client: Any) -> None:
                 assert (await resp.json())["body"] == "raw"
             with pytest.raises(ValueError):
                 await session.post(base + "/", data=b"raw", json={"a": 1})
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_request_class_is_what_middlewares_receive(client: Any) -> None:
+    class MyRequest(client.ClientRequest):  # type: ignore[name-defined,misc]
+        def tag(self) -> str:
+            return "mine:" + self.url.path
+
+    seen: list[str] = []
+
+    async def middleware(request: Any, handler: Any) -> Any:
+        seen.append(request.tag())
+        return await handler(request)
+
+    async with web_server(_echo_app()) as base:
+        async with client.ClientSession(
+            request_class=MyRequest, middlewares=(middleware,)
+        ) as session:
+            async with session.get(base + "/redirect") as resp:
+                assert resp.status == 200
+    assert seen == ["mine:/redirect", "mine:/echo/a/b"]
