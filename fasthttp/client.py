@@ -38,6 +38,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
+from .arguments import PROXIES, merge_ssl, refuse, refuse_request_arguments
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
@@ -64,7 +65,6 @@ from .client_request import (
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
-from .arguments import PROXIES, merge_ssl, refuse, refuse_request_arguments
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
