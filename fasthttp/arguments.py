@@ -9,10 +9,12 @@ signature, of what is implemented and what refuses.
 
 from __future__ import annotations
 
+import os
 import warnings
+from pathlib import Path
 from typing import Any, NoReturn, Optional
 
-__all__ = ("PROXIES", "merge_ssl", "refuse", "refuse_request_arguments")
+__all__ = ("PROXIES", "check_trust_env", "merge_ssl", "refuse", "refuse_request_arguments")
 
 PROXIES = "(proxies are not supported yet)"
 
@@ -63,3 +65,22 @@ def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any) -> Any:
             raise ValueError(_EXCLUSIVE)
         ssl = ssl_context
     return ssl
+
+
+def check_trust_env() -> None:
+    """trust_env=True: what aiohttp then takes from the environment (proxies from the
+    *_PROXY variables, credentials from a netrc file) is not built, so it refuses when the
+    environment holds any of it; without them trust_env=True asks for nothing and is accepted."""
+    from urllib.request import getproxies
+
+    proxies = sorted(k for k in getproxies() if k in ("http", "https", "ws", "wss"))
+    if proxies:
+        refuse("trust_env", f"(the environment names {'/'.join(proxies)} proxies; {PROXIES[1:-1]})")
+    netrc_path = os.environ.get("NETRC")
+    if netrc_path is None:
+        try:
+            netrc_path = str(Path.home() / ".netrc")
+        except RuntimeError:  # no home directory: no netrc either
+            return
+    if os.path.isfile(netrc_path):
+        refuse("trust_env", f"(netrc credentials from {netrc_path} are not supported yet)")

@@ -38,7 +38,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
-from .arguments import PROXIES, merge_ssl, refuse, refuse_request_arguments
+from .arguments import PROXIES, check_trust_env, merge_ssl, refuse, refuse_request_arguments
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
@@ -208,7 +208,7 @@ class ClientSession:
         if proxy_auth is not None:
             refuse("proxy_auth", PROXIES)
         if trust_env:
-            refuse("trust_env", "(proxy and netrc settings from the environment)")
+            check_trust_env()
         if request_class is None:
             request_class = ClientRequest
         elif not (isinstance(request_class, type) and issubclass(request_class, ClientRequest)):

@@ -59,7 +59,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ClientSession", "conn_timeout"): f"{_ARGS}::test_loop_read_timeout_and_conn_timeout_as_aiohttp",
     ("ClientSession", "timeout"): "test_client_timeouts.py::test_total_timeout_waiting_for_head",
     ("ClientSession", "auto_decompress"): "test_client_compression.py::test_auto_decompress_false_passes_raw",
-    ("ClientSession", "trust_env"): f"{_ARGS}::test_session_attributes_as_aiohttp",  # False; True refuses
+    ("ClientSession", "trust_env"): f"{_ARGS}::test_trust_env_refuses_only_what_the_environment_asks",
     ("ClientSession", "requote_redirect_url"): f"{_ARGS}::test_requote_redirect_url_as_aiohttp",
     ("ClientSession", "trace_configs"): "test_client_tracing.py::test_a_failed_request_sends_request_exception",
     ("ClientSession", "read_bufsize"): "test_client_streaming.py::test_slow_consumer_pauses_the_socket",
@@ -139,7 +139,6 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
 REFUSED: dict[tuple[str, str], Any] = {
     ("ClientSession", "proxy"): "http://127.0.0.1:3128",
     ("ClientSession", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
-    ("ClientSession", "trust_env"): True,
     ("ClientSession", "request_class"): type("AiohttpRequest", (real_aiohttp.ClientRequest,), {}),
     ("ClientSession", "ws_response_class"): type("MyWS", (), {}),
     ("ClientSession", "ssl_shutdown_timeout"): 0.1,
