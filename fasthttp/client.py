@@ -38,6 +38,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
+from .arguments import PROXIES, check_trust_env, merge_ssl, refuse, refuse_request_arguments
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
@@ -81,6 +82,8 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 _SENTINEL: Any = object()
+_COMPRESSIONS: Final = frozenset({"deflate", "gzip"})  # compress= values (request bodies)
+_DEFAULT_PARSER_LIMITS: Final = (8190, 8190, 128)  # aiohttp's max_line_size, max_field_size, max_headers
 # Headers the session adds by itself unless told not to (skip_auto_headers).
 _AUTO_HEADERS: Final = frozenset({hdrs.ACCEPT, hdrs.ACCEPT_ENCODING, hdrs.USER_AGENT, hdrs.HOST})
 
@@ -175,6 +178,7 @@ class ClientSession:
         skip_auto_headers: Optional[Iterable[str]] = None,
         auth: Optional[BasicAuth] = None,
         json_serialize: JSONEncoder = json_module.dumps,
+        json_serialize_bytes: Optional[Callable[[Any], bytes]] = None,
         request_class: Any = None,
         response_class: Any = None,
         ws_response_class: Any = None,
@@ -195,9 +199,29 @@ class ClientSession:
         max_headers: int = 128,
         fallback_charset_resolver: Callable[[ClientResponse, bytes], str] = _default_charset_resolver,
         middlewares: Sequence[ClientMiddlewareType] = (),
-        ssl_shutdown_timeout: Any = None,
+        ssl_shutdown_timeout: Any = _SENTINEL,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension, see compression.py
     ) -> None:
+        # What is not built yet refuses, naming itself, rather than being dropped silently.
+        if proxy is not None:
+            refuse("proxy", PROXIES)
+        if proxy_auth is not None:
+            refuse("proxy_auth", PROXIES)
+        if trust_env:
+            check_trust_env()
+        if request_class is None:
+            request_class = ClientRequest
+        elif not (isinstance(request_class, type) and issubclass(request_class, ClientRequest)):
+            # aiohttp's own ClientRequest (or a subclass of it) is built differently.
+            refuse("request_class", "other than fasthttp.ClientRequest or a subclass of it")
+        self._request_class: type[ClientRequest] = request_class
+        if ws_response_class is not None:
+            from .client_ws import ClientWebSocketResponse
+
+            if ws_response_class is not ClientWebSocketResponse:
+                refuse("ws_response_class")
+        if ssl_shutdown_timeout is not _SENTINEL:
+            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if base_url is None or isinstance(base_url, URL):
@@ -206,6 +230,12 @@ class ClientSession:
             self._base_url = URL(base_url)
         if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a path ending with '/'")
+        self._max_line_size = max_line_size
+        self._max_field_size = max_field_size
+        self._max_headers = max_headers
+        # The parser limits travel with each request only when they differ from what the
+        # connections already use (the connector's): the common case pays nothing.
+        parser_limits: Optional[tuple[int, int, int]] = None
         if connector is None:
             connector = TCPConnector(
                 loop=self._loop,
@@ -213,6 +243,8 @@ class ClientSession:
                 max_field_size=max_field_size,
                 max_headers=max_headers,
             )
+        elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
+            parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
@@ -222,6 +254,8 @@ class ClientSession:
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
         self._default_auth = auth
         self._json_serialize = json_serialize
+        self._json_serialize_bytes = json_serialize_bytes
+        self._trust_env = trust_env
         if timeout is _SENTINEL or timeout is None:
             timeout = DEFAULT_TIMEOUT
             if read_timeout is not _SENTINEL:
@@ -253,6 +287,7 @@ class ClientSession:
             read_bufsize=read_bufsize,
             auto_decompress=auto_decompress,
             max_decompressed_size=self._max_decompressed_size,
+            parser_limits=parser_limits,
             resolve_charset=fallback_charset_resolver,
             session=self,
         )
@@ -333,6 +368,27 @@ class ClientSession:
     def trace_configs(self) -> tuple[TraceConfig, ...]:
         return self._trace_configs
 
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def version(self) -> HttpVersion:
+        return self._version
+
+    @property
+    def requote_redirect_url(self) -> bool:
+        return self._requote_redirect_url
+
+    @requote_redirect_url.setter
+    def requote_redirect_url(self, value: bool) -> None:
+        warnings.warn(
+            "session.requote_redirect_url modification is deprecated #2778",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._requote_redirect_url = value
+
     # --- lifecycle ------------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -399,16 +455,20 @@ class ClientSession:
         ssl_context: Any = None,
         server_hostname: Optional[str] = None,
         proxy_headers: Any = None,
+        decode_text: bool = True,
         **options: Any,
     ) -> Any:
         """The upgrade request goes through the same pipeline as any request (middlewares,
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
+        if not decode_text:
+            refuse("decode_text")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
-            proxy=proxy, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
+            proxy=proxy, proxy_auth=proxy_auth, proxy_headers=proxy_headers,
+            fingerprint=fingerprint, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
             server_hostname=server_hostname, allow_redirects=False, raise_for_status=False,
         )
         return ws_open(upgrade, response)
@@ -466,19 +526,21 @@ class ClientSession:
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
+        upload_tracker: Any = None,
     ) -> ClientResponse:
         if self.closed:
             raise RuntimeError("Session is closed")
-        if proxy is not None:
-            raise NotImplementedError("proxies are not supported yet")
+        if (
+            proxy is not None or proxy_auth is not None or proxy_headers is not None
+            or fingerprint is not None or upload_tracker is not None
+        ):
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
         method = method.upper()
-        if (data is not None) + (text is not None) + (json is not _SENTINEL) > 1:
+        if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
-        if verify_ssl is False:
-            ssl = False
-        if ssl_context is not None:
-            ssl = ssl_context
-        if ssl is None:
+        if verify_ssl is not None or ssl_context is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context)
+        elif ssl is None:
             ssl = True
         if timeout is _SENTINEL or timeout is None:
             timeout = self._timeout
@@ -516,13 +578,35 @@ class ClientSession:
         if auth is None and url.raw_user is not None:
             auth = BasicAuth.from_url(url)
 
+        body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
+        if compress and (body is None or isinstance(body, bytes) and not body):
+            compress = None  # nothing to compress (aiohttp neither labels an empty body)
         settings = self._settings
         if (
             chunked is not None or expect100 or server_hostname is not None
             or skip is not self._skip_auto_headers or read_bufsize is not None
             or auto_decompress is not None or max_decompressed_size is not None
+            or max_line_size is not None or max_field_size is not None or max_headers is not None
+            or compress or not read_until_eof
         ):
+            parser_limits = settings.parser_limits
+            if max_line_size is not None or max_field_size is not None or max_headers is not None:
+                parser_limits = (
+                    self._max_line_size if max_line_size is None else max_line_size,
+                    self._max_field_size if max_field_size is None else max_field_size,
+                    self._max_headers if max_headers is None else max_headers,
+                )
+            if compress:
+                # aiohttp: True means deflate; the body then goes chunked (its compressed
+                # length is not known in advance).
+                compress = "deflate" if compress is True else compress
+                if compress not in _COMPRESSIONS:
+                    refuse("compress", f"with {compress!r} (deflate and gzip are)")
+                chunked = True
             settings = settings.replace(
+                compress=compress or None,
+                read_until_eof=read_until_eof,
+                parser_limits=parser_limits,
                 chunked=chunked,
                 expect100=expect100,
                 server_hostname=server_hostname,
@@ -537,8 +621,8 @@ class ClientSession:
                 ),
             )
         # (base_headers stands in until _finish_request gives the request its own.)
-        request = ClientRequest(
-            method, url, base_headers, _make_body(data, json, text, self._json_serialize), auth,
+        request = self._request_class(
+            method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )
         if timeout.total is not None:
@@ -559,8 +643,25 @@ class ClientSession:
         try:
             self._finish_request(request, base_headers, cookies)
             history: list[ClientResponse] = []
+            # One retry per call (redirects included), as aiohttp: an idempotent request whose
+            # pooled connection turned out closed by the server is sent again on a new one.
+            # It happens here, outside the middlewares, so each of them sees both attempts.
+            may_retry = method in IDEMPOTENT_METHODS
             while True:
-                response = await handler(request)
+                try:
+                    response = await handler(request)
+                except (ServerDisconnectedError, ClientOSError) as exc:
+                    if (
+                        may_retry and getattr(exc, "_fasthttp_stale_connection", False)
+                        and request.method in IDEMPOTENT_METHODS
+                        and not isinstance(request._body, Payload)
+                    ):
+                        may_retry = False
+                        # The request anew from the call's headers (a middleware's changes
+                        # to the failed attempt do not carry over, as in aiohttp).
+                        self._finish_request(request, base_headers, cookies)
+                        continue
+                    raise
                 if hdrs.SET_COOKIE in response._headers:
                     self._store_cookies(response)
                 if not allow_redirects or response.status not in _REDIRECT_STATUSES:
@@ -676,6 +777,10 @@ class ClientSession:
             headers[hdrs.AUTHORIZATION] = auth.encode()
         self._add_cookies(headers, url, cookies)
         body = request._body
+        if body is not None and settings.compress is not None:
+            if hdrs.CONTENT_ENCODING in headers:
+                raise ValueError("compress can not be set if Content-Encoding header is set")
+            headers[hdrs.CONTENT_ENCODING] = settings.compress
         if body is not None:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
@@ -685,8 +790,8 @@ class ClientSession:
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:
-        """One attempt: a connection, the exchange on it (client_exchange), and the one
-        retry of an idempotent request whose pooled connection the server had closed."""
+        """One attempt: a connection and the exchange on it (client_exchange). The innermost
+        handler of the middleware chain."""
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
@@ -705,23 +810,17 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        retried = False
-        while True:
-            connection = await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
-            )
-            try:
-                return await send(request, connection, head_bytes)
-            except (ServerDisconnectedError, ClientOSError):
-                # A pooled connection the server had already closed: try once more, anew,
-                # where sending again cannot do harm.
-                if (
-                    connection.reused and not retried and request.method in IDEMPOTENT_METHODS
-                    and not isinstance(request._body, Payload)
-                ):
-                    retried = True
-                    continue
-                raise
+        connection = await connector.connect(
+            key, request.timeout, deadline=request._deadline, traces=request._traces
+        )
+        try:
+            return await send(request, connection, head_bytes)
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            if connection.reused:
+                # A pooled connection the server may have closed meanwhile: _request may
+                # send the request once more, above the middlewares (as aiohttp retries).
+                exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
+            raise
 
     def _store_cookies(self, response: ClientResponse) -> None:
         set_cookies = response._headers.getall(hdrs.SET_COOKIE, ())
@@ -837,9 +936,14 @@ def _check_url(url: URL, *, redirect: bool) -> None:
         raise InvalidUrlClientError(url, "no host")
 
 
-def _make_body(data: Any, json: Any, text: Optional[str], serialize: JSONEncoder) -> Any:
+def _make_body(
+    data: Any, json: Any, text: Optional[str], serialize: JSONEncoder,
+    serialize_bytes: Optional[Callable[[Any], bytes]] = None,
+) -> Any:
     """The request body: bytes for what fits in memory, else a payload object."""
     if json is not _SENTINEL and json is not None:
+        if serialize_bytes is not None:  # aiohttp 3.14: a serializer that gives bytes wins
+            return TypedBytes(bytes(serialize_bytes(json)), "application/json")
         return TypedBytes(serialize(json).encode("utf-8"), "application/json")
     if text is not None:
         return TypedBytes(text.encode("utf-8"), "text/plain; charset=utf-8")
@@ -848,14 +952,20 @@ def _make_body(data: Any, json: Any, text: Optional[str], serialize: JSONEncoder
     return make_body(data)
 
 
-def request(method: str, url: Union[str, URL], **kwargs: Any) -> "_SessionRequestContextManager":
+def request(
+    method: str,
+    url: Union[str, URL],
+    *,
+    version: HttpVersion = HttpVersion11,
+    connector: Optional[BaseConnector] = None,
+    loop: Optional[asyncio.AbstractEventLoop] = None,
+    **kwargs: Any,
+) -> "_SessionRequestContextManager":
     """A one-off request in a session of its own, closed with the response."""
-    connector = kwargs.pop("connector", None)
-    session_kwargs: dict[str, Any] = {
-        name: kwargs.pop(name)
-        for name in ("cookies", "version", "loop", "headers_default")
-        if name in kwargs
-    }
+    session_kwargs: dict[str, Any] = {"version": version, "loop": loop}
+    for name in ("cookies", "timeout"):
+        if name in kwargs:
+            session_kwargs[name] = kwargs.pop(name)
     return _SessionRequestContextManager(method, url, connector, session_kwargs, kwargs)
 
 
@@ -870,7 +980,14 @@ class _SessionRequestContextManager:
 
     async def __aenter__(self) -> ClientResponse:
         method, url, connector, session_kwargs, kwargs = self._args
-        self._session = ClientSession(connector=connector, **session_kwargs)
+        # A connector the caller passed stays theirs (not closed with this session), as in
+        # aiohttp; the session's own does not keep the connection alive.
+        owner = connector is None
+        if owner:
+            connector = TCPConnector(loop=session_kwargs.get("loop"), force_close=True)
+        self._session = ClientSession(
+            connector=connector, connector_owner=owner, **session_kwargs
+        )
         try:
             self._response = await self._session._request(method, url, **kwargs)
         except BaseException:

@@ -17,6 +17,7 @@ connection, and the caller decides whether to try again on another one.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from typing import TYPE_CHECKING, Any, Final, Optional, Sequence
 
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -75,6 +76,9 @@ async def send(
     protocol = connection.protocol
     assert protocol is not None
     settings = request._settings
+    limits = settings.parser_limits
+    if limits is not protocol._limits:
+        protocol.use_limits(limits)
     method = request.method
     headers = request.headers
     body = request._body
@@ -96,6 +100,7 @@ async def send(
     read_bufsize = settings.read_bufsize
     auto_decompress = settings.auto_decompress
     max_decoded_size = settings.max_decompressed_size
+    read_until_eof = settings.read_until_eof
 
     def make_content(head: ResponseHead) -> StreamReader:
         # No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the
@@ -103,6 +108,11 @@ async def send(
         if head.upgrade or head_request or head.status in _NO_BODY_STATUSES or (
             head.content_length == 0 and not head.chunked
         ):
+            return EMPTY_PAYLOAD
+        if not read_until_eof and head.content_length is None and not head.chunked:
+            # aiohttp's read_until_eof=False: a body delimited by the connection's end only
+            # is not read; the response is empty (and the connection closed, not reused).
+            protocol._ignore_body = True
             return EMPTY_PAYLOAD
         decoder = None
         if auto_decompress and head.content_encoding:
@@ -202,6 +212,27 @@ class _TracedWriter:
                 await trace.send_request_chunk_sent(self._request.method, self._request.url, chunk)
 
 
+class _CompressingWriter:
+    """The body writer as payloads see it under compress=: what they write goes out
+    compressed (Content-Encoding deflate, the zlib format, or gzip, as aiohttp sends them)."""
+
+    __slots__ = ("_writer", "_compressor")
+
+    def __init__(self, writer: Any, encoding: str) -> None:
+        self._writer = writer
+        wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        self._compressor = zlib.compressobj(wbits=wbits)
+
+    async def write(self, data: Any) -> None:
+        if data:
+            compressed = self._compressor.compress(data)
+            if compressed:
+                await self._writer.write(compressed)
+
+    async def flush(self) -> None:
+        await self._writer.write(self._compressor.flush())
+
+
 def _abandon(connection: "Connection", writer: Optional["asyncio.Task[None]"]) -> None:
     if writer is not None:
         writer.cancel()
@@ -231,11 +262,16 @@ async def _write_body(
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
     traces = request._traces
     sink: Any = writer if traces is None else _TracedWriter(writer, request, traces)
+    compress = request._settings.compress
+    if compress is not None:
+        sink = _CompressingWriter(sink, compress)
     try:
         if in_memory is not None:
             await sink.write(in_memory)
         else:
             await payload.write(sink)
+        if compress is not None:
+            await sink.flush()
         await writer.write_eof()
     except (asyncio.CancelledError, ClientConnectionError):
         raise

@@ -48,6 +48,8 @@ class RequestSettings:
         "read_bufsize",
         "auto_decompress",
         "max_decompressed_size",
+        "parser_limits",
+        "read_until_eof",
         "resolve_charset",
         "session",
     )
@@ -65,6 +67,8 @@ class RequestSettings:
         read_bufsize: int = 2**16,
         auto_decompress: bool = True,
         max_decompressed_size: Optional[int] = None,
+        parser_limits: Optional[tuple[int, int, int]] = None,
+        read_until_eof: bool = True,
         resolve_charset: Optional[Callable[[Any, bytes], str]] = None,
         session: Any = None,
     ) -> None:
@@ -83,6 +87,10 @@ class RequestSettings:
         self.auto_decompress = auto_decompress
         # fasthttp's extension over aiohttp (see compression.py): None, no limit.
         self.max_decompressed_size = max_decompressed_size
+        # (max_line_size, max_field_size, max_headers) for the response's parser; None: the
+        # connection's own (its connector's), the common case, which costs nothing.
+        self.parser_limits = parser_limits
+        self.read_until_eof = read_until_eof
         self.resolve_charset = resolve_charset
         self.session = session
 
@@ -150,9 +158,12 @@ class ClientRequest:
     def _copy(self, method: str, url: URL, auth: Optional[BasicAuth]) -> "ClientRequest":
         """The same request for another method, URL and credentials (a redirect), with the
         same body and settings; its headers are the session's to set."""
-        other = ClientRequest.__new__(ClientRequest)
+        cls = type(self)  # a session's request_class= subclass stays itself on redirects
+        other = cls.__new__(cls)
         for name in ClientRequest.__slots__:
             setattr(other, name, getattr(self, name))
+        if cls is not ClientRequest and hasattr(self, "__dict__"):
+            other.__dict__.update(self.__dict__)
         other.method = method
         other.url = url
         other.original_url = url

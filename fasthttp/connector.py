@@ -35,6 +35,7 @@ from .client_exceptions import (
     ConnectionKey,
     ConnectionTimeoutError,
 )
+from .arguments import merge_ssl, refuse
 from .protocol import ResponseHandler
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = ("BaseConnector", "TCPConnector", "Connection")
 
 SSLSetting = Union[bool, ssl_module.SSLContext, None]
 _T = TypeVar("_T")
+_NOT_GIVEN: Any = object()
 
 
 class Connection:
@@ -121,6 +123,10 @@ class BaseConnector:
         loop: Optional[asyncio.AbstractEventLoop] = None,
         timeout_ceil_threshold: float = 5,
     ) -> None:
+        if enable_cleanup_closed:
+            refuse("enable_cleanup_closed")
+        if timeout_ceil_threshold != 5:
+            refuse("timeout_ceil_threshold", "(timeouts are not rounded)")
         if force_close and keepalive_timeout not in (None, 15.0):
             raise ValueError("keepalive_timeout cannot be set if force_close is True")
         self._loop = loop if loop is not None else asyncio.get_running_loop()
@@ -515,11 +521,20 @@ class TCPConnector(BaseConnector):
     def __init__(
         self,
         *,
+        verify_ssl: bool = True,
+        fingerprint: Any = None,
         ssl: SSLSetting = True,
+        ssl_context: Optional[ssl_module.SSLContext] = None,
         use_dns_cache: bool = True,
         ttl_dns_cache: Optional[float] = 10,
+        dns_cache_max_size: int = 1000,
         family: int = 0,
         local_addr: Optional[tuple[str, int]] = None,
+        resolver: Any = None,
+        happy_eyeballs_delay: Optional[float] = 0.25,
+        interleave: Optional[int] = None,
+        socket_factory: Any = None,
+        ssl_shutdown_timeout: Any = _NOT_GIVEN,
         keepalive_timeout: Optional[float] = 15.0,
         force_close: bool = False,
         limit: int = 100,
@@ -540,6 +555,25 @@ class TCPConnector(BaseConnector):
             loop=loop,
             timeout_ceil_threshold=timeout_ceil_threshold,
         )
+        # What is not built refuses, naming itself (fasthttp.arguments).
+        if fingerprint is not None:
+            refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
+        if resolver is not None:
+            refuse("resolver", "(the loop's getaddrinfo resolves)")
+        if happy_eyeballs_delay not in (0.25, None):
+            # Addresses are tried one after the other: happy_eyeballs_delay=None's behaviour.
+            refuse("happy_eyeballs_delay")
+        if interleave is not None:
+            refuse("interleave")
+        if socket_factory is not None:
+            refuse("socket_factory")
+        if ssl_shutdown_timeout is not _NOT_GIVEN:
+            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
+        if not verify_ssl or ssl_context is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context)  # aiohttp's older spellings of ssl=
+        if dns_cache_max_size < 1:
+            raise ValueError("dns_cache_max_size must be at least 1")
+        self._dns_cache_max_size = dns_cache_max_size
         if ssl is None:
             ssl = True
         if not isinstance(ssl, (bool, ssl_module.SSLContext)):
@@ -638,7 +672,10 @@ class TCPConnector(BaseConnector):
                 float("inf") if self._ttl_dns_cache is None
                 else self._loop.time() + self._ttl_dns_cache
             )
-            self._dns_cache[(host, port)] = (addresses, expires)
+            cache = self._dns_cache
+            if len(cache) >= self._dns_cache_max_size and (host, port) not in cache:
+                del cache[next(iter(cache))]  # the oldest entry makes room (bounded memory)
+            cache[(host, port)] = (addresses, expires)
         return addresses
 
     async def _create_connection(

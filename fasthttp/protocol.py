@@ -61,7 +61,14 @@ class ResponseHandler(asyncio.Protocol):
             max_headers=max_headers,
             chunk_boundaries=True,
         )
+        # The parser's limits: the connector's (base), or a session's or request's own, set
+        # by the exchange through use_limits (None: the base ones).
+        self._base_limits = (max_line_size, max_field_size, max_headers)
+        self._limits: Optional[tuple[int, int, int]] = None
         self._closed = False
+        # Set by the exchange's payload factory: this response's close-delimited body is
+        # not read (read_until_eof=False).
+        self._ignore_body = False
         self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
         # Write back-pressure.
         self._write_paused = False
@@ -150,6 +157,22 @@ class ResponseHandler(asyncio.Protocol):
         self._closed = True
         if self._body_writer is not None:
             self._stop_body_writer()
+
+    def use_limits(self, limits: Optional[tuple[int, int, int]]) -> None:
+        """Parse the next response with these limits (max_line_size, max_field_size,
+        max_headers; None: the connector's). Called between exchanges, when the parser is
+        idle: a new parser then costs nothing that the old one still held."""
+        wanted = self._base_limits if limits is None else limits
+        current = self._base_limits if self._limits is None else self._limits
+        if wanted != current:
+            assert self._parser.idle
+            self._parser = HttpResponseParser(
+                max_line_size=wanted[0],
+                max_field_size=wanted[1],
+                max_headers=wanted[2],
+                chunk_boundaries=True,
+            )
+        self._limits = limits
 
     # --- the request body being written -----------------------------------------------------
 
@@ -342,6 +365,13 @@ class ResponseHandler(asyncio.Protocol):
         assert factory is not None
         payload = factory(head)
         self._payload = payload
+        if payload is EMPTY_PAYLOAD and self._ignore_body:
+            # read_until_eof=False and a body that only the connection's end would delimit:
+            # the response has no body, and the connection (its rest unread) is not reused.
+            self._ignore_body = False
+            self._keep_alive = False
+            self._payload = None
+            self._message_done = True
         waiter = self._head_waiter
         self._head_waiter = None
         if waiter is not None and not waiter.done():

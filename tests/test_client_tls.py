@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ssl
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ import pytest
 
 trustme = pytest.importorskip("trustme")
 
+import aiohttp as real_aiohttp  # noqa: E402
+
 import fasthttp as aiohttp  # noqa: E402
 from client_servers import (  # noqa: E402
+    web_server,
     RawServer,
     Request,
     assert_pool_clean,
@@ -153,3 +157,75 @@ async def test_plain_http_to_a_tls_server_fails_cleanly(ca: Any) -> None:
             with pytest.raises(aiohttp.ClientError):
                 await session.get(url, timeout=aiohttp.ClientTimeout(total=3))
             assert_pool_clean(session.connector)
+
+
+@async_test()
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_deprecated_verify_ssl_and_ssl_context_spellings(
+    ca: Any, self_signed: ssl.SSLContext
+) -> None:
+    """aiohttp's older spellings of ssl=, on the connector and per request, as aiohttp
+    (deprecated there: the warnings are test_client_args' concern)."""
+    async with tls_server(self_signed) as server:
+        connector = aiohttp.TCPConnector(verify_ssl=False)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(server.url("/v")) as resp:
+                assert await resp.text() == "secure /v"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/r"), verify_ssl=False) as resp:
+                assert await resp.text() == "secure /r"
+    async with tls_server(server_context(ca, "127.0.0.1")) as server:
+        connector = aiohttp.TCPConnector(ssl_context=client_context(ca))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get(server.url("/c")) as resp:
+                assert await resp.text() == "secure /c"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/q"), ssl_context=client_context(ca)) as resp:
+                assert await resp.text() == "secure /q"
+    for module in (aiohttp, real_aiohttp):
+        with pytest.raises(ValueError, match="mutually exclusive"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module.TCPConnector(verify_ssl=False, ssl=client_context(ca))
+
+
+def _ws_app() -> Any:
+    from aiohttp import web
+
+    async def ws(request: Any) -> Any:
+        sock = web.WebSocketResponse()
+        await sock.prepare(request)
+        await sock.send_str("hello")
+        await sock.close()
+        return sock
+
+    app = web.Application()
+    app.router.add_get("/ws", ws)
+    return app
+
+
+@pytest.mark.parametrize("client", [aiohttp, real_aiohttp], ids=["fasthttp", "aiohttp"])
+@async_test()
+async def test_wss_with_the_ssl_arguments_of_ws_connect(
+    client: Any, ca: Any, self_signed: ssl.SSLContext
+) -> None:
+    async def hello(session: Any, url: str, **kwargs: Any) -> str:
+        async with session.ws_connect(url, **kwargs) as ws:
+            return str((await ws.receive()).data)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        async with web_server(_ws_app(), ssl_context=server_context(ca, "service.test")) as base:
+            url = base.replace("https", "wss") + "/ws"
+            async with client.ClientSession() as session:
+                with pytest.raises(client.ClientConnectorCertificateError):
+                    await hello(session, url, ssl=client_context(ca))
+                assert await hello(
+                    session, url, ssl=client_context(ca), server_hostname="service.test"
+                ) == "hello"
+                assert await hello(
+                    session, url, ssl_context=client_context(ca), server_hostname="service.test"
+                ) == "hello"
+        async with web_server(_ws_app(), ssl_context=self_signed) as base:
+            url = base.replace("https", "wss") + "/ws"
+            async with client.ClientSession() as session:
+                assert await hello(session, url, verify_ssl=False) == "hello"

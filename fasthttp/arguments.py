@@ -1,0 +1,86 @@
+"""Arguments aiohttp documents that fasthttp does not build (yet): they refuse, naming
+themselves, instead of being accepted and dropped.
+
+`import fasthttp as aiohttp` code that passes one of them at a value other than aiohttp's
+default gets a NotImplementedError saying which argument it was; the default value is accepted
+silently (it asks for nothing). tests/test_aiohttp_signatures.py holds the list, per aiohttp
+signature, of what is implemented and what refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+__all__ = ("PROXIES", "check_trust_env", "merge_ssl", "refuse", "refuse_request_arguments")
+
+PROXIES = "(proxies are not supported yet)"
+
+
+def refuse(name: str, why: str = "") -> NoReturn:
+    raise NotImplementedError(
+        f"fasthttp does not support the {name}= argument" + (f" {why}" if why else "")
+    )
+
+
+def refuse_request_arguments(
+    proxy: Any, proxy_auth: Any, proxy_headers: Any, fingerprint: Any, upload_tracker: Any,
+) -> None:
+    """Called only when one of a request's unsupported arguments is not its default (the
+    request path tests them with `is not None` first, so a plain request pays nothing)."""
+    if proxy is not None:
+        refuse("proxy", PROXIES)
+    if proxy_auth is not None:
+        refuse("proxy_auth", PROXIES)
+    if proxy_headers is not None:
+        refuse("proxy_headers", PROXIES)
+    if fingerprint is not None:
+        refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
+    if upload_tracker is not None:
+        refuse("upload_tracker")
+
+
+_EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
+
+
+def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any) -> Any:
+    """aiohttp's deprecated spellings of ssl= (verify_ssl=False, ssl_context=), folded into
+    it as aiohttp does: each warns, and each is exclusive with an ssl= of its own."""
+    if ssl is None:
+        ssl = True
+    if verify_ssl is not None and not verify_ssl:
+        warnings.warn(
+            "verify_ssl is deprecated, use ssl=False instead", DeprecationWarning, stacklevel=3
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = False
+    if ssl_context is not None:
+        warnings.warn(
+            "ssl_context is deprecated, use ssl=context instead", DeprecationWarning, stacklevel=3
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = ssl_context
+    return ssl
+
+
+def check_trust_env() -> None:
+    """trust_env=True: what aiohttp then takes from the environment (proxies from the
+    *_PROXY variables, credentials from a netrc file) is not built, so it refuses when the
+    environment holds any of it; without them trust_env=True asks for nothing and is accepted."""
+    from urllib.request import getproxies
+
+    proxies = sorted(k for k in getproxies() if k in ("http", "https", "ws", "wss"))
+    if proxies:
+        refuse("trust_env", f"(the environment names {'/'.join(proxies)} proxies; {PROXIES[1:-1]})")
+    netrc_path = os.environ.get("NETRC")
+    if netrc_path is None:
+        try:
+            netrc_path = str(Path.home() / ".netrc")
+        except RuntimeError:  # no home directory: no netrc either
+            return
+    if os.path.isfile(netrc_path):
+        refuse("trust_env", f"(netrc credentials from {netrc_path} are not supported yet)")
