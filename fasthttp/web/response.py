@@ -284,7 +284,8 @@ class StreamResponse:
         if self._cookies:
             for cookie in self._cookies.values():
                 headers.add(hdrs.SET_COOKIE, cookie.output(header="")[1:])
-        # serialize_head refuses CR, LF or NUL in any name or value (header injection).
+        # serialize_head refuses a name that is not a token and any control character but HTAB
+        # in the status line or a value (header injection): the caller answers 500 instead.
         return serialize_head(f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", headers)
 
     async def prepare(self, request: "Request") -> Any:
