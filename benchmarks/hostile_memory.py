@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -51,6 +50,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
+
+import server_process  # noqa: E402  (beside this file: run as a script)
+from server_process import stop_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -83,39 +85,12 @@ def serve(name: str, port: int) -> None:
 # --- the server process and its memory -----------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(name: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
     env = dict(os.environ)
     env.pop("FASTHTTP_NO_EXTENSIONS", None)
     if name == "fasthttp-pure":
         env["FASTHTTP_NO_EXTENSIONS"] = "1"
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", name, "--port", str(port)], env=env)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit(f"{name} server did not start")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    return server_process.start_server(__file__, name, env)
 
 
 def status_kib(pid: int, field_name: str) -> int:
