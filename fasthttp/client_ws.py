@@ -79,6 +79,10 @@ class ClientWebSocketResponse:
         self._exception: Optional[BaseException] = None
         self._waiting = False
         self._compress = deflate is not None
+        # What aiohttp reports: the window bits we compress with (0 when permessage-deflate was
+        # not agreed) and whether our side resets its context for each message.
+        self._compress_bits = 0 if deflate is None else deflate.client_window_bits
+        self._client_notakeover = False if deflate is None else deflate.client_no_context_takeover
         self._compressor = (
             MessageCompressor(
                 window_bits=deflate.client_window_bits,
@@ -108,11 +112,11 @@ class ClientWebSocketResponse:
 
     @property
     def compress(self) -> int:
-        return 15 if self._compress else 0
+        return self._compress_bits
 
     @property
     def client_notakeover(self) -> bool:
-        return False
+        return self._client_notakeover
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         transport = self._protocol.transport
@@ -406,7 +410,7 @@ def ws_upgrade(
     heartbeat: Optional[float] = None,
     origin: Optional[str] = None,
     headers: Any = None,
-    compress: int = 15,
+    compress: int = 0,  # aiohttp 3.x's default: permessage-deflate only when asked for
     max_msg_size: int = MAX_MSG_SIZE,
 ) -> WSUpgrade:
     """The upgrade request of a WebSocket (ws_connect's WebSocket options)."""
