@@ -13,7 +13,7 @@ import json
 from types import TracebackType
 from typing import Any, Callable, NamedTuple, Optional
 
-from .client_exceptions import ServerTimeoutError
+from .client_exceptions import ServerTimeoutError, WSMessageTypeError
 from .websocket_codec import WebSocketReader, encode_frame
 from .ws_deflate import MessageCompressor
 from yarl import URL
@@ -211,6 +211,13 @@ class ClientWebSocketResponse:
     ) -> None:
         await self.send_str(dumps(data), compress=compress)
 
+    async def send_json_bytes(
+        self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], bytes]
+    ) -> None:
+        """JSON from an encoder that returns bytes (orjson), sent as a BINARY message
+        (aiohttp 3.14)."""
+        await self.send_bytes(dumps(data), compress=compress)
+
     # --- closing -------------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
@@ -337,16 +344,21 @@ class ClientWebSocketResponse:
                 return message
             return message
 
-    async def receive_str(self, *, timeout: Optional[float] = None) -> str:
+    async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
+        """A TEXT message's data: str, or bytes under ws_connect(decode_text=False)."""
         message = await self.receive(timeout)
         if message.type is not WSMsgType.TEXT:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not str")
-        return message.data  # type: ignore[no-any-return]
+            raise WSMessageTypeError(
+                f"Received message {message.type}:{message.data!r} is not WSMsgType.TEXT"
+            )
+        return message.data
 
     async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
         message = await self.receive(timeout)
         if message.type is not WSMsgType.BINARY:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not bytes")
+            raise WSMessageTypeError(
+                f"Received message {message.type}:{message.data!r} is not WSMsgType.BINARY"
+            )
         return message.data  # type: ignore[no-any-return]
 
     async def receive_json(
@@ -396,6 +408,7 @@ class WSUpgrade(NamedTuple):
     autoping: bool
     heartbeat: Optional[float]
     max_msg_size: int
+    decode_text: bool
 
 
 def ws_upgrade(
@@ -412,6 +425,7 @@ def ws_upgrade(
     headers: Any = None,
     compress: int = 0,  # aiohttp 3.x's default: permessage-deflate only when asked for
     max_msg_size: int = MAX_MSG_SIZE,
+    decode_text: bool = True,
 ) -> WSUpgrade:
     """The upgrade request of a WebSocket (ws_connect's WebSocket options)."""
     if timeout is _NOT_GIVEN or timeout is None:
@@ -441,15 +455,14 @@ def ws_upgrade(
         ws_headers = merged
     return WSUpgrade(
         method, target, ws_headers, key, protocols, compress, ws_timeout, autoclose, autoping,
-        heartbeat, max_msg_size,
+        heartbeat, max_msg_size, decode_text,
     )
 
 
 def ws_open(upgrade: WSUpgrade, response: Any) -> ClientWebSocketResponse:
     """The WebSocket on the upgrade request's response: its checks, then the frame protocol."""
-    _, _, _, key, protocols, compress, ws_timeout, autoclose, autoping, heartbeat, max_msg_size = (
-        upgrade
-    )
+    (_, _, _, key, protocols, compress, ws_timeout, autoclose, autoping, heartbeat, max_msg_size,
+     decode_text) = upgrade
     try:
         fail = handshake_error(response.request_info, response.history, response.status, response.headers)
         negotiated = check_response(
@@ -471,6 +484,7 @@ def ws_open(upgrade: WSUpgrade, response: Any) -> ClientWebSocketResponse:
         window_bits=deflate.server_window_bits if deflate is not None else 15,
         no_context_takeover=deflate.server_no_context_takeover if deflate is not None else False,
         expect_masked=False,
+        decode_text=decode_text,
     )
     loop = asyncio.get_running_loop()
     ws_protocol = WebSocketProtocol(loop, reader)

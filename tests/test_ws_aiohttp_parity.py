@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from typing import Any, Awaitable, Callable
 
 import aiohttp as reference
@@ -106,3 +107,103 @@ async def test_compress_attribute_reports_the_agreement(server_kwargs: Any, expe
 
         theirs, ours = await _both(url, scenario)
     assert ours == theirs == expected
+
+
+# --- names: WSMessageTypeError, decode_text, send_json_bytes ------------------------------------
+
+
+async def _typed(request: web.Request) -> web.WebSocketResponse:
+    """Sends TEXT 'héllo', BINARY b'\\x00\\xff', then echoes what it gets with its type."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_str("héllo")
+    await ws.send_bytes(b"\x00\xff")
+    async for msg in ws:
+        if msg.type is web.WSMsgType.TEXT:
+            await ws.send_str("TEXT:" + msg.data)
+        elif msg.type is web.WSMsgType.BINARY:
+            await ws.send_str("BINARY:" + msg.data.decode())
+    return ws
+
+
+def test_ws_message_type_error_is_exported_as_aiohttps() -> None:
+    assert issubclass(fasthttp.WSMessageTypeError, TypeError)
+    assert fasthttp.client_exceptions.WSMessageTypeError is fasthttp.WSMessageTypeError
+    assert [c.__name__ for c in fasthttp.WSMessageTypeError.__mro__[1:]] == [
+        c.__name__ for c in reference.WSMessageTypeError.__mro__[1:]]
+
+
+@async_test()
+async def test_receive_wrong_type_raises_ws_message_type_error() -> None:
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        outcomes = []
+        async with session.ws_connect(url) as ws:
+            for receive in (ws.receive_bytes, ws.receive_str):  # TEXT first, then BINARY
+                try:
+                    outcomes.append(("ok", await receive(timeout=5)))
+                except client.WSMessageTypeError as exc:
+                    outcomes.append((type(exc).__name__, str(exc)))
+        return outcomes
+
+    async with web_server(_ws_app(_typed)) as base:
+        theirs, ours = await _both(base + "/ws", scenario)
+    assert ours == theirs
+    assert [o[0] for o in ours] == ["WSMessageTypeError", "WSMessageTypeError"]
+
+
+@pytest.mark.parametrize("decode_text", [True, False])
+@async_test()
+async def test_decode_text(decode_text: bool) -> None:
+    """decode_text=False: TEXT messages carry bytes (aiohttp 3.14), also fragmented and
+    compressed ones; receive_str and receive_json give/parse those bytes."""
+
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        got = []
+        async with session.ws_connect(url, decode_text=decode_text, compress=15) as ws:
+            got.append(await ws.receive(timeout=5))
+            got.append(await ws.receive(timeout=5))
+            await ws.send_str("a" * 70000)  # echoed compressed, one large message
+            msg = await ws.receive(timeout=5)
+            got.append((msg.type, type(msg.data).__name__, len(msg.data)))
+            await ws.send_str('"json"')
+            got.append(await ws.receive_str(timeout=5))
+            await ws.send_str("[1, 2]")
+            got.append(await ws.receive_json(loads=lambda d: json.loads(d[5:]), timeout=5))
+        return [tuple(m) if isinstance(m, tuple) else m for m in got]
+
+    async with web_server(_ws_app(_typed)) as base:
+        theirs, ours = await _both(base + "/ws", scenario)
+    assert ours == theirs
+    text = "héllo" if decode_text else "héllo".encode()
+    assert ours[0] == (reference.WSMsgType.TEXT, text, "")
+
+
+@async_test()
+async def test_decode_text_false_fragmented_message() -> None:
+    """A fragmented TEXT message (raw server) is delivered whole, as bytes."""
+    text = "fragmenté".encode()
+
+    async def script(peer: Peer) -> None:
+        await peer.send(frame(0x1, text[:4], fin=False) + frame(0x0, text[4:8], fin=False)
+                        + frame(0x0, text[8:]))
+        await peer.recv_close(timeout=5)
+        await peer.send(close_frame(1000))
+
+    async with RawWSServer(script) as server:
+        async with fasthttp.ClientSession() as session:
+            async with session.ws_connect(server.ws_url(), decode_text=False) as ws:
+                assert await ws.receive_str(timeout=5) == text
+
+
+@async_test()
+async def test_send_json_bytes() -> None:
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        async with session.ws_connect(url) as ws:
+            await ws.receive(timeout=5)
+            await ws.receive(timeout=5)
+            await ws.send_json_bytes({"a": 1}, dumps=lambda d: repr(d).encode())
+            return await ws.receive_str(timeout=5)
+
+    async with web_server(_ws_app(_typed)) as base:
+        theirs, ours = await _both(base + "/ws", scenario)
+    assert ours == theirs == "BINARY:{'a': 1}"

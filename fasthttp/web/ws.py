@@ -264,7 +264,8 @@ class WebSocketResponse(StreamResponse):
         return await self._live().receive(timeout)
 
     async def receive_str(self, *, timeout: Optional[float] = None) -> str:
-        return await self._live().receive_str(timeout=timeout)
+        text: str = await self._live().receive_str(timeout=timeout)
+        return text
 
     async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
         return await self._live().receive_bytes(timeout=timeout)
@@ -282,6 +283,10 @@ class WebSocketResponse(StreamResponse):
     async def send_json(self, data: Any, compress: Optional[int] = None, *,
                         dumps: Callable[[Any], str] = json.dumps) -> None:
         await self._live().send_json(data, compress, dumps=dumps)
+
+    async def send_json_bytes(self, data: Any, compress: Optional[int] = None, *,
+                              dumps: Callable[[Any], bytes]) -> None:
+        await self._live().send_json_bytes(data, compress, dumps=dumps)
 
     async def send_frame(self, message: bytes, opcode: int, compress: Optional[int] = None) -> None:
         await self._live().send_frame(message, opcode, compress)
