@@ -151,11 +151,18 @@ class ClientWebSocketResponse:
         self._pong_handle = None
         if self._closed:
             return
-        self._exception = ServerTimeoutError("No PONG received after sending a heartbeat PING")
+        assert self._heartbeat is not None
+        self._exception = ServerTimeoutError(
+            f"No PONG received after {self._heartbeat / 2.0} seconds"
+        )
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._closing = True
+        # Closing the connection also wakes a sender blocked on a peer that stopped reading
+        # (its drain() returns, the next send raises); a receive() waiting now gets the ERROR,
+        # a later one CLOSED, as with aiohttp.
         self._shutdown()
-        self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
+        if self._waiting:
+            self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
 
     def _on_message(self, message: WSMessage) -> bool:
         """Messages handled as they arrive; True means: not for the application."""

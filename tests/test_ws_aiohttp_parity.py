@@ -207,3 +207,79 @@ async def test_send_json_bytes() -> None:
     async with web_server(_ws_app(_typed)) as base:
         theirs, ours = await _both(base + "/ws", scenario)
     assert ours == theirs == "BINARY:{'a': 1}"
+
+
+# --- heartbeat: a missing pong, in every state ---------------------------------------------------
+
+
+async def _reads_never_pongs(peer: Peer) -> None:
+    """Reads the client's frames (so its writes never block) and answers none of its pings."""
+    try:
+        while True:
+            await peer.recv_frame(timeout=10)
+    except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+        pass
+
+
+def _state(ws: Any) -> tuple[Any, ...]:
+    exc = ws.exception()
+    return ws.closed, ws.close_code, type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("state", ["idle", "receiving", "sending"])
+@async_test(timeout=30)
+async def test_missing_pong_detected_in_every_state(state: str) -> None:
+    """heartbeat=0.2: no pong within 0.1 s closes with 1006 and ServerTimeoutError('No PONG
+    received after 0.1 seconds'): a receive() waiting gets ERROR, a later one CLOSED, a send
+    raises ClientConnectionResetError; the same as aiohttp's client in each state."""
+
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        ws = await session.ws_connect(url, heartbeat=0.2)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        if state == "idle":  # the application is not receiving
+            await asyncio.sleep(0.6)
+            first: Any = (await ws.receive(timeout=2)).type
+        elif state == "receiving":  # a receive() is waiting
+            msg = await ws.receive(timeout=2)
+            first = (msg.type, type(msg.data).__name__)
+        else:  # the application only sends
+            first = None
+            try:
+                for _ in range(100):
+                    await ws.send_str("x")
+                    await asyncio.sleep(0.02)
+            except Exception as exc:  # noqa: BLE001 - compared
+                first = (type(exc).__name__, str(exc))
+        detected_after = loop.time() - started
+        later = (await ws.receive(timeout=1)).type
+        return first, later, _state(ws), await ws.close(), detected_after < 1.0
+
+    async with RawWSServer(_reads_never_pongs) as server:
+        theirs, ours = await _both(server.ws_url(), scenario)
+    assert ours == theirs
+    assert ours[2] == (True, 1006, "ServerTimeoutError", "No PONG received after 0.1 seconds")
+    assert ours[4]
+
+
+@async_test(timeout=20)
+async def test_missing_pong_detected_while_a_send_is_blocked() -> None:
+    """A peer that stops reading and never pongs: the sender blocked on the full buffer is
+    woken by the heartbeat and gets ClientConnectionResetError. (aiohttp's client stays blocked
+    in send_bytes here: it is not run, it would hang until the test's deadline.)"""
+
+    async def silent(peer: Peer) -> None:
+        await asyncio.sleep(10)
+
+    async with RawWSServer(silent) as server:
+        async with fasthttp.ClientSession() as session:
+            ws = await session.ws_connect(server.ws_url(), heartbeat=0.2)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            with pytest.raises(fasthttp.ClientConnectionResetError):
+                for _ in range(200):
+                    await asyncio.wait_for(ws.send_bytes(b"x" * 2**20), 5)
+            assert loop.time() - started < 3
+            assert _state(ws) == (True, 1006, "ServerTimeoutError",
+                                  "No PONG received after 0.1 seconds")
+            assert (await ws.receive(timeout=1)).type is fasthttp.WSMsgType.CLOSED
