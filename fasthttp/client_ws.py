@@ -72,6 +72,7 @@ class ClientWebSocketResponse:
         self._timeout = timeout
         self._loop = loop
         self._closed = False
+        self._dropped = False
         self._closing = False
         self._close_sent = False
         self._close_wait: Optional[asyncio.Future[None]] = None
@@ -119,8 +120,12 @@ class ClientWebSocketResponse:
         return self._client_notakeover
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's extra info (socket, peername, ...); `default` once the connection
+        was closed (aiohttp: the response's connection is gone then)."""
         transport = self._protocol.transport
-        return default if transport is None else transport.get_extra_info(name, default)
+        if transport is None or self._dropped:
+            return default
+        return transport.get_extra_info(name, default)
 
     def exception(self) -> Optional[BaseException]:
         return self._exception
@@ -228,12 +233,21 @@ class ClientWebSocketResponse:
     # --- closing -------------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        self._protocol.flush()  # frames still corked (a close frame among them) go out first
+        self._set_closed()
+        self._drop()
+
+    def _set_closed(self) -> None:
         self._closed = True
         for handle in (self._heartbeat_handle, self._pong_handle):
             if handle is not None:
                 handle.cancel()
         self._heartbeat_handle = self._pong_handle = None
+
+    def _drop(self) -> None:
+        """Close the connection (frames still corked, a close frame among them, go out first);
+        from here its socket is no longer reachable through get_extra_info, as with aiohttp."""
+        self._protocol.flush()
+        self._dropped = True
         connection = self._connection
         if connection is not None:
             self._connection = None
@@ -246,8 +260,12 @@ class ClientWebSocketResponse:
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
         """Send a close frame and wait (ws_close seconds at most) for the server's.
 
-        When the close code is already known (the server's close frame came first, or the
-        connection failed) the close frame is sent and the connection dropped at once."""
+        As aiohttp's: the first close() marks the WebSocket closed at once, so a concurrent
+        or later close() returns False without waiting. When the close code is already known
+        (the server's close frame came first, the connection failed, a receive() timed out or
+        was cancelled) the close frame is sent and the connection dropped at once. No answer
+        within ws_close: close code 1006, exception() a TimeoutError, True. Cancelled while
+        waiting: close code 1006, the connection dropped, CancelledError raised."""
         if self._waiting and not self._closing:
             # receive() is running in another task: wake it with CLOSING, then take over.
             self._closing = True
@@ -256,6 +274,7 @@ class ClientWebSocketResponse:
             await self._close_wait
         if self._closed:
             return False
+        self._set_closed()
         if not self._close_sent:
             self._close_sent = True
             self._closing = True
@@ -264,35 +283,39 @@ class ClientWebSocketResponse:
             except Exception as exc:
                 self._close_code = WSCloseCode.ABNORMAL_CLOSURE
                 self._exception = exc
-                self._shutdown()
+                self._drop()
                 return True
         if self._close_code is not None:
-            self._shutdown()
+            self._drop()
             return True
+        protocol = self._protocol
         deadline = None if self._timeout.ws_close is None else self._loop.time() + self._timeout.ws_close
-        while True:
-            incoming = self._protocol.pop()
-            if incoming is None:
-                if self._protocol.error is not None or self._protocol.lost:
-                    break
-                remaining = None if deadline is None else deadline - self._loop.time()
-                if remaining is not None and remaining <= 0:
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    self._shutdown()
+        try:
+            while True:
+                incoming = protocol.pop()
+                if incoming is None:
+                    if protocol.error is not None or protocol.lost:
+                        break
+                    remaining = None if deadline is None else deadline - self._loop.time()
+                    if remaining is not None and remaining <= 0:
+                        raise asyncio.TimeoutError
+                    await asyncio.wait_for(protocol.wait(), remaining)
+                    continue
+                if incoming.type is WSMsgType.CLOSE:
+                    self._close_code = incoming.data
+                    self._drop()
                     return True
-                try:
-                    await asyncio.wait_for(self._protocol.wait(), remaining)
-                except asyncio.TimeoutError:
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    self._shutdown()
-                    return True
-                continue
-            if incoming.type is WSMsgType.CLOSE:
-                self._close_code = incoming.data
-                self._shutdown()
-                return True
-        self._close_code = code if self._protocol.error is None else self._protocol.error.code
-        self._shutdown()
+        except asyncio.TimeoutError:
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._exception = asyncio.TimeoutError()
+            self._drop()
+            return True
+        except BaseException:  # cancelled: the handshake is abandoned, the connection too
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._drop()
+            raise
+        self._close_code = code if protocol.error is None else protocol.error.code
+        self._drop()
         return True
 
     # --- receiving -----------------------------------------------------------------------------
@@ -326,6 +349,11 @@ class ClientWebSocketResponse:
                         await protocol.wait()
                     else:
                         await asyncio.wait_for(protocol.wait(), wait_for)
+                except (asyncio.CancelledError, asyncio.TimeoutError):
+                    # As aiohttp: the WebSocket stays open, but a later close() does not wait
+                    # for the peer's close frame any more.
+                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    raise
                 finally:
                     self._waiting = False
                     if self._close_wait is not None:

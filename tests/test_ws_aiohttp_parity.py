@@ -283,3 +283,79 @@ async def test_missing_pong_detected_while_a_send_is_blocked() -> None:
             assert _state(ws) == (True, 1006, "ServerTimeoutError",
                                   "No PONG received after 0.1 seconds")
             assert (await ws.receive(timeout=1)).type is fasthttp.WSMsgType.CLOSED
+
+
+# --- close() under cancellation, timeout, a concurrent close; the socket after close ----------
+
+
+async def _never_closes(peer: Peer) -> None:
+    await _reads_never_pongs(peer)
+
+
+async def _closes_late(peer: Peer) -> None:
+    await peer.recv_close(timeout=5)
+    await asyncio.sleep(0.2)
+    await peer.send(close_frame(1000))
+    await asyncio.sleep(1)
+
+
+def _socket_gone(ws: Any) -> bool:
+    return ws.get_extra_info("socket") is None and ws.get_extra_info("peername") is None
+
+
+@pytest.mark.parametrize("mode", ["cancelled", "ws_close_timeout", "wait_for", "concurrent",
+                                  "receive_timed_out"])
+@async_test(timeout=40)
+async def test_close_like_aiohttp(mode: str) -> None:
+    """What close() returns or raises, closed, close_code, exception(), whether the socket is
+    still reachable, what a second close() and a later receive() give: as aiohttp's client,
+    on the same raw server (which never answers the close frame, or answers it late)."""
+
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        kwargs: dict[str, Any] = {}
+        if mode == "ws_close_timeout":
+            kwargs["timeout"] = client.ClientWSTimeout(ws_close=0.2)
+        ws = await session.ws_connect(url, **kwargs)
+        out: list[Any] = [_socket_gone(ws)]
+        if mode == "cancelled":
+            task = asyncio.ensure_future(ws.close())
+            await asyncio.sleep(0.1)
+            out.append(_state(ws))
+            task.cancel()
+            out.append(await asyncio.gather(task, return_exceptions=True))
+        elif mode == "ws_close_timeout":
+            out.append(await ws.close())
+        elif mode == "wait_for":
+            out.append(await asyncio.gather(asyncio.wait_for(ws.close(), 0.1),
+                                            return_exceptions=True))
+        elif mode == "concurrent":
+            async def closing() -> Any:
+                result = await ws.close()
+                return result, _state(ws)
+
+            first, second = await asyncio.gather(closing(), closing())
+            out.append((first, second))
+        else:  # receive() timed out, another was cancelled, then close()
+            out.append(await asyncio.gather(ws.receive(timeout=0.1), return_exceptions=True))
+            task = asyncio.ensure_future(ws.receive())
+            await asyncio.sleep(0.05)
+            task.cancel()
+            out.append(await asyncio.gather(task, return_exceptions=True))
+            out.append((_state(ws), _socket_gone(ws)))
+            out.append(await asyncio.wait_for(ws.close(), 1))
+        out.append((_state(ws), _socket_gone(ws)))
+        out.append(await ws.close())
+        out.append((await ws.receive(timeout=1)).type)
+        return [repr(o) if isinstance(o, list) else o for o in out]
+
+    def shown(result: Any) -> str:
+        return repr(result).replace("CancelledError()", "cancelled")
+
+    script = _closes_late if mode == "concurrent" else _never_closes
+    async with RawWSServer(script) as server:
+        theirs, ours = await _both(server.ws_url(), scenario)
+    assert shown(ours) == shown(theirs)
+    assert ours[0] is False  # the socket is there while open
+    assert ours[-3][1] is True  # and gone once closed
+    assert ours[-2] is False  # a second close() has nothing to do
+
