@@ -359,3 +359,24 @@ async def test_close_like_aiohttp(mode: str) -> None:
     assert ours[-3][1] is True  # and gone once closed
     assert ours[-2] is False  # a second close() has nothing to do
 
+
+
+async def _closes_at_once(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.close(code=4001, message=b"bye")
+    return ws
+
+
+@async_test()
+async def test_socket_gone_after_the_server_closed() -> None:
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        ws = await session.ws_connect(url)
+        before = _socket_gone(ws)
+        msg = await ws.receive(timeout=5)
+        return before, msg.type, msg.data, msg.extra, ws.closed, ws.close_code, _socket_gone(ws)
+
+    async with web_server(_ws_app(_closes_at_once)) as base:
+        theirs, ours = await _both(base + "/ws", scenario)
+    assert ours == theirs
+    assert ours[0] is False and ours[-1] is True
