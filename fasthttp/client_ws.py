@@ -258,6 +258,9 @@ class ClientWebSocketResponse:
                 transport.close()
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
+        return await self._close(code, message, False)
+
+    async def _close(self, code: int, message: bytes, drain: bool) -> bool:
         """Send a close frame and wait (ws_close seconds at most) for the server's.
 
         As aiohttp's: the first close() marks the WebSocket closed at once, so a concurrent
@@ -285,12 +288,17 @@ class ClientWebSocketResponse:
                 self._exception = exc
                 self._drop()
                 return True
-        if self._close_code is not None:
-            self._drop()
-            return True
         protocol = self._protocol
         deadline = None if self._timeout.ws_close is None else self._loop.time() + self._timeout.ws_close
         try:
+            if drain:
+                # web's close(drain=True): what we sent, the close frame last, leaves the write
+                # buffer first; within the close deadline (aiohttp waits without one).
+                protocol.flush()
+                await asyncio.wait_for(protocol.drain(), deadline and deadline - self._loop.time())
+            if self._close_code is not None:
+                self._drop()
+                return True
             while True:
                 incoming = protocol.pop()
                 if incoming is None:

@@ -82,6 +82,11 @@ class WebSocketResponse(StreamResponse):
         self._heartbeat = heartbeat
         self._compress_enabled = compress
         self._max_msg_size = max_msg_size
+        if writer_limit < 0:  # 0: wait whenever anything is buffered
+            raise ValueError(f"writer_limit must not be negative, not {writer_limit!r}")
+        # aiohttp: the write buffer's size past which sending waits for it to drain. Here the
+        # transport's high-water mark, so the back-pressure costs nothing per message.
+        self._writer_limit = writer_limit
         self._session: Optional[_ServerSession] = None
         self._agreement: Optional[_Agreement] = None
 
@@ -211,6 +216,7 @@ class WebSocketResponse(StreamResponse):
         ws_protocol = WebSocketProtocol(loop, reader)
         transport = http_protocol.transport
         assert transport is not None
+        transport.set_write_buffer_limits(high=self._writer_limit)
         ws_protocol.attach(transport)
         session = _ServerSession(
             ws_protocol,
@@ -298,9 +304,11 @@ class WebSocketResponse(StreamResponse):
         await self._live().pong(message)
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
+        """Close the WebSocket; drain=True (aiohttp's default) lets what was sent leave the
+        write buffer before waiting for the client's close frame (both within `timeout`)."""
         if self._session is None:
             return False
-        return await self._session.close(code=code, message=message)
+        return await self._session._close(code, message, drain)
 
     async def write(self, data: Any) -> None:
         raise RuntimeError("Cannot call .write() for websocket")

@@ -1,0 +1,142 @@
+"""fasthttp.web.WebSocketResponse: writer_limit= and close(drain=) do what aiohttp.web documents.
+
+- writer_limit: the write buffer's size past which the sending methods wait for it to drain.
+- close(drain=True) (the default): what was sent leaves the buffer before the close handshake
+  completes; drain=False does not wait for it.
+
+A raw client on 127.0.0.1 that does not read (small socket buffers, so the server's own
+buffer fills quickly) is the peer. Run with both codec twins (FASTHTTP_NO_EXTENSIONS=1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import struct
+from typing import Any
+
+import pytest
+from client_servers import HOST, async_test
+from web_helpers import serve
+from ws_servers import CLOSE, frame
+
+from fasthttp import web
+
+KiB = 1024
+MASK = b"\x01\x02\x03\x04"
+
+
+async def _upgrade(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * KiB)  # before connect
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (HOST, port))
+    # A small limit: the StreamReader stops reading from the socket at 2 KiB held.
+    reader, writer = await asyncio.open_connection(sock=sock, limit=KiB)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (f"GET /ws HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101 "), head
+    return reader, writer
+
+
+def _small_send_buffer(ws: web.WebSocketResponse) -> Any:
+    transport = ws._live()._protocol.transport
+    assert transport is not None
+    transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * KiB)
+    return transport
+
+
+@pytest.mark.parametrize("writer_limit", [4 * KiB, 2**16, 1024 * KiB])
+@async_test(timeout=30)
+async def test_writer_limit_is_where_sending_waits(writer_limit: int) -> None:
+    """Messages of 1 KiB to a client that does not read: send_bytes starts waiting once the
+    write buffer holds more than writer_limit, not before (it was always about 64 KiB)."""
+    seen: dict[str, Any] = {}
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(writer_limit=writer_limit)
+        await ws.prepare(request)
+        transport = _small_send_buffer(ws)
+        for _ in range(4 * writer_limit // KiB + 2000):
+            try:
+                await asyncio.wait_for(ws.send_bytes(b"x" * KiB), 0.5)
+            except asyncio.TimeoutError:
+                break
+        seen["buffered"] = transport.get_write_buffer_size()
+        transport.abort()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", handler)
+    async with serve(app) as served:
+        reader, writer = await _upgrade(served.port)
+        try:
+            for _ in range(200):
+                if "buffered" in seen:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            writer.close()
+    buffered = seen["buffered"]
+    # Past the limit when sending started to wait; the kernel may take a little more since.
+    assert writer_limit // 2 < buffered <= writer_limit + 2 * KiB, (writer_limit, buffered)
+
+
+def test_writer_limit_must_not_be_negative() -> None:
+    """Refused when built (the transport would refuse it at prepare(), after the 101)."""
+    with pytest.raises(ValueError, match="writer_limit"):
+        web.WebSocketResponse(writer_limit=-1)
+
+
+@pytest.mark.parametrize("drain", [True, False])
+@async_test(timeout=30)
+async def test_close_drain(drain: bool) -> None:
+    """The client's close frame is already queued when the server calls close() with 1 MiB
+    still in its write buffer, and the client reads only after 0.5 s: close(drain=True) returns
+    once the buffer drained (after those 0.5 s), close(drain=False) at once. Both: 1000."""
+    seen: dict[str, Any] = {}
+    ready = asyncio.Event()
+    client_closed = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(timeout=5)
+        await ws.prepare(request)
+        transport = _small_send_buffer(ws)
+        while transport.get_write_buffer_size() < 1024 * KiB:
+            ws._live()._write(0x2, b"y" * (64 * KiB))  # past the limit, no waiting
+        ready.set()
+        await client_closed.wait()
+        await asyncio.sleep(0.2)  # its close frame is in
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        seen["result"] = await ws.close(drain=drain)
+        seen["took"] = loop.time() - started
+        seen["buffered"] = transport.get_write_buffer_size()
+        seen["code"] = ws.close_code
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", handler)
+    async with serve(app) as served:
+        reader, writer = await _upgrade(served.port)
+        try:
+            await asyncio.wait_for(ready.wait(), 10)
+            writer.write(frame(CLOSE, struct.pack("!H", 1000), mask=MASK))
+            client_closed.set()
+            await asyncio.sleep(0.5)
+            while "took" not in seen:  # now read everything
+                await asyncio.wait_for(reader.read(2**20), 5)
+        finally:
+            writer.close()
+    assert seen["result"] is True and seen["code"] == 1000
+    if drain:
+        assert seen["took"] >= 0.25, seen
+    else:
+        assert seen["took"] < 0.2, seen
+        assert seen["buffered"] > 64 * KiB, seen
