@@ -140,3 +140,55 @@ async def test_close_drain(drain: bool) -> None:
     else:
         assert seen["took"] < 0.2, seen
         assert seen["buffered"] > 64 * KiB, seen
+
+
+def test_websocket_response_signature_is_aiohttps() -> None:
+    """Every parameter of aiohttp.web.WebSocketResponse, with its default (writer_limit is
+    256 KiB in aiohttp 3.14)."""
+    import inspect
+
+    from aiohttp import web as reference_web
+
+    theirs = inspect.signature(reference_web.WebSocketResponse.__init__).parameters
+    ours = inspect.signature(web.WebSocketResponse.__init__).parameters
+    assert {k: v.default for k, v in ours.items()} == {k: v.default for k, v in theirs.items()}
+
+
+@pytest.mark.parametrize("decode_text", [True, False])
+@async_test()
+async def test_server_decode_text(decode_text: bool) -> None:
+    """decode_text=False: the handler gets TEXT messages as bytes, as aiohttp.web 3.14."""
+    import aiohttp as reference
+    from aiohttp import web as reference_web
+    from client_servers import web_server
+
+    results = []
+    for server_web in (reference_web, web):
+
+        async def handler(request: Any, server_web: Any = server_web) -> Any:
+            ws = server_web.WebSocketResponse(decode_text=decode_text)
+            await ws.prepare(request)
+            msg = await ws.receive()
+            await ws.send_str(f"{msg.type.name} {type(msg.data).__name__} {msg.data!r}")
+            data = await ws.receive_str()
+            await ws.send_str(repr(data))
+            await ws.close()
+            return ws
+
+        app = server_web.Application()
+        app.router.add_get("/ws", handler)
+        if server_web is web:
+            cm: Any = serve(app)
+        else:
+            cm = web_server(app)
+        async with cm as served:
+            base = served if isinstance(served, str) else f"http://{HOST}:{served.port}"
+            async with reference.ClientSession() as session:
+                async with session.ws_connect(base + "/ws") as ws:
+                    await ws.send_str("héllo")
+                    first = await ws.receive_str(timeout=5)
+                    await ws.send_str("again")
+                    results.append((first, await ws.receive_str(timeout=5)))
+    assert results[1] == results[0]
+    expected = "TEXT str 'héllo'" if decode_text else "TEXT bytes b'h\\xc3\\xa9llo'"
+    assert results[0][0] == expected

@@ -71,7 +71,8 @@ class WebSocketResponse(StreamResponse):
         protocols: Any = (),
         compress: bool = True,
         max_msg_size: int = MAX_MSG_SIZE,
-        writer_limit: int = 2**16,
+        writer_limit: int = 2**18,  # aiohttp 3.14's default
+        decode_text: bool = True,
     ) -> None:
         super().__init__(status=101)
         self._ws_protocols = tuple(protocols)
@@ -87,6 +88,7 @@ class WebSocketResponse(StreamResponse):
         # aiohttp: the write buffer's size past which sending waits for it to drain. Here the
         # transport's high-water mark, so the back-pressure costs nothing per message.
         self._writer_limit = writer_limit
+        self._decode_text = decode_text  # False: TEXT messages carry bytes (aiohttp 3.14)
         self._session: Optional[_ServerSession] = None
         self._agreement: Optional[_Agreement] = None
 
@@ -211,6 +213,7 @@ class WebSocketResponse(StreamResponse):
             window_bits=agreement.client_bits,
             no_context_takeover=agreement.client_nct,
             expect_masked=True,
+            decode_text=self._decode_text,
         )
         loop = asyncio.get_running_loop()
         ws_protocol = WebSocketProtocol(loop, reader)
@@ -269,9 +272,9 @@ class WebSocketResponse(StreamResponse):
     async def receive(self, timeout: Optional[float] = None) -> WSMessage:
         return await self._live().receive(timeout)
 
-    async def receive_str(self, *, timeout: Optional[float] = None) -> str:
-        text: str = await self._live().receive_str(timeout=timeout)
-        return text
+    async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
+        """A TEXT message's data: str, or bytes with decode_text=False."""
+        return await self._live().receive_str(timeout=timeout)
 
     async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
         return await self._live().receive_bytes(timeout=timeout)
