@@ -322,7 +322,11 @@ class ClientWebSocketResponse:
             self._close_code = WSCloseCode.ABNORMAL_CLOSURE
             self._drop()
             raise
-        self._close_code = code if protocol.error is None else protocol.error.code
+        # No close frame came back: the connection failed (the peer broke the protocol) or was
+        # closed without one; either way 1006 (RFC 6455 7.1.5), as aiohttp reports it.
+        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        if protocol.error is not None:
+            self._exception = protocol.error
         self._drop()
         return True
 

@@ -380,3 +380,35 @@ async def test_socket_gone_after_the_server_closed() -> None:
         theirs, ours = await _both(base + "/ws", scenario)
     assert ours == theirs
     assert ours[0] is False and ours[-1] is True
+
+
+async def _drops_after_close_frame(peer: Peer) -> None:
+    await peer.recv_close(timeout=5)
+    peer.conn.writer.close()
+
+
+async def _bad_frame_after_close_frame(peer: Peer) -> None:
+    await peer.recv_close(timeout=5)
+    await peer.send(frame(0x1, b"\xff"))  # invalid UTF-8
+    await asyncio.sleep(1)
+
+
+@pytest.mark.parametrize("script", [_drops_after_close_frame, _bad_frame_after_close_frame],
+                         ids=["peer_drops", "peer_breaks_protocol"])
+@async_test()
+async def test_close_without_the_peers_close_frame_is_1006(script: Any) -> None:
+    """close() waiting for the peer's close frame gets none (the TCP connection ends, or a bad
+    frame comes): close code 1006 (RFC 6455 7.1.5) as aiohttp; the protocol error is exception()
+    (for a plain EOF aiohttp's exception() is its internal EofStream: not compared)."""
+
+    async def scenario(client: Any, session: Any, url: str) -> Any:
+        ws = await session.ws_connect(url)
+        result = await ws.close()
+        exc = ws.exception()
+        return (result, ws.closed, ws.close_code, getattr(exc, "code", None),
+                (await ws.receive(timeout=1)).type)
+
+    async with RawWSServer(script) as server:
+        theirs, ours = await _both(server.ws_url(), scenario)
+    assert ours == theirs
+    assert ours[2] == 1006
