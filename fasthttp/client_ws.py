@@ -295,7 +295,8 @@ class ClientWebSocketResponse:
                 # web's close(drain=True): what we sent, the close frame last, leaves the write
                 # buffer first; within the close deadline (aiohttp waits without one).
                 protocol.flush()
-                await asyncio.wait_for(protocol.drain(), deadline and deadline - self._loop.time())
+                remaining = None if deadline is None else deadline - self._loop.time()
+                await asyncio.wait_for(protocol.drain(), remaining)
             if self._close_code is not None:
                 self._drop()
                 return True
