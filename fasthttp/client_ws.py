@@ -47,6 +47,8 @@ class ClientWebSocketResponse:
     # Clients mask every frame they send (RFC 6455 §5.3); the server side reuses this class
     # with masking off.
     _mask = True
+    # What a missing heartbeat pong is reported as (aiohttp.web's server side: asyncio's).
+    _pong_timeout_error: type[BaseException] = ServerTimeoutError
 
     def __init__(
         self,
@@ -157,7 +159,7 @@ class ClientWebSocketResponse:
         if self._closed:
             return
         assert self._heartbeat is not None
-        self._exception = ServerTimeoutError(
+        self._exception = self._pong_timeout_error(
             f"No PONG received after {self._heartbeat / 2.0} seconds"
         )
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE

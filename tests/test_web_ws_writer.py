@@ -192,3 +192,45 @@ async def test_server_decode_text(decode_text: bool) -> None:
     assert results[1] == results[0]
     expected = "TEXT str 'héllo'" if decode_text else "TEXT bytes b'h\\xc3\\xa9llo'"
     assert results[0][0] == expected
+
+
+@pytest.mark.parametrize("receiving", [True, False], ids=["receiving", "idle"])
+@async_test(timeout=30)
+async def test_server_heartbeat_missing_pong_as_aiohttp_web(receiving: bool) -> None:
+    """WebSocketResponse(heartbeat=0.2) and a client that reads but never pongs: closed with
+    1006 and asyncio.TimeoutError('No PONG received after 0.1 seconds'), the receive() waiting
+    gets ERROR (a later one CLOSED); the same with aiohttp.web."""
+    from aiohttp import web as reference_web
+    from client_servers import web_server
+
+    results = []
+    for server_web in (reference_web, web):
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        async def handler(request: Any, server_web: Any = server_web, done: Any = done) -> Any:
+            ws = server_web.WebSocketResponse(heartbeat=0.2)
+            await ws.prepare(request)
+            if receiving:
+                first = (await ws.receive(timeout=5)).type.name
+            else:
+                await asyncio.sleep(0.6)
+                first = None
+            later = (await ws.receive(timeout=5)).type.name
+            exc = ws.exception()
+            done.set_result((first, later, ws.closed, ws.close_code, type(exc).__name__, str(exc)))
+            return ws
+
+        app = server_web.Application()
+        app.router.add_get("/ws", handler)
+        cm: Any = serve(app) if server_web is web else web_server(app)
+        async with cm as served:
+            port = served.port if server_web is web else int(served.rsplit(":", 1)[1])
+            reader, writer = await _upgrade(port)
+            reading = asyncio.ensure_future(reader.read())  # reads the pings, answers none
+            try:
+                results.append(await asyncio.wait_for(done, 10))
+            finally:
+                writer.close()
+                reading.cancel()
+    assert results[1] == results[0]
+    assert results[0][2:] == (True, 1006, "TimeoutError", "No PONG received after 0.1 seconds")

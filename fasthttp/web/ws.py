@@ -43,6 +43,7 @@ class WebSocketReady:
 
 class _ServerSession(ClientWebSocketResponse):
     _mask = False  # servers never mask (RFC 6455 §5.1)
+    _pong_timeout_error = asyncio.TimeoutError  # as aiohttp.web (the client's is ServerTimeoutError)
 
 
 class _Agreement:
