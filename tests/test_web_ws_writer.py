@@ -234,3 +234,36 @@ async def test_server_heartbeat_missing_pong_as_aiohttp_web(receiving: bool) -> 
                 reading.cancel()
     assert results[1] == results[0]
     assert results[0][2:] == (True, 1006, "TimeoutError", "No PONG received after 0.1 seconds")
+
+
+@pytest.mark.parametrize("client_compress", [0, 15, 10])
+@pytest.mark.parametrize("server_compress", [True, False])
+@async_test()
+async def test_server_compress_attribute_as_aiohttp_web(client_compress: int,
+                                                         server_compress: bool) -> None:
+    """ws.compress before prepare() is the constructor's value, after it the agreed window
+    bits (0 when not agreed): as aiohttp.web, for the same client offers."""
+    import aiohttp as reference
+    from aiohttp import web as reference_web
+    from client_servers import web_server
+
+    results = []
+    for server_web in (reference_web, web):
+
+        async def handler(request: Any, server_web: Any = server_web) -> Any:
+            ws = server_web.WebSocketResponse(compress=server_compress)
+            before = ws.compress
+            await ws.prepare(request)
+            await ws.send_str(repr((before, ws.compress)))
+            await ws.close()
+            return ws
+
+        app = server_web.Application()
+        app.router.add_get("/ws", handler)
+        cm: Any = serve(app) if server_web is web else web_server(app)
+        async with cm as served:
+            base = served if isinstance(served, str) else f"http://{HOST}:{served.port}"
+            async with reference.ClientSession() as session:
+                async with session.ws_connect(base + "/ws", compress=client_compress) as ws:
+                    results.append((await ws.receive_str(timeout=5), ws.compress))
+    assert results[1] == results[0]

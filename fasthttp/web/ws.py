@@ -264,8 +264,13 @@ class WebSocketResponse(StreamResponse):
         return None if self._agreement is None else self._agreement.protocol
 
     @property
-    def compress(self) -> bool:
-        return self._agreement is not None and self._agreement.extension is not None
+    def compress(self) -> "bool | int":
+        """As aiohttp.web: the constructor's value until prepare(), then the window bits we
+        compress with (0 when permessage-deflate was not agreed)."""
+        agreement = self._agreement
+        if agreement is None:
+            return self._compress_enabled
+        return agreement.server_bits if agreement.extension is not None else 0
 
     def exception(self) -> Optional[BaseException]:
         return None if self._session is None else self._session.exception()
