@@ -49,6 +49,12 @@ class ClientWebSocketResponse:
     _mask = True
     # What a missing heartbeat pong is reported as (aiohttp.web's server side: asyncio's).
     _pong_timeout_error: type[BaseException] = ServerTimeoutError
+    # aiohttp's client gives up the close handshake when a receive() times out or is cancelled
+    # (close code 1006); aiohttp.web's server does not.
+    _receive_abort_is_abnormal = True
+    # aiohttp.web raises after this many receive() calls on a closed WebSocket (a handler
+    # looping on CLOSED would spin); its client never does (None).
+    _closed_receive_limit: Optional[int] = None
 
     def __init__(
         self,
@@ -75,6 +81,7 @@ class ClientWebSocketResponse:
         self._loop = loop
         self._closed = False
         self._dropped = False
+        self._closed_receives = 0
         self._closing = False
         self._close_sent = False
         self._close_wait: Optional[asyncio.Future[None]] = None
@@ -343,6 +350,10 @@ class ClientWebSocketResponse:
             message = protocol.pop()
             if message is None:
                 if self._closed:
+                    if self._closed_receive_limit is not None:
+                        self._closed_receives += 1
+                        if self._closed_receives >= self._closed_receive_limit:
+                            raise RuntimeError("WebSocket connection is closed.")
                     return _CLOSED_MESSAGE
                 error = protocol.error
                 if error is not None:
@@ -365,9 +376,10 @@ class ClientWebSocketResponse:
                     else:
                         await asyncio.wait_for(protocol.wait(), wait_for)
                 except (asyncio.CancelledError, asyncio.TimeoutError):
-                    # As aiohttp: the WebSocket stays open, but a later close() does not wait
-                    # for the peer's close frame any more.
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    # As aiohttp's client: the WebSocket stays open, but a later close() does
+                    # not wait for the peer's close frame any more.
+                    if self._receive_abort_is_abnormal:
+                        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
                     raise
                 finally:
                     self._waiting = False

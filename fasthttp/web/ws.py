@@ -44,6 +44,8 @@ class WebSocketReady:
 class _ServerSession(ClientWebSocketResponse):
     _mask = False  # servers never mask (RFC 6455 §5.1)
     _pong_timeout_error = asyncio.TimeoutError  # as aiohttp.web (the client's is ServerTimeoutError)
+    _receive_abort_is_abnormal = False
+    _closed_receive_limit = 5  # aiohttp.web's THRESHOLD_CONNLOST_ACCESS
 
 
 class _Agreement:
@@ -315,9 +317,7 @@ class WebSocketResponse(StreamResponse):
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
         """Close the WebSocket; drain=True (aiohttp's default) lets what was sent leave the
         write buffer before waiting for the client's close frame (both within `timeout`)."""
-        if self._session is None:
-            return False
-        return await self._session._close(code, message, drain)
+        return await self._live()._close(code, message, drain)
 
     async def write(self, data: Any) -> None:
         raise RuntimeError("Cannot call .write() for websocket")
