@@ -81,3 +81,38 @@ async def test_server_close_like_aiohttp_web(mode: str) -> None:
     assert ours == theirs
     assert ours[0] == "RuntimeError: Call .prepare() first"
     assert ours[-1] == "RuntimeError: WebSocket connection is closed."
+
+
+@async_test()
+async def test_server_get_extra_info() -> None:
+    """get_extra_info (aiohttp.web has it; fasthttp.web had none): the default before prepare(),
+    the transport's values while open, as aiohttp.web; after close() the default (the socket is
+    not reachable, as on the client side; aiohttp.web still returns the closed one there)."""
+    import aiohttp as reference
+
+    results = []
+    for server_web in (reference_web, web):
+        done: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+
+        async def handler(request: Any, server_web: Any = server_web, done: Any = done) -> Any:
+            ws = server_web.WebSocketResponse()
+            out = [ws.get_extra_info("peername", "default")]
+            await ws.prepare(request)
+            out.append(ws.get_extra_info("peername")[0])
+            out.append(ws.get_extra_info("socket") is not None)
+            await ws.close()
+            out.append(ws.get_extra_info("socket") is None)
+            done.set_result(out)
+            return ws
+
+        app = server_web.Application()
+        app.router.add_get("/ws", handler)
+        cm: Any = serve(app) if server_web is web else web_server(app)
+        async with cm as served:
+            base = served if isinstance(served, str) else f"http://127.0.0.1:{served.port}"
+            async with reference.ClientSession() as session:
+                async with session.ws_connect(base + "/ws") as ws:
+                    await ws.receive(timeout=5)
+            results.append(await asyncio.wait_for(done, 5))
+    assert results[1][:3] == results[0][:3] == ["default", "127.0.0.1", True]
+    assert results[1][3] is True

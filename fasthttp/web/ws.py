@@ -277,6 +277,11 @@ class WebSocketResponse(StreamResponse):
     def exception(self) -> Optional[BaseException]:
         return None if self._session is None else self._session.exception()
 
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's extra info (peername, socket, ...): `default` before prepare() and
+        once the connection was closed."""
+        return default if self._session is None else self._session.get_extra_info(name, default)
+
     async def receive(self, timeout: Optional[float] = None) -> WSMessage:
         return await self._live().receive(timeout)
 
