@@ -40,6 +40,7 @@ from .client_exceptions import (  # noqa: E402
     ServerTimeoutError,
     SocketTimeoutError,
     TooManyRedirects,
+    WSMessageTypeError,
     WSServerHandshakeError,
 )
 from .client_middleware_digest_auth import DigestAuthMiddleware  # noqa: E402
@@ -173,6 +174,7 @@ __all__ = (
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
+    "WSMessageTypeError",
     "ClientHttpProxyError",
     "TooManyRedirects",
     "InvalidURL",

@@ -146,10 +146,14 @@ cdef class WebSocketReader:
     cdef object _probe
     cdef Py_ssize_t _probe_pos
     cdef Py_ssize_t _probe_done
+    cdef bint _decode_text
 
     def __init__(self, *, max_msg_size=MAX_MSG_SIZE, bint compress=False, int window_bits=15,
-                 bint no_context_takeover=False, bint expect_masked=False):
+                 bint no_context_takeover=False, bint expect_masked=False,
+                 bint decode_text=True):
         self._max_msg_size = max_msg_size if max_msg_size > 0 else 2**63 - 1
+        # False: TEXT messages carry their bytes, still checked as UTF-8 (see _websocket_py.py).
+        self._decode_text = decode_text
         self._compress = compress
         self._expect_masked = expect_masked
         self._decompressor = (
@@ -354,7 +358,7 @@ cdef class WebSocketReader:
                         raise WebSocketError(
                             _INVALID_TEXT, "invalid UTF-8 in a text message"
                         ) from None
-                    messages.append(_message(_MSG_TEXT, text))
+                    messages.append(_message(_MSG_TEXT, text if self._decode_text else payload))
                 else:
                     messages.append(_message(_MSG_BINARY, payload))
                 return
@@ -383,13 +387,16 @@ cdef class WebSocketReader:
             return
         if not gathered:  # this frame is the whole message (a compressed one in one frame)
             if decoder is not None:
-                messages.append(_message(_MSG_TEXT, text))
+                messages.append(_message(_MSG_TEXT, text if self._decode_text else chunk))
             else:
                 messages.append(_message(_MSG_BINARY, chunk))
         else:
             gathered += chunk
             if decoder is not None:
-                messages.append(_message(_MSG_TEXT, gathered.decode("utf-8")))
+                messages.append(_message(
+                    _MSG_TEXT,
+                    gathered.decode("utf-8") if self._decode_text else bytes(gathered),
+                ))
             else:
                 messages.append(_message(_MSG_BINARY, bytes(gathered)))
             self._msg_data = bytearray()

@@ -111,6 +111,7 @@ class WebSocketReader:
         "_probe",
         "_probe_pos",
         "_probe_done",
+        "_decode_text",
     )
 
     def __init__(
@@ -121,8 +122,12 @@ class WebSocketReader:
         window_bits: int = 15,
         no_context_takeover: bool = False,
         expect_masked: bool = False,
+        decode_text: bool = True,
     ) -> None:
         self._max_msg_size = max_msg_size if max_msg_size > 0 else 2**63 - 1
+        # False: TEXT messages carry their bytes (ws_connect(decode_text=False), aiohttp 3.14);
+        # they are still checked as UTF-8 (RFC 6455 §8.1), only not handed out as str.
+        self._decode_text = decode_text
         self._compress = compress
         self._expect_masked = expect_masked
         self._decompressor = (
@@ -319,7 +324,9 @@ class WebSocketReader:
                         raise WebSocketError(
                             WSCloseCode.INVALID_TEXT, "invalid UTF-8 in a text message"
                         ) from None
-                    messages.append(WSMessage(_MSG_TEXT, text, ""))
+                    messages.append(
+                        WSMessage(_MSG_TEXT, text if self._decode_text else payload, "")
+                    )
                 else:
                     messages.append(WSMessage(_MSG_BINARY, payload, ""))
                 return
@@ -352,13 +359,17 @@ class WebSocketReader:
             return
         if not gathered:  # this frame is the whole message (a compressed one in one frame)
             if decoder is not None:
-                messages.append(WSMessage(_MSG_TEXT, text, ""))
+                messages.append(WSMessage(_MSG_TEXT, text if self._decode_text else chunk, ""))
             else:
                 messages.append(WSMessage(_MSG_BINARY, chunk, ""))
         else:
             gathered += chunk
             if decoder is not None:
-                messages.append(WSMessage(_MSG_TEXT, gathered.decode("utf-8"), ""))
+                messages.append(WSMessage(
+                    _MSG_TEXT,
+                    gathered.decode("utf-8") if self._decode_text else bytes(gathered),
+                    "",
+                ))
             else:
                 messages.append(WSMessage(_MSG_BINARY, bytes(gathered), ""))
             self._msg_data = bytearray()

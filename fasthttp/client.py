@@ -162,8 +162,9 @@ class ClientSession:
     `ClientResponse.read` and fasthttp.streams.
     """
 
-    # Set before __init__ can raise (a bad base_url): __del__ reads it.
+    # Set before __init__ can raise (a bad base_url, cookies): __del__ reads them.
     _connector: Optional[BaseConnector] = None
+    _source_traceback: Any = None
 
     def __init__(
         self,
@@ -230,6 +231,16 @@ class ClientSession:
             self._base_url = URL(base_url)
         if self._base_url is not None and not self._base_url.path.endswith("/"):
             raise ValueError("base_url must have a path ending with '/'")
+        # Checked before anything that __del__ would have to close (the connector) exists.
+        if timeout is _SENTINEL or timeout is None:
+            timeout = DEFAULT_TIMEOUT
+            if read_timeout is not _SENTINEL:
+                timeout = dataclasses.replace(timeout, total=read_timeout)
+            if conn_timeout is not None:
+                timeout = dataclasses.replace(timeout, connect=conn_timeout)
+        elif not isinstance(timeout, ClientTimeout):
+            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+        self._timeout: ClientTimeout = timeout
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
         self._max_headers = max_headers
@@ -256,15 +267,6 @@ class ClientSession:
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._trust_env = trust_env
-        if timeout is _SENTINEL or timeout is None:
-            timeout = DEFAULT_TIMEOUT
-            if read_timeout is not _SENTINEL:
-                timeout = dataclasses.replace(timeout, total=read_timeout)
-            if conn_timeout is not None:
-                timeout = dataclasses.replace(timeout, connect=conn_timeout)
-        elif not isinstance(timeout, ClientTimeout):
-            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
-        self._timeout: ClientTimeout = timeout
         self._raise_for_status = raise_for_status
         self._auto_decompress = auto_decompress
         self._read_bufsize = read_bufsize
@@ -301,6 +303,12 @@ class ClientSession:
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
+
+    def __enter__(self) -> None:
+        raise TypeError("Use async with instead")
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        pass  # pragma: no cover - __enter__ always raises; here so `with` reaches it
 
     def __del__(self, _warnings: Any = warnings) -> None:
         if not self.closed:
@@ -455,15 +463,12 @@ class ClientSession:
         ssl_context: Any = None,
         server_hostname: Optional[str] = None,
         proxy_headers: Any = None,
-        decode_text: bool = True,
         **options: Any,
     ) -> Any:
         """The upgrade request goes through the same pipeline as any request (middlewares,
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
-        if not decode_text:
-            refuse("decode_text")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,

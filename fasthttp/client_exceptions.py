@@ -42,6 +42,7 @@ __all__ = (
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
+    "WSMessageTypeError",
     "ClientHttpProxyError",
     "TooManyRedirects",
     "InvalidURL",
@@ -338,3 +339,7 @@ class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
 
 class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
     """A redirect points to a scheme other than http or https."""
+
+
+class WSMessageTypeError(TypeError):
+    """receive_str/receive_bytes got a message of another type (aiohttp 3.x: a TypeError)."""

@@ -13,7 +13,7 @@ import json
 from types import TracebackType
 from typing import Any, Callable, NamedTuple, Optional
 
-from .client_exceptions import ServerTimeoutError
+from .client_exceptions import ServerTimeoutError, WSMessageTypeError
 from .websocket_codec import WebSocketReader, encode_frame
 from .ws_deflate import MessageCompressor
 from yarl import URL
@@ -47,6 +47,14 @@ class ClientWebSocketResponse:
     # Clients mask every frame they send (RFC 6455 §5.3); the server side reuses this class
     # with masking off.
     _mask = True
+    # What a missing heartbeat pong is reported as (aiohttp.web's server side: asyncio's).
+    _pong_timeout_error: type[BaseException] = ServerTimeoutError
+    # aiohttp's client gives up the close handshake when a receive() times out or is cancelled
+    # (close code 1006); aiohttp.web's server does not.
+    _receive_abort_is_abnormal = True
+    # aiohttp.web raises after this many receive() calls on a closed WebSocket (a handler
+    # looping on CLOSED would spin); its client never does (None).
+    _closed_receive_limit: Optional[int] = None
 
     def __init__(
         self,
@@ -72,6 +80,8 @@ class ClientWebSocketResponse:
         self._timeout = timeout
         self._loop = loop
         self._closed = False
+        self._dropped = False
+        self._closed_receives = 0
         self._closing = False
         self._close_sent = False
         self._close_wait: Optional[asyncio.Future[None]] = None
@@ -79,6 +89,10 @@ class ClientWebSocketResponse:
         self._exception: Optional[BaseException] = None
         self._waiting = False
         self._compress = deflate is not None
+        # What aiohttp reports: the window bits we compress with (0 when permessage-deflate was
+        # not agreed) and whether our side resets its context for each message.
+        self._compress_bits = 0 if deflate is None else deflate.client_window_bits
+        self._client_notakeover = False if deflate is None else deflate.client_no_context_takeover
         self._compressor = (
             MessageCompressor(
                 window_bits=deflate.client_window_bits,
@@ -108,15 +122,19 @@ class ClientWebSocketResponse:
 
     @property
     def compress(self) -> int:
-        return 15 if self._compress else 0
+        return self._compress_bits
 
     @property
     def client_notakeover(self) -> bool:
-        return False
+        return self._client_notakeover
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's extra info (socket, peername, ...); `default` once the connection
+        was closed (aiohttp: the response's connection is gone then)."""
         transport = self._protocol.transport
-        return default if transport is None else transport.get_extra_info(name, default)
+        if transport is None or self._dropped:
+            return default
+        return transport.get_extra_info(name, default)
 
     def exception(self) -> Optional[BaseException]:
         return self._exception
@@ -147,11 +165,18 @@ class ClientWebSocketResponse:
         self._pong_handle = None
         if self._closed:
             return
-        self._exception = ServerTimeoutError("No PONG received after sending a heartbeat PING")
+        assert self._heartbeat is not None
+        self._exception = self._pong_timeout_error(
+            f"No PONG received after {self._heartbeat / 2.0} seconds"
+        )
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._closing = True
+        # Closing the connection also wakes a sender blocked on a peer that stopped reading
+        # (its drain() returns, the next send raises); a receive() waiting now gets the ERROR,
+        # a later one CLOSED, as with aiohttp.
         self._shutdown()
-        self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
+        if self._waiting:
+            self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
 
     def _on_message(self, message: WSMessage) -> bool:
         """Messages handled as they arrive; True means: not for the application."""
@@ -207,15 +232,31 @@ class ClientWebSocketResponse:
     ) -> None:
         await self.send_str(dumps(data), compress=compress)
 
+    async def send_json_bytes(
+        self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], bytes]
+    ) -> None:
+        """JSON from an encoder that returns bytes (orjson), sent as a BINARY message
+        (aiohttp 3.14)."""
+        await self.send_bytes(dumps(data), compress=compress)
+
     # --- closing -------------------------------------------------------------------------------
 
     def _shutdown(self) -> None:
-        self._protocol.flush()  # frames still corked (a close frame among them) go out first
+        self._set_closed()
+        self._drop()
+
+    def _set_closed(self) -> None:
         self._closed = True
         for handle in (self._heartbeat_handle, self._pong_handle):
             if handle is not None:
                 handle.cancel()
         self._heartbeat_handle = self._pong_handle = None
+
+    def _drop(self) -> None:
+        """Close the connection (frames still corked, a close frame among them, go out first);
+        from here its socket is no longer reachable through get_extra_info, as with aiohttp."""
+        self._protocol.flush()
+        self._dropped = True
         connection = self._connection
         if connection is not None:
             self._connection = None
@@ -226,10 +267,17 @@ class ClientWebSocketResponse:
                 transport.close()
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
+        return await self._close(code, message, False)
+
+    async def _close(self, code: int, message: bytes, drain: bool) -> bool:
         """Send a close frame and wait (ws_close seconds at most) for the server's.
 
-        When the close code is already known (the server's close frame came first, or the
-        connection failed) the close frame is sent and the connection dropped at once."""
+        As aiohttp's: the first close() marks the WebSocket closed at once, so a concurrent
+        or later close() returns False without waiting. When the close code is already known
+        (the server's close frame came first, the connection failed, a receive() timed out or
+        was cancelled) the close frame is sent and the connection dropped at once. No answer
+        within ws_close: close code 1006, exception() a TimeoutError, True. Cancelled while
+        waiting: close code 1006, the connection dropped, CancelledError raised."""
         if self._waiting and not self._closing:
             # receive() is running in another task: wake it with CLOSING, then take over.
             self._closing = True
@@ -238,6 +286,7 @@ class ClientWebSocketResponse:
             await self._close_wait
         if self._closed:
             return False
+        self._set_closed()
         if not self._close_sent:
             self._close_sent = True
             self._closing = True
@@ -246,35 +295,49 @@ class ClientWebSocketResponse:
             except Exception as exc:
                 self._close_code = WSCloseCode.ABNORMAL_CLOSURE
                 self._exception = exc
-                self._shutdown()
+                self._drop()
                 return True
-        if self._close_code is not None:
-            self._shutdown()
-            return True
+        protocol = self._protocol
         deadline = None if self._timeout.ws_close is None else self._loop.time() + self._timeout.ws_close
-        while True:
-            incoming = self._protocol.pop()
-            if incoming is None:
-                if self._protocol.error is not None or self._protocol.lost:
-                    break
+        try:
+            if drain:
+                # web's close(drain=True): what we sent, the close frame last, leaves the write
+                # buffer first; within the close deadline (aiohttp waits without one).
+                protocol.flush()
                 remaining = None if deadline is None else deadline - self._loop.time()
-                if remaining is not None and remaining <= 0:
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    self._shutdown()
-                    return True
-                try:
-                    await asyncio.wait_for(self._protocol.wait(), remaining)
-                except asyncio.TimeoutError:
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    self._shutdown()
-                    return True
-                continue
-            if incoming.type is WSMsgType.CLOSE:
-                self._close_code = incoming.data
-                self._shutdown()
+                await asyncio.wait_for(protocol.drain(), remaining)
+            if self._close_code is not None:
+                self._drop()
                 return True
-        self._close_code = code if self._protocol.error is None else self._protocol.error.code
-        self._shutdown()
+            while True:
+                incoming = protocol.pop()
+                if incoming is None:
+                    if protocol.error is not None or protocol.lost:
+                        break
+                    remaining = None if deadline is None else deadline - self._loop.time()
+                    if remaining is not None and remaining <= 0:
+                        raise asyncio.TimeoutError
+                    await asyncio.wait_for(protocol.wait(), remaining)
+                    continue
+                if incoming.type is WSMsgType.CLOSE:
+                    self._close_code = incoming.data
+                    self._drop()
+                    return True
+        except asyncio.TimeoutError:
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._exception = asyncio.TimeoutError()
+            self._drop()
+            return True
+        except BaseException:  # cancelled: the handshake is abandoned, the connection too
+            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+            self._drop()
+            raise
+        # No close frame came back: the connection failed (the peer broke the protocol) or was
+        # closed without one; either way 1006 (RFC 6455 7.1.5), as aiohttp reports it.
+        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+        if protocol.error is not None:
+            self._exception = protocol.error
+        self._drop()
         return True
 
     # --- receiving -----------------------------------------------------------------------------
@@ -287,6 +350,10 @@ class ClientWebSocketResponse:
             message = protocol.pop()
             if message is None:
                 if self._closed:
+                    if self._closed_receive_limit is not None:
+                        self._closed_receives += 1
+                        if self._closed_receives >= self._closed_receive_limit:
+                            raise RuntimeError("WebSocket connection is closed.")
                     return _CLOSED_MESSAGE
                 error = protocol.error
                 if error is not None:
@@ -308,6 +375,12 @@ class ClientWebSocketResponse:
                         await protocol.wait()
                     else:
                         await asyncio.wait_for(protocol.wait(), wait_for)
+                except (asyncio.CancelledError, asyncio.TimeoutError):
+                    # As aiohttp's client: the WebSocket stays open, but a later close() does
+                    # not wait for the peer's close frame any more.
+                    if self._receive_abort_is_abnormal:
+                        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
+                    raise
                 finally:
                     self._waiting = False
                     if self._close_wait is not None:
@@ -333,16 +406,21 @@ class ClientWebSocketResponse:
                 return message
             return message
 
-    async def receive_str(self, *, timeout: Optional[float] = None) -> str:
+    async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
+        """A TEXT message's data: str, or bytes under ws_connect(decode_text=False)."""
         message = await self.receive(timeout)
         if message.type is not WSMsgType.TEXT:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not str")
-        return message.data  # type: ignore[no-any-return]
+            raise WSMessageTypeError(
+                f"Received message {message.type}:{message.data!r} is not WSMsgType.TEXT"
+            )
+        return message.data
 
     async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
         message = await self.receive(timeout)
         if message.type is not WSMsgType.BINARY:
-            raise TypeError(f"Received message {message.type}:{message.data!r} is not bytes")
+            raise WSMessageTypeError(
+                f"Received message {message.type}:{message.data!r} is not WSMsgType.BINARY"
+            )
         return message.data  # type: ignore[no-any-return]
 
     async def receive_json(
@@ -392,6 +470,7 @@ class WSUpgrade(NamedTuple):
     autoping: bool
     heartbeat: Optional[float]
     max_msg_size: int
+    decode_text: bool
 
 
 def ws_upgrade(
@@ -406,8 +485,9 @@ def ws_upgrade(
     heartbeat: Optional[float] = None,
     origin: Optional[str] = None,
     headers: Any = None,
-    compress: int = 15,
+    compress: int = 0,  # aiohttp 3.x's default: permessage-deflate only when asked for
     max_msg_size: int = MAX_MSG_SIZE,
+    decode_text: bool = True,
 ) -> WSUpgrade:
     """The upgrade request of a WebSocket (ws_connect's WebSocket options)."""
     if timeout is _NOT_GIVEN or timeout is None:
@@ -437,15 +517,14 @@ def ws_upgrade(
         ws_headers = merged
     return WSUpgrade(
         method, target, ws_headers, key, protocols, compress, ws_timeout, autoclose, autoping,
-        heartbeat, max_msg_size,
+        heartbeat, max_msg_size, decode_text,
     )
 
 
 def ws_open(upgrade: WSUpgrade, response: Any) -> ClientWebSocketResponse:
     """The WebSocket on the upgrade request's response: its checks, then the frame protocol."""
-    _, _, _, key, protocols, compress, ws_timeout, autoclose, autoping, heartbeat, max_msg_size = (
-        upgrade
-    )
+    (_, _, _, key, protocols, compress, ws_timeout, autoclose, autoping, heartbeat, max_msg_size,
+     decode_text) = upgrade
     try:
         fail = handshake_error(response.request_info, response.history, response.status, response.headers)
         negotiated = check_response(
@@ -467,6 +546,7 @@ def ws_open(upgrade: WSUpgrade, response: Any) -> ClientWebSocketResponse:
         window_bits=deflate.server_window_bits if deflate is not None else 15,
         no_context_takeover=deflate.server_no_context_takeover if deflate is not None else False,
         expect_masked=False,
+        decode_text=decode_text,
     )
     loop = asyncio.get_running_loop()
     ws_protocol = WebSocketProtocol(loop, reader)

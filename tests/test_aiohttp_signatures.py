@@ -113,6 +113,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ws_connect", "server_hostname"): _WSS,
     ("ws_connect", "compress"): "test_ws_client.py::test_echo_sizes",
     ("ws_connect", "max_msg_size"): "test_ws_client.py::test_message_over_max_msg_size_from_real_server",
+    ("ws_connect", "decode_text"): "test_ws_aiohttp_parity.py::test_decode_text",
     # TCPConnector(...)
     ("TCPConnector", "verify_ssl"): _TLS,
     ("TCPConnector", "ssl_context"): _TLS,
@@ -151,7 +152,6 @@ REFUSED: dict[tuple[str, str], Any] = {
     ("ws_connect", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ws_connect", "proxy_headers"): {"X-Proxy": "1"},
     ("ws_connect", "fingerprint"): b"\x00" * 32,
-    ("ws_connect", "decode_text"): False,
     ("TCPConnector", "fingerprint"): b"\x00" * 32,
     ("TCPConnector", "resolver"): object(),
     ("TCPConnector", "enable_cleanup_closed"): True,

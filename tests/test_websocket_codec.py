@@ -980,3 +980,48 @@ def test_both_twins_listed() -> None:
     """The compiled twin's absence is a skip here only without FASTHTTP_REQUIRE_EXTENSIONS."""
     load_ws_twin("python")
     load_ws_twin("cython")
+
+
+# ---------------------------------------------------------------------------------------------
+# decode_text=False (ws_connect(decode_text=False), aiohttp 3.14): TEXT data as bytes
+
+
+def _server_frame(opcode: int, payload: bytes, *, fin: bool = True, rsv1: bool = False) -> bytes:
+    first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+    assert len(payload) < 126
+    return bytes((first, len(payload))) + payload
+
+
+def _deflated(data: bytes) -> bytes:
+    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+@pytest.mark.parametrize("decode_text", [True, False])
+def test_reader_decode_text(ws: ModuleType, decode_text: bool) -> None:
+    text = "héllo wörld".encode()
+    data = (
+        _server_frame(0x1, text)  # one frame
+        + _server_frame(0x1, text[:2], fin=False) + _server_frame(0x0, text[2:])  # fragments
+        + _server_frame(0x1, _deflated(text), rsv1=True)  # compressed
+        + _server_frame(0x2, b"\xff")
+    )
+    reader = ws.WebSocketReader(compress=True, decode_text=decode_text)
+    got = [(m.type, m.data) for m in reader.feed_data(data)]
+    expected = text.decode() if decode_text else text
+    assert got == [(1, expected)] * 3 + [(2, b"\xff")]
+    assert all(type(d) is type(expected) for _, d in got[:3])
+
+
+@pytest.mark.parametrize("decode_text", [True, False])
+def test_reader_decode_text_false_still_checks_utf8(ws: ModuleType, decode_text: bool) -> None:
+    """RFC 6455 §8.1: invalid UTF-8 in a text message fails the connection (1007), whether the
+    application gets str or bytes (aiohttp's decode_text=False skips the check)."""
+    reader = ws.WebSocketReader(decode_text=decode_text)
+    from fasthttp.ws_types import WebSocketError
+
+    with pytest.raises(WebSocketError) as info:
+        reader.feed_data(_server_frame(0x1, b"ok \xff"))
+    assert info.value.code == 1007

@@ -142,6 +142,7 @@ async def _run_case(payload: bytes, expected: int, negotiate: bool) -> None:
                 server.ws_url(),
                 max_msg_size=LIMIT,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5),
+                compress=15 if negotiate else 0,
             )
             assert ws.compress == (15 if negotiate else 0)
             t0 = time.monotonic()
@@ -265,7 +266,7 @@ async def test_valid_edge_frames_are_accepted() -> None:
 
     async with RawWSServer(script, extra_headers=DEFLATE) as server:
         async with aiohttp.ClientSession() as session:
-            ws = await session.ws_connect(server.ws_url(), max_msg_size=LIMIT)
+            ws = await session.ws_connect(server.ws_url(), max_msg_size=LIMIT, compress=15)
             assert await ws.receive_str(timeout=5) == ""
             assert await ws.receive_str(timeout=5) == "κ"
             assert await ws.receive_bytes(timeout=5) == b"b" * 126

@@ -43,6 +43,9 @@ class WebSocketReady:
 
 class _ServerSession(ClientWebSocketResponse):
     _mask = False  # servers never mask (RFC 6455 §5.1)
+    _pong_timeout_error = asyncio.TimeoutError  # as aiohttp.web (the client's is ServerTimeoutError)
+    _receive_abort_is_abnormal = False
+    _closed_receive_limit = 5  # aiohttp.web's THRESHOLD_CONNLOST_ACCESS
 
 
 class _Agreement:
@@ -71,7 +74,8 @@ class WebSocketResponse(StreamResponse):
         protocols: Any = (),
         compress: bool = True,
         max_msg_size: int = MAX_MSG_SIZE,
-        writer_limit: int = 2**16,
+        writer_limit: int = 2**18,  # aiohttp 3.14's default
+        decode_text: bool = True,
     ) -> None:
         super().__init__(status=101)
         self._ws_protocols = tuple(protocols)
@@ -82,6 +86,12 @@ class WebSocketResponse(StreamResponse):
         self._heartbeat = heartbeat
         self._compress_enabled = compress
         self._max_msg_size = max_msg_size
+        if writer_limit < 0:  # 0: wait whenever anything is buffered
+            raise ValueError(f"writer_limit must not be negative, not {writer_limit!r}")
+        # aiohttp: the write buffer's size past which sending waits for it to drain. Here the
+        # transport's high-water mark, so the back-pressure costs nothing per message.
+        self._writer_limit = writer_limit
+        self._decode_text = decode_text  # False: TEXT messages carry bytes (aiohttp 3.14)
         self._session: Optional[_ServerSession] = None
         self._agreement: Optional[_Agreement] = None
 
@@ -206,11 +216,13 @@ class WebSocketResponse(StreamResponse):
             window_bits=agreement.client_bits,
             no_context_takeover=agreement.client_nct,
             expect_masked=True,
+            decode_text=self._decode_text,
         )
         loop = asyncio.get_running_loop()
         ws_protocol = WebSocketProtocol(loop, reader)
         transport = http_protocol.transport
         assert transport is not None
+        transport.set_write_buffer_limits(high=self._writer_limit)
         ws_protocol.attach(transport)
         session = _ServerSession(
             ws_protocol,
@@ -254,16 +266,27 @@ class WebSocketResponse(StreamResponse):
         return None if self._agreement is None else self._agreement.protocol
 
     @property
-    def compress(self) -> bool:
-        return self._agreement is not None and self._agreement.extension is not None
+    def compress(self) -> "bool | int":
+        """As aiohttp.web: the constructor's value until prepare(), then the window bits we
+        compress with (0 when permessage-deflate was not agreed)."""
+        agreement = self._agreement
+        if agreement is None:
+            return self._compress_enabled
+        return agreement.server_bits if agreement.extension is not None else 0
 
     def exception(self) -> Optional[BaseException]:
         return None if self._session is None else self._session.exception()
 
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        """The transport's extra info (peername, socket, ...): `default` before prepare() and
+        once the connection was closed."""
+        return default if self._session is None else self._session.get_extra_info(name, default)
+
     async def receive(self, timeout: Optional[float] = None) -> WSMessage:
         return await self._live().receive(timeout)
 
-    async def receive_str(self, *, timeout: Optional[float] = None) -> str:
+    async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
+        """A TEXT message's data: str, or bytes with decode_text=False."""
         return await self._live().receive_str(timeout=timeout)
 
     async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
@@ -283,6 +306,10 @@ class WebSocketResponse(StreamResponse):
                         dumps: Callable[[Any], str] = json.dumps) -> None:
         await self._live().send_json(data, compress, dumps=dumps)
 
+    async def send_json_bytes(self, data: Any, compress: Optional[int] = None, *,
+                              dumps: Callable[[Any], bytes]) -> None:
+        await self._live().send_json_bytes(data, compress, dumps=dumps)
+
     async def send_frame(self, message: bytes, opcode: int, compress: Optional[int] = None) -> None:
         await self._live().send_frame(message, opcode, compress)
 
@@ -293,9 +320,9 @@ class WebSocketResponse(StreamResponse):
         await self._live().pong(message)
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True) -> bool:
-        if self._session is None:
-            return False
-        return await self._session.close(code=code, message=message)
+        """Close the WebSocket; drain=True (aiohttp's default) lets what was sent leave the
+        write buffer before waiting for the client's close frame (both within `timeout`)."""
+        return await self._live()._close(code, message, drain)
 
     async def write(self, data: Any) -> None:
         raise RuntimeError("Cannot call .write() for websocket")
