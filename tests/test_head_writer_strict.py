@@ -10,8 +10,6 @@ server answers a handler's bad header with a 500 that forges nothing.
 
 from __future__ import annotations
 
-import importlib
-import os
 from types import ModuleType
 from typing import Any
 
@@ -26,22 +24,11 @@ from fasthttp.web import response as web_response
 
 from client_servers import RawServer, assert_pool_clean, async_test, keep_alive, response
 from web_helpers import app_with, parse_responses, raw_exchange, serve, simple_get
-
-TWINS = {"python": "fasthttp._http_writer_py", "cython": "fasthttp._http_writer"}
-
-
-def _load(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(TWINS[name])
-    except ImportError as exc:
-        if name == "python" or os.environ.get("FASTHTTP_REQUIRE_EXTENSIONS", "") == "1":
-            pytest.fail(f"head writer twin {TWINS[name]} cannot be imported: {exc!r}", pytrace=False)
-        pytest.skip(f"compiled head writer {TWINS[name]} is not built ({exc})")
-
+from head_writer_twins import load_head_writer
 
 @pytest.fixture(params=["python", "cython"])
 def twin(request: pytest.FixtureRequest) -> ModuleType:
-    return _load(request.param)
+    return load_head_writer(request.param)
 
 
 CTL_PREFIX = "Forbidden control character detected in headers. Potential header injection attack"
@@ -111,7 +98,7 @@ def _outcome(call: Any) -> tuple[str, Any]:
 
 def _both(first_line: str, headers: Any) -> tuple[str, Any]:
     """Serialize with both twins; they must agree exactly. Returns the common outcome."""
-    py, cy = _load("python"), _load("cython")
+    py, cy = load_head_writer("python"), load_head_writer("cython")
     results = [_outcome(lambda twin=twin: twin.serialize_head(first_line, headers)) for twin in (py, cy)]
     assert results[0] == results[1]
     return results[0]
@@ -197,7 +184,7 @@ def _bad_requests() -> list[tuple[str, dict[str, Any]]]:
 async def test_client_refuses_before_sending(twin_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """A good request, every bad one, a good one: the server receives exactly the two good
     heads on the one pooled connection, and each refusal is the writer's ValueError."""
-    twin = _load(twin_name)
+    twin = load_head_writer(twin_name)
     monkeypatch.setattr(request_writer, "serialize_head", twin.serialize_head)
     received = bytearray()
 
@@ -230,7 +217,7 @@ async def test_client_refuses_before_sending(twin_name: str, monkeypatch: pytest
 
 def test_client_refusal_messages_match_the_twins() -> None:
     """What the client says about a bad header is exactly what both twins say."""
-    py, cy = _load("python"), _load("cython")
+    py, cy = load_head_writer("python"), load_head_writer("cython")
     for name, value in [("Host: evil.example", "v"), ("X-Token", "a\x0bb"), ("X-Token", "\ud800")]:
         headers = CIMultiDict([("Host", "h"), (name, value)])
         expected = _both("GET / HTTP/1.1", headers)
@@ -262,7 +249,7 @@ def test_client_refusal_messages_match_the_twins() -> None:
 async def test_server_answers_a_bad_handler_header_with_a_500(
     twin_name: str, name: str, value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    twin = _load(twin_name)
+    twin = load_head_writer(twin_name)
     monkeypatch.setattr(web_response, "serialize_head", twin.serialize_head)
 
     async def evil(request: web.Request) -> web.Response:

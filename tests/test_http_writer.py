@@ -4,30 +4,17 @@ one suite run against both, plus a differential property test between them.
 
 from __future__ import annotations
 
-import importlib
-import os
 from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, istr
-
-TWINS = {"python": "fasthttp._http_writer_py", "cython": "fasthttp._http_writer"}
-
-
-def _load(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(TWINS[name])
-    except ImportError as exc:
-        if name == "python" or os.environ.get("FASTHTTP_REQUIRE_EXTENSIONS", "") == "1":
-            pytest.fail(f"the head serializer twin {TWINS[name]} cannot be imported: {exc!r}", pytrace=False)
-        pytest.skip(f"compiled head serializer {TWINS[name]} is not built ({exc})")
-
+from head_writer_twins import load_head_writer
 
 @pytest.fixture(params=["python", "cython"])
 def writer(request: pytest.FixtureRequest) -> ModuleType:
-    return _load(request.param)
+    return load_head_writer(request.param)
 
 
 def test_status_line_and_headers_in_order(writer: ModuleType) -> None:
@@ -92,7 +79,7 @@ _text = st.text(max_size=30) | st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(first=_text, pairs=st.lists(st.tuples(_text, _text), max_size=8))
 def test_twins_agree(first: str, pairs: list[tuple[str, str]]) -> None:
-    py, cy = _load("python"), _load("cython")
+    py, cy = load_head_writer("python"), load_head_writer("cython")
     headers = CIMultiDict(pairs)
     results = []
     for twin in (py, cy):
