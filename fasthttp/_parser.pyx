@@ -105,6 +105,7 @@ cdef Py_ssize_t IDX_TRANSFER_ENCODING = _KNOWN_KEYS.index(hdrs.TRANSFER_ENCODING
 cdef Py_ssize_t IDX_CONNECTION = _KNOWN_KEYS.index(hdrs.CONNECTION)
 cdef Py_ssize_t IDX_UPGRADE = _KNOWN_KEYS.index(hdrs.UPGRADE)
 cdef Py_ssize_t IDX_CONTENT_ENCODING = _KNOWN_KEYS.index(hdrs.CONTENT_ENCODING)
+cdef Py_ssize_t IDX_HOST = _KNOWN_KEYS.index(hdrs.HOST)
 
 
 cdef list _BY_LENGTH = sorted(range(_KNOWN_COUNT), key=lambda j: len(_KNOWN_CANONICAL[j]))
@@ -604,6 +605,7 @@ cdef class _Framing:
     cdef bint upgrade_token
     cdef bint has_upgrade
     cdef object content_encoding
+    cdef Py_ssize_t hosts  # Host lines (RFC 9112 section 3.2: a request has exactly one)
     cdef object error  # the first framing error met, raised once every line is checked
 
     cdef void interpret(self, Py_ssize_t known, const char* p, Py_ssize_t start,
@@ -1017,7 +1019,9 @@ cdef class _MessageParser:
         )
         pairs.append((key, value))
         raws.append((raw_name, raw_value))
-        if known >= 0 and (
+        if known == IDX_HOST:
+            framing.hosts += 1
+        elif known >= 0 and (
             known == IDX_CONTENT_LENGTH or known == IDX_TRANSFER_ENCODING
             or known == IDX_CONNECTION or known == IDX_UPGRADE or known == IDX_CONTENT_ENCODING
         ):
@@ -1176,12 +1180,26 @@ cdef class HttpResponseParser(_MessageParser):
         return 0
 
 
+cdef int _check_host_count(Py_ssize_t hosts, object version) except -1:
+    """RFC 9112 section 3.2: more than one Host is refused in any request, none in HTTP/1.1
+    (a server must answer 400; an absolute-form target does not excuse it)."""
+    if hosts > 1:
+        raise BadHttpMessage("more than one Host header")
+    if hosts == 0 and version is _HttpVersion11:
+        raise BadHttpMessage("an HTTP/1.1 request without a Host header")
+    return 0
+
+
 cdef class HttpRequestParser(_MessageParser):
     """Reads requests, strictly: every smuggling shape is refused."""
 
+    cdef bint _require_host
+
     def __init__(self, *, Py_ssize_t max_line_size=8190, Py_ssize_t max_field_size=8190,
-                 Py_ssize_t max_headers=128, bint chunk_boundaries=False):
+                 Py_ssize_t max_headers=128, bint chunk_boundaries=False,
+                 bint require_host=False):
         self._is_response = False
+        self._require_host = require_host
         _MessageParser.__init__(
             self, max_line_size=max_line_size, max_field_size=max_field_size,
             max_headers=max_headers, chunk_boundaries=chunk_boundaries,
@@ -1224,7 +1242,9 @@ cdef class HttpRequestParser(_MessageParser):
         method = PyUnicode_DecodeASCII(block, sp1, NULL)
         target = PyUnicode_DecodeASCII(block + sp1 + 1, sp2 - sp1 - 1, NULL)  # visible ASCII only
         framing = self._parse_fields(block, lines)
-        chunked = self._transfer_chunked(framing)
+        chunked = self._transfer_chunked(framing)  # framing errors first, as in responses
+        if self._require_host and framing.hosts != 1:
+            _check_host_count(framing.hosts, version)
         keep_alive = _keep_alive(version, framing)
         length_obj = framing.content_length
         upgrade = method == "CONNECT" or (framing.upgrade_token and framing.has_upgrade)

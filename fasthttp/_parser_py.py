@@ -105,7 +105,8 @@ def _header_key(name: bytes) -> str:
 
 
 _FRAMING_HEADERS: Final = frozenset(
-    (hdrs.CONTENT_LENGTH, hdrs.TRANSFER_ENCODING, hdrs.CONNECTION, hdrs.UPGRADE, hdrs.CONTENT_ENCODING)
+    (hdrs.CONTENT_LENGTH, hdrs.TRANSFER_ENCODING, hdrs.CONNECTION, hdrs.UPGRADE, hdrs.CONTENT_ENCODING,
+     hdrs.HOST)
 )
 
 _EMPTY_TRAILERS: Final[CIMultiDictProxy[str]] = CIMultiDictProxy(CIMultiDict())
@@ -516,7 +517,7 @@ class _Framing:
     """What the framing headers of one head say (collected while parsing its lines)."""
 
     __slots__ = ("content_length", "transfer_encoding", "close", "keep_alive", "upgrade_token",
-                 "has_upgrade", "content_encoding")
+                 "has_upgrade", "content_encoding", "hosts")
 
     def __init__(self) -> None:
         self.content_length: Optional[int] = None
@@ -526,6 +527,7 @@ class _Framing:
         self.upgrade_token = False
         self.has_upgrade = False
         self.content_encoding: Optional[str] = None
+        self.hosts = 0  # Host lines (RFC 9112 section 3.2: a request has exactly one)
 
 
 class _MessageParser:
@@ -849,7 +851,9 @@ class _MessageParser:
 
     @staticmethod
     def _interpret(key: str, value: bytes, framing: _Framing) -> None:
-        if key is hdrs.CONTENT_LENGTH:
+        if key is hdrs.HOST:
+            framing.hosts += 1
+        elif key is hdrs.CONTENT_LENGTH:
             for item in value.split(b","):
                 item = item.strip(_OWS)
                 if not item.isdigit() or len(item) > 19 or int(item) > MAX_CONTENT_LENGTH:
@@ -1016,12 +1020,36 @@ class HttpResponseParser(_MessageParser):
             self._remaining = length  # type: ignore[assignment]
 
 
+def _check_host_count(hosts: int, version: HttpVersion) -> None:
+    """RFC 9112 section 3.2: more than one Host is refused in any request, none in HTTP/1.1
+    (a server must answer 400; an absolute-form target does not excuse it)."""
+    if hosts > 1:
+        raise BadHttpMessage("more than one Host header")
+    if hosts == 0 and version is HttpVersion11:
+        raise BadHttpMessage("an HTTP/1.1 request without a Host header")
+
+
 class HttpRequestParser(_MessageParser):
     """Reads requests, strictly: every smuggling shape is refused."""
 
-    __slots__ = ()
+    __slots__ = ("_require_host",)
 
     _is_response = False
+
+    def __init__(
+        self,
+        *,
+        max_line_size: int = MAX_LINE_SIZE,
+        max_field_size: int = MAX_FIELD_SIZE,
+        max_headers: int = MAX_HEADERS,
+        chunk_boundaries: bool = False,
+        require_host: bool = False,
+    ) -> None:
+        super().__init__(
+            max_line_size=max_line_size, max_field_size=max_field_size,
+            max_headers=max_headers, chunk_boundaries=chunk_boundaries,
+        )
+        self._require_host = require_host
 
     def _parse_head(self, block: bytes, lines: Optional[list[bytes]], events: list[Event]) -> None:
         if lines is None:
@@ -1052,7 +1080,9 @@ class HttpRequestParser(_MessageParser):
         method = raw_method.decode("ascii")
         framing = _Framing()
         headers, raw_headers = self._parse_fields(block, lines, framing)
-        chunked = self._transfer_chunked(framing)
+        chunked = self._transfer_chunked(framing)  # framing errors first, as in responses
+        if self._require_host and framing.hosts != 1:
+            _check_host_count(framing.hosts, version)
         keep_alive = _keep_alive(version, framing)
         length = framing.content_length
         upgrade = method == "CONNECT" or (framing.upgrade_token and framing.has_upgrade)

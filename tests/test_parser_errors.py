@@ -265,6 +265,46 @@ def test_request_no_body_then_second_request_error(twin):
     _expect_error(req(twin), data, BadHttpMethod, events=[Q(method="GET"), E()])
 
 
+# --------------------------------------------------------------------------- require_host (issue 9 item 10)
+
+HOST_REFUSED = {
+    "http11_missing": b"GET / HTTP/1.1\r\nX-A: 1\r\n\r\n",
+    "http11_absolute_form_missing": b"GET http://h/ HTTP/1.1\r\n\r\n",
+    "http11_twice": b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+    "http11_twice_other_case": b"GET / HTTP/1.1\r\nHost: a\r\nhOST: b\r\n\r\n",
+    "http10_twice": b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("case", list(HOST_REFUSED), ids=list(HOST_REFUSED))
+def test_require_host_refuses(twin, case):
+    # The requests before the bad one are still delivered (a server answers them first).
+    data = b"GET /ok HTTP/1.1\r\nHost: h\r\n\r\n" + HOST_REFUSED[case]
+    out = _expect_error(req(twin, require_host=True), data, BadHttpMessage,
+                        events=[Q(target="/ok"), E()])
+    assert out.error is BadHttpMessage
+    # Off by default: the parser alone reads what it is given (docs/parser.md).
+    assert check_splits(req(twin), data).error is None
+
+
+@pytest.mark.parametrize("data", [
+    b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET / HTTP/1.1\r\nhost: \r\n\r\n",  # empty, but one (the authority may be empty)
+    b"GET / HTTP/1.0\r\n\r\n",  # HTTP/1.0 needs none
+    b"GET / HTTP/1.0\r\nHost: h\r\n\r\n",
+], ids=["one", "one_empty", "http10_none", "http10_one"])
+def test_require_host_accepts(twin, data):
+    out = check_splits(req(twin, require_host=True), data)
+    assert out.error is None and len(out.events) == 2
+
+
+def test_require_host_message(twin):
+    with pytest.raises(BadHttpMessage, match="more than one Host header"):
+        twin.HttpRequestParser(require_host=True).feed_data(HOST_REFUSED["http11_twice"])
+    with pytest.raises(BadHttpMessage, match="HTTP/1.1 request without a Host header"):
+        twin.HttpRequestParser(require_host=True).feed_data(HOST_REFUSED["http11_missing"])
+
+
 # --------------------------------------------------------------------------- broken stays broken
 
 @pytest.mark.parametrize("parser", ["response", "request"])

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from .. import hdrs
 from ..http import END_OF_CHUNK, EndOfMessage, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
-from ..http_types import HttpVersion10, HttpVersion11
+from ..http_types import HttpVersion, HttpVersion10, HttpVersion11
 from ..streams import EMPTY_PAYLOAD, StreamReader
 from .exceptions import HTTPBadRequest, HTTPException, HTTPInternalServerError
 from .request import Request
@@ -117,20 +117,12 @@ class _Refusal:
         ).encode("latin-1") + body
 
 
-def _head_refusal(head: RequestHead, hosts: Optional[list[str]]) -> Optional[_Refusal]:
-    """Why a parsed request head cannot be served, if it cannot (off the common path)."""
-    version = head.version
-    if version is not HttpVersion11 and version is not HttpVersion10:
-        # The parser takes any HTTP/1.x; only 1.0 and 1.1 are spoken here.
-        return _Refusal(
-            505, "HTTP Version Not Supported",
-            f"505 HTTP Version Not Supported: HTTP/{version[0]}.{version[1]}",
-        )
-    if hosts is not None and len(hosts) > 1:
-        return _Refusal(400, "Bad Request", "400 Bad Request: more than one Host header")
-    if hosts is None and version is HttpVersion11:
-        return _Refusal(400, "Bad Request", "400 Bad Request: an HTTP/1.1 request without a Host header")
-    return None
+def _unsupported_version(version: HttpVersion) -> _Refusal:
+    """The parser takes any HTTP/1.x; only 1.0 and 1.1 are spoken here."""
+    return _Refusal(
+        505, "HTTP Version Not Supported",
+        f"505 HTTP Version Not Supported: HTTP/{version[0]}.{version[1]}",
+    )
 
 
 class RequestHandler(asyncio.Protocol):
@@ -143,6 +135,7 @@ class RequestHandler(asyncio.Protocol):
             max_field_size=settings.max_field_size,
             max_headers=settings.max_headers,
             chunk_boundaries=True,  # request.content.readchunk() reports HTTP chunk ends
+            require_host=True,  # RFC 9112 section 3.2: 400 without exactly one Host
         )
         self.transport: Optional[asyncio.Transport] = None
         self._queue: collections.deque[Any] = collections.deque()
@@ -266,14 +259,12 @@ class RequestHandler(asyncio.Protocol):
                     payload.feed_data(event)
             elif kind is RequestHead:
                 self._head_since = None
-                # RFC 9112 section 3.2: exactly one Host in any request, and one in HTTP/1.1.
-                # (The common case costs the lookup and two comparisons.)
-                hosts = event.headers.getall(hdrs.HOST, None)
-                if event.version is not HttpVersion11 or hosts is None or len(hosts) != 1:
-                    refusal = _head_refusal(event, hosts)
-                    if refusal is not None:
-                        self._refuse_head(refusal)
-                        return  # nothing after a refused head is taken
+                # (The parser refuses a request without exactly the one Host RFC 9112
+                # section 3.2 asks for: require_host.)
+                version = event.version
+                if version is not HttpVersion11 and version is not HttpVersion10:
+                    self._refuse_head(_unsupported_version(version))
+                    return  # nothing after a refused head is taken
                 if event.chunked or event.content_length:
                     payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
                     self._payload = payload

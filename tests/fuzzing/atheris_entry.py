@@ -30,6 +30,8 @@ def _parser_case(fdp: Any, kind: str) -> dict[str, Any]:
     kw["chunk_boundaries"] = fdp.ConsumeBool()
     if kind == "chunked":
         kw["lax"] = fdp.ConsumeBool()
+    elif kind == "request":
+        kw["require_host"] = fdp.ConsumeBool()
     eof = fdp.ConsumeBool()
     head_request = fdp.ConsumeBool()
     cuts = sorted(fdp.ConsumeIntListInRange(fdp.ConsumeIntInRange(0, 8), 1, 4096))

@@ -108,6 +108,8 @@ def _parser_case(rng: random.Random, kind: str) -> dict[str, Any]:
     kw["chunk_boundaries"] = rng.random() < 0.5
     if kind == "chunked":
         kw["lax"] = rng.random() < 0.5
+    elif kind == "request":
+        kw["require_host"] = rng.random() < 0.5
     case: dict[str, Any] = {"data": data, "cuts": random_cuts(rng, len(data)), "kw": kw,
                             "eof": rng.random() < 0.8}
     if kind == "response":
