@@ -824,7 +824,10 @@ class _MessageParser:
             if key is None:
                 key = _header_key(name)
             if key in _FRAMING_HEADERS:
-                self._interpret(key, value, framing)
+                if key is hdrs.HOST:  # counted here: one in every request, a call costs more
+                    framing.hosts += 1
+                else:
+                    self._interpret(key, value, framing)
             pairs.append((key, value.decode("utf-8", "surrogateescape")))
         return CIMultiDictProxy(CIMultiDict(pairs)), tuple(raw)
 
@@ -851,9 +854,7 @@ class _MessageParser:
 
     @staticmethod
     def _interpret(key: str, value: bytes, framing: _Framing) -> None:
-        if key is hdrs.HOST:
-            framing.hosts += 1
-        elif key is hdrs.CONTENT_LENGTH:
+        if key is hdrs.CONTENT_LENGTH:
             for item in value.split(b","):
                 item = item.strip(_OWS)
                 if not item.isdigit() or len(item) > 19 or int(item) > MAX_CONTENT_LENGTH:
