@@ -12,6 +12,7 @@ path "//a/b" (not a host "a" and a path "/b"), and routes see that path. An abso
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from http.cookies import CookieError, SimpleCookie
@@ -24,6 +25,7 @@ from yarl import URL
 from .. import hdrs
 from ..http_types import HttpVersion, HttpVersion10
 from ..streams import StreamReader
+from .conditional import ETag, parse_etags, parse_http_date
 
 if TYPE_CHECKING:
     from ..http import RequestHead
@@ -312,15 +314,57 @@ class Request(MutableMapping[str, Any]):
     def content_length(self) -> Optional[int]:
         return self._head.content_length
 
-    @property
-    def if_modified_since(self) -> Any:
-        from email.utils import parsedate_to_datetime
+    # --- conditional and range requests (RFC 9110 sections 13, 14; aiohttp's shapes) ---------
 
-        raw = self._head.headers.get(hdrs.IF_MODIFIED_SINCE)
-        try:
-            return parsedate_to_datetime(raw) if raw else None
-        except (TypeError, ValueError):
-            return None
+    @property
+    def if_modified_since(self) -> Optional[datetime.datetime]:
+        return parse_http_date(self._head.headers.get(hdrs.IF_MODIFIED_SINCE))
+
+    @property
+    def if_unmodified_since(self) -> Optional[datetime.datetime]:
+        return parse_http_date(self._head.headers.get(hdrs.IF_UNMODIFIED_SINCE))
+
+    @property
+    def if_range(self) -> Optional[datetime.datetime]:
+        """If-Range as a date (None when absent or an entity tag, as aiohttp)."""
+        return parse_http_date(self._head.headers.get(hdrs.IF_RANGE))
+
+    @property
+    def if_match(self) -> Optional[tuple[ETag, ...]]:
+        return parse_etags(self._head.headers.get(hdrs.IF_MATCH))
+
+    @property
+    def if_none_match(self) -> Optional[tuple[ETag, ...]]:
+        return parse_etags(self._head.headers.get(hdrs.IF_NONE_MATCH))
+
+    @property
+    def http_range(self) -> slice:
+        """The Range header as aiohttp gives it: one `bytes=first-last` range as a slice
+        (stop exclusive; a suffix range `-N` as slice(-N, None)); slice(None, None) without
+        the header; ValueError when it is not one such range (several ranges included:
+        FileResponse serves those itself)."""
+        raw = self._head.headers.get(hdrs.RANGE)
+        if raw is None:
+            return slice(None, None, 1)
+        unit, sep, spec = raw.partition("=")
+        first, dash, last = spec.partition("-")
+        if (
+            not sep or unit.lower() != "bytes" or not dash
+            or not (first.isdigit() or first == "") or not (last.isdigit() or last == "")
+            or not (first + last).isascii()
+        ):
+            raise ValueError("range not in acceptable format")
+        if not first and not last:
+            raise ValueError("No start or end of range specified")
+        if not first:
+            return slice(-int(last), None, 1)
+        start = int(first)
+        if not last:
+            return slice(start, None, 1)
+        stop = int(last) + 1
+        if start >= stop:
+            raise ValueError("start cannot be after end")
+        return slice(start, stop, 1)
 
     # --- the body ---------------------------------------------------------------------------
 

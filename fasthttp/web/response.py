@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import time
 import zlib
 from email.utils import formatdate
@@ -22,6 +23,7 @@ from multidict import CIMultiDict
 from .. import __version__, hdrs
 from ..http import serialize_head
 from ..http_types import HttpVersion10
+from .conditional import ETAG_ANY, ETag, check_etag_value, parse_etags, parse_http_date
 
 if TYPE_CHECKING:
     from .request import Request
@@ -225,10 +227,54 @@ class StreamResponse:
 
     @property
     def last_modified(self) -> Optional[datetime.datetime]:
-        from email.utils import parsedate_to_datetime
+        """Last-Modified as an aware datetime (None when absent or not a date)."""
+        return parse_http_date(self._headers.get(hdrs.LAST_MODIFIED))
 
-        raw = self._headers.get(hdrs.LAST_MODIFIED)
-        return parsedate_to_datetime(raw) if raw else None
+    @last_modified.setter
+    def last_modified(self, value: Union[int, float, datetime.datetime, str, None]) -> None:
+        # As aiohttp: a timestamp or a datetime is rounded up to the next whole second (the
+        # header has no fractions, and rounding down would claim an older file).
+        if value is None:
+            self._headers.pop(hdrs.LAST_MODIFIED, None)
+        elif isinstance(value, (int, float)):
+            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(value), usegmt=True)
+        elif isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.timezone.utc)
+            stamp = value.timestamp()
+            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(stamp), usegmt=True)
+        elif isinstance(value, str):
+            self._headers[hdrs.LAST_MODIFIED] = value
+        else:
+            raise TypeError(f"Unsupported type for last_modified: {type(value).__name__}")
+
+    @property
+    def etag(self) -> Optional[ETag]:
+        """The ETag header as an ETag (None when absent or malformed)."""
+        raw = self._headers.get(hdrs.ETAG)
+        if not raw:
+            return None
+        if raw == ETAG_ANY:
+            return ETag(ETAG_ANY)
+        tags = parse_etags(raw)
+        if not tags or len(tags) != 1 or tags[0].value == ETAG_ANY:
+            return None
+        return tags[0]
+
+    @etag.setter
+    def etag(self, value: Union[ETag, str, None]) -> None:
+        if value is None:
+            self._headers.pop(hdrs.ETAG, None)
+            return
+        if isinstance(value, str):
+            value = ETag(value)
+        elif not isinstance(value, ETag) or not isinstance(value.value, str):
+            raise ValueError(f"Unsupported etag type: {type(value)}. etag must be str, ETag or None")
+        if value.value == ETAG_ANY:
+            self._headers[hdrs.ETAG] = ETAG_ANY
+            return
+        check_etag_value(value.value)
+        self._headers[hdrs.ETAG] = f'W/"{value.value}"' if value.is_weak else f'"{value.value}"'
 
     # --- writing -------------------------------------------------------------------------------
 
