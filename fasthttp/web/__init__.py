@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from .access_log import AbstractAccessLogger, AccessLogger
 from .app import AppKey, Application, Signal, middleware
 from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aiohttp exports it
 from .exceptions import __all__ as _exception_names
@@ -33,6 +34,8 @@ from .ws import WebSocketReady, WebSocketResponse
 from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
 
 __all__ = [
+    "AbstractAccessLogger",
+    "AccessLogger",
     "AppKey",
     "Application",
     "Signal",

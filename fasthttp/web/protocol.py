@@ -35,6 +35,7 @@ from .request import Request
 from .response import Response
 
 if TYPE_CHECKING:
+    from .access_log import AbstractAccessLogger
     from .app import Application
 
 __all__ = ("RequestHandler", "ServerSettings")
@@ -75,6 +76,7 @@ class ServerSettings:
         "max_headers",
         "read_bufsize",
         "connections",
+        "access_logger",
     )
 
     def __init__(
@@ -87,8 +89,10 @@ class ServerSettings:
         max_field_size: int = 8190,
         max_headers: int = 128,
         read_bufsize: int = 2**16,
+        access_logger: Optional["AbstractAccessLogger"] = None,
     ) -> None:
         self.app = app
+        self.access_logger = access_logger  # None: no access log, and no work per request
         self.keepalive_timeout = keepalive_timeout
         self.head_timeout = head_timeout
         self.max_line_size = max_line_size
@@ -470,6 +474,8 @@ class RequestHandler(asyncio.Protocol):
         loop = self._loop
         keepalive_timeout = self._settings.keepalive_timeout
         client_max_size = app._client_max_size
+        access_logger = self._settings.access_logger
+        started: Optional[float] = None
         linger = False
         try:
             while not self._closing:
@@ -499,6 +505,8 @@ class RequestHandler(asyncio.Protocol):
                 ):
                     self.write(_CONTINUE)
                 request = Request(head, payload, self, app, client_max_size=client_max_size)
+                if access_logger is not None:
+                    started = loop.time() if access_logger.enabled else None
                 try:
                     if app._middlewares:
                         response = await app._handle(request)
@@ -525,6 +533,8 @@ class RequestHandler(asyncio.Protocol):
                     failure = HTTPInternalServerError()
                     failure.force_close()
                     response = await self._fail(request, failure)
+                if started is not None:
+                    access_logger.log(request, response, loop.time() - started)  # type: ignore[union-attr]
                 keep_alive = bool(response._keep_alive) and not self._close_after
                 if payload is not EMPTY_PAYLOAD and not payload.at_eof():
                     keep_alive = keep_alive and await self._discard_body(payload)

@@ -121,6 +121,11 @@ class StreamResponse:
     def keep_alive(self) -> Optional[bool]:
         return self._keep_alive
 
+    @property
+    def body_length(self) -> int:
+        """Bytes handed to the connection so far, head and framing included (aiohttp's)."""
+        return self._body_length
+
     def force_close(self) -> None:
         self._keep_alive = False
 
@@ -348,6 +353,7 @@ class StreamResponse:
         head = self._head_bytes(request, None)
         request._response_started = True
         request._protocol.write(head)
+        self._body_length = len(head)
         return None
 
     async def write(self, data: Union[bytes, bytearray, memoryview]) -> None:
@@ -368,11 +374,10 @@ class StreamResponse:
             data = self._compressor.compress(data)
             if not data:
                 return
-        self._body_length += len(data)
         if self._send_chunked:
-            protocol.write(b"%x\r\n%b\r\n" % (len(data), data))
-        else:
-            protocol.write(data)
+            data = b"%x\r\n%b\r\n" % (len(data), data)
+        self._body_length += len(data)
+        protocol.write(data)
         await protocol.drain()
 
     async def write_eof(self, data: bytes = b"") -> None:
@@ -388,11 +393,12 @@ class StreamResponse:
             tail = self._compressor.flush()
             if tail:
                 if self._send_chunked:
-                    protocol.write(b"%x\r\n%b\r\n" % (len(tail), tail))
-                else:
-                    protocol.write(tail)
+                    tail = b"%x\r\n%b\r\n" % (len(tail), tail)
+                self._body_length += len(tail)
+                protocol.write(tail)
         if self._send_chunked:
             protocol.write(b"0\r\n\r\n")
+            self._body_length += 5
         self._eof_sent = True
         await protocol.drain()
 
@@ -519,6 +525,7 @@ class Response(StreamResponse):
             body = b""
         request._response_started = True
         protocol = request._protocol
+        self._body_length = len(head) + len(body)
         if len(body) < 65536:
             protocol.write(head + body)
         else:

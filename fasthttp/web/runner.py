@@ -7,10 +7,13 @@ Shutdown is graceful: sites stop accepting, on_shutdown runs, requests in progre
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 from typing import Any, Optional
 
+from ..arguments import refuse
+from .access_log import AccessLogger, access_logger
 from .app import Application
 from .protocol import RequestHandler, ServerSettings
 
@@ -34,9 +37,12 @@ class AppRunner:
         max_field_size: int = 8190,
         max_headers: int = 128,
         read_bufsize: int = 2**16,
-        access_log: Any = None,
+        access_log_class: type[Any] = AccessLogger,
+        access_log: Optional[logging.Logger] = access_logger,
+        access_log_format: str = AccessLogger.LOG_FORMAT,
         **kwargs: Any,
     ) -> None:
+        _refuse_server_arguments(kwargs)
         self._app = app
         self._handle_signals = handle_signals
         self._shutdown_timeout = shutdown_timeout
@@ -47,6 +53,7 @@ class AppRunner:
             max_field_size=max_field_size,
             max_headers=max_headers,
             read_bufsize=read_bufsize,
+            access_logger=_make_access_logger(access_log_class, access_log, access_log_format),
         )
         self._settings: Optional[ServerSettings] = None
         self._sites: list["BaseSite"] = []
@@ -229,7 +236,9 @@ def run_app(
     ssl_context: Any = None,
     print: Any = print,
     backlog: int = 128,
-    access_log: Any = None,
+    access_log_class: type[Any] = AccessLogger,
+    access_log_format: str = AccessLogger.LOG_FORMAT,
+    access_log: Optional[logging.Logger] = access_logger,
     handle_signals: bool = True,
     reuse_address: Optional[bool] = None,
     reuse_port: Optional[bool] = None,
@@ -237,16 +246,25 @@ def run_app(
     **kwargs: Any,
 ) -> None:
     """Serve app until SIGINT/SIGTERM, then shut down gracefully."""
+    _refuse_server_arguments(kwargs)
     if loop is None:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    if loop.get_debug() and access_log is access_logger:
+        # As aiohttp: in debug mode the default access log shows on stderr unless configured.
+        if access_log.level == logging.NOTSET:
+            access_log.setLevel(logging.DEBUG)
+        if not access_log.hasHandlers():
+            access_log.addHandler(logging.StreamHandler())
 
     async def serve() -> None:
         application = app
         if asyncio.iscoroutine(application):
             application = await application
         runner = AppRunner(application, handle_signals=handle_signals,
-                           keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout)
+                           keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout,
+                           access_log_class=access_log_class, access_log=access_log,
+                           access_log_format=access_log_format)
         await runner.setup()
         sites: list[BaseSite] = []
         try:
@@ -288,6 +306,30 @@ def run_app(
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             asyncio.set_event_loop(None)
+
+
+# aiohttp.web's server arguments that fasthttp.web does not build: refused by name, never ignored.
+_UNSUPPORTED_SERVER_ARGUMENTS = frozenset({
+    "tcp_keepalive", "logger", "debug", "lingering_time", "auto_decompress",
+    "timeout_ceil_threshold", "handler_cancellation", "max_field_size_limit", "request_factory",
+})
+
+
+def _refuse_server_arguments(kwargs: dict[str, Any]) -> None:
+    for name in kwargs:
+        if name in _UNSUPPORTED_SERVER_ARGUMENTS:
+            refuse(name, "(fasthttp.web)")
+        raise TypeError(f"unexpected keyword argument {name!r}")
+
+
+def _make_access_logger(cls: type[Any], logger: Optional[logging.Logger], log_format: str) -> Any:
+    if logger is None:
+        return None
+    if not (isinstance(cls, type) and any(base.__name__ == "AbstractAccessLogger" for base in cls.__mro__)):
+        # fasthttp.web's AbstractAccessLogger, or aiohttp.abc's (its subclasses get the same
+        # three arguments: a request, a response and the time taken).
+        raise TypeError(f"access_log_class must be a subclass of AbstractAccessLogger, got {cls!r}")
+    return cls(logger, log_format)
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
