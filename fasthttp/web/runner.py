@@ -92,7 +92,7 @@ class AppRunner:
         self._app.on_startup.freeze()
         await self._app.startup()
         self._app.freeze()
-        self._settings = ServerSettings(self._app, **self._settings_kwargs)  # type: ignore[arg-type]
+        self._settings = ServerSettings(self._app, **self._settings_kwargs)
 
     def _make_protocol(self) -> RequestHandler:
         assert self._settings is not None, "call setup() first"
