@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from .access_log import AbstractAccessLogger, AccessLogger
-from .app import AppKey, Application, Signal, middleware
+from .app import AppKey, Application, CleanupError, NotAppKeyWarning, Signal, middleware
 from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aiohttp exports it
 from .exceptions import __all__ as _exception_names
 from .file_response import FileResponse
@@ -37,6 +37,8 @@ __all__ = [
     "AbstractAccessLogger",
     "AccessLogger",
     "AppKey",
+    "CleanupError",
+    "NotAppKeyWarning",
     "Application",
     "Signal",
     "middleware",

@@ -16,7 +16,7 @@ import zlib
 from email.utils import formatdate
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any, Callable, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Final, Iterator, MutableMapping, Optional, Union
 
 from multidict import CIMultiDict
 
@@ -61,8 +61,12 @@ class _DateCache:
 _DATE = _DateCache()
 
 
-class StreamResponse:
-    """A response written in pieces after prepare()."""
+class StreamResponse(MutableMapping[str, Any]):
+    """A response written in pieces after prepare(); also a dict of the handler's own state
+    (`response["key"]`), as aiohttp.web's is. Equal only to itself, hashable by identity."""
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
 
     _length_check = True
 
@@ -87,7 +91,31 @@ class StreamResponse:
         self._compressor: Any = None
         self._send_chunked = False
         self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
+        self._state: Optional[dict[str, Any]] = None  # made on first use: most never use it
         self.set_status(status, reason)
+
+    # --- state (MutableMapping) -----------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        if self._state is None:
+            raise KeyError(key)
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._state is None:
+            self._state = {}
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if self._state is None:
+            raise KeyError(key)
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return 0 if self._state is None else len(self._state)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(() if self._state is None else self._state)
 
     # --- status and headers -----------------------------------------------------------------
 
@@ -464,8 +492,17 @@ class Response(StreamResponse):
             self._body = None
         elif isinstance(body, (bytes, bytearray, memoryview)):
             self._body = bytes(body)
+        elif isinstance(body, str):
+            # As aiohttp.web: a str body is text; without a Content-Type it becomes
+            # text/plain; charset=utf-8, and one already there is left as it is. It is
+            # encoded in the charset that Content-Type names, else UTF-8 (aiohttp encodes
+            # UTF-8 whatever the header declares). `body` then reads back as the encoded
+            # bytes (aiohttp hands out its internal StringPayload object).
+            if hdrs.CONTENT_TYPE not in self._headers:
+                self._headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
+            self._body = body.encode(self.charset or "utf-8")
         else:
-            raise TypeError(f"body argument must be bytes ({type(body)!r})")
+            raise TypeError(f"body argument must be bytes or str ({type(body)!r})")
 
     @property
     def text(self) -> Optional[str]:
