@@ -77,6 +77,7 @@ class ServerSettings:
         "read_bufsize",
         "connections",
         "access_logger",
+        "handler_cancellation",
     )
 
     def __init__(
@@ -90,9 +91,14 @@ class ServerSettings:
         max_headers: int = 128,
         read_bufsize: int = 2**16,
         access_logger: Optional["AbstractAccessLogger"] = None,
+        handler_cancellation: bool = False,
     ) -> None:
         self.app = app
         self.access_logger = access_logger  # None: no access log, and no work per request
+        # aiohttp.web's switch (off by default since aiohttp 3.7): whether a handler still
+        # running when its client goes away is cancelled, or left to finish (its writes then
+        # fail with ConnectionResetError, which ends the connection's task).
+        self.handler_cancellation = handler_cancellation
         self.keepalive_timeout = keepalive_timeout
         self.head_timeout = head_timeout
         self.max_line_size = max_line_size
@@ -183,9 +189,9 @@ class RequestHandler(asyncio.Protocol):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(ConnectionResetError("Connection lost"))
-        self._wake()
+        self._wake()  # an idle connection's task sees _closing and ends
         task = self._task
-        if task is not None and not task.done() and not self._queue:
+        if self._settings.handler_cancellation and task is not None and not task.done():
             task.cancel()
 
     def data_received(self, data: bytes) -> None:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
-from typing import Any, Optional
+import ssl
+from typing import Any, Iterable, Optional, Union
 
 from ..arguments import refuse
 from .access_log import AccessLogger, access_logger
@@ -40,6 +42,7 @@ class AppRunner:
         access_log_class: type[Any] = AccessLogger,
         access_log: Optional[logging.Logger] = access_logger,
         access_log_format: str = AccessLogger.LOG_FORMAT,
+        handler_cancellation: bool = False,
         **kwargs: Any,
     ) -> None:
         _refuse_server_arguments(kwargs)
@@ -54,6 +57,7 @@ class AppRunner:
             max_headers=max_headers,
             read_bufsize=read_bufsize,
             access_logger=_make_access_logger(access_log_class, access_log, access_log_format),
+            handler_cancellation=handler_cancellation,
         )
         self._settings: Optional[ServerSettings] = None
         self._sites: list["BaseSite"] = []
@@ -124,8 +128,21 @@ class AppRunner:
 
 
 class BaseSite:
-    def __init__(self, runner: AppRunner, *, backlog: int = 128, **kwargs: Any) -> None:
+    """Where a runner listens (aiohttp.web's sites): every site takes ssl_context and backlog;
+    shutdown_timeout is accepted as aiohttp's (the runner's own governs shutdown)."""
+
+    def __init__(
+        self,
+        runner: AppRunner,
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        if runner._settings is None:
+            raise RuntimeError("Call runner.setup() before making a site")
         self._runner = runner
+        self._ssl_context = ssl_context
         self._backlog = backlog
         self._server: Optional[asyncio.AbstractServer] = None
 
@@ -144,6 +161,10 @@ class BaseSite:
             self._server = None
             server.close()
 
+    @property
+    def _scheme(self) -> str:
+        return "https" if self._ssl_context else "http"
+
 
 class TCPSite(BaseSite):
     def __init__(
@@ -153,24 +174,22 @@ class TCPSite(BaseSite):
         port: Optional[int] = None,
         *,
         shutdown_timeout: float = 60.0,
-        ssl_context: Any = None,
+        ssl_context: Optional[ssl.SSLContext] = None,
         backlog: int = 128,
         reuse_address: Optional[bool] = None,
         reuse_port: Optional[bool] = None,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(runner, backlog=backlog)
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._host = host
         self._port = 8443 if port is None and ssl_context else (8080 if port is None else port)
-        self._ssl_context = ssl_context
         self._reuse_address = reuse_address
         self._reuse_port = reuse_port
 
     @property
     def name(self) -> str:
-        scheme = "https" if self._ssl_context else "http"
         host = "0.0.0.0" if not self._host else self._host
-        return f"{scheme}://{host}:{self._port}"
+        return f"{self._scheme}://{host}:{self._port}"
 
     async def start(self) -> None:
         await super().start()
@@ -187,15 +206,22 @@ class TCPSite(BaseSite):
 
 
 class UnixSite(BaseSite):
-    def __init__(self, runner: AppRunner, path: str, *, backlog: int = 128, ssl_context: Any = None,
-                 **kwargs: Any) -> None:
-        super().__init__(runner, backlog=backlog)
+    def __init__(
+        self,
+        runner: AppRunner,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._path = path
-        self._ssl_context = ssl_context
 
     @property
     def name(self) -> str:
-        return f"http://unix:{self._path}:"
+        return f"{self._scheme}://unix:{os.fspath(self._path)}:"
 
     async def start(self) -> None:
         await super().start()
@@ -206,18 +232,34 @@ class UnixSite(BaseSite):
 
 
 class SockSite(BaseSite):
-    def __init__(self, runner: AppRunner, sock: socket.socket, **kwargs: Any) -> None:
-        super().__init__(runner, **kwargs)
+    def __init__(
+        self,
+        runner: AppRunner,
+        sock: socket.socket,
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._sock = sock
+        address = sock.getsockname()
+        if sock.family == socket.AF_UNIX:
+            self._name = f"{self._scheme}://unix:{address}:"
+        else:
+            self._name = f"{self._scheme}://{address[0]}:{address[1]}"
 
     @property
     def name(self) -> str:
-        return f"sock:{self._sock.getsockname()}"
+        return self._name
 
     async def start(self) -> None:
         await super().start()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._runner._make_protocol, sock=self._sock)
+        self._server = await loop.create_server(
+            self._runner._make_protocol, sock=self._sock, ssl=self._ssl_context, backlog=self._backlog
+        )
 
 
 def _raise_graceful_exit() -> None:
@@ -229,8 +271,8 @@ def run_app(
     *,
     host: Any = None,
     port: Optional[int] = None,
-    path: Optional[str] = None,
-    sock: Optional[socket.socket] = None,
+    path: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]], None] = None,
+    sock: Union[socket.socket, Iterable[socket.socket], None] = None,
     shutdown_timeout: float = 60.0,
     keepalive_timeout: float = 75.0,
     ssl_context: Any = None,
@@ -242,6 +284,7 @@ def run_app(
     handle_signals: bool = True,
     reuse_address: Optional[bool] = None,
     reuse_port: Optional[bool] = None,
+    handler_cancellation: bool = False,
     loop: Optional[asyncio.AbstractEventLoop] = None,
     **kwargs: Any,
 ) -> None:
@@ -264,14 +307,18 @@ def run_app(
         runner = AppRunner(application, handle_signals=handle_signals,
                            keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout,
                            access_log_class=access_log_class, access_log=access_log,
-                           access_log_format=access_log_format)
+                           access_log_format=access_log_format,
+                           handler_cancellation=handler_cancellation)
         await runner.setup()
         sites: list[BaseSite] = []
         try:
-            if path is not None:
-                sites.append(UnixSite(runner, path, backlog=backlog, ssl_context=ssl_context))
-            if sock is not None:
-                sites.append(SockSite(runner, sock, backlog=backlog))
+            # path and sock: one, or several (aiohttp's run_app takes iterables of each).
+            paths = [path] if isinstance(path, (str, os.PathLike)) else list(path or ())
+            for one_path in paths:
+                sites.append(UnixSite(runner, one_path, backlog=backlog, ssl_context=ssl_context))
+            socks = [sock] if isinstance(sock, socket.socket) else list(sock or ())
+            for one_sock in socks:
+                sites.append(SockSite(runner, one_sock, backlog=backlog, ssl_context=ssl_context))
             if path is None and sock is None or host is not None or port is not None:
                 hosts = host if isinstance(host, (list, tuple, set)) else [host]
                 for one in hosts:
@@ -311,7 +358,7 @@ def run_app(
 # aiohttp.web's server arguments that fasthttp.web does not build: refused by name, never ignored.
 _UNSUPPORTED_SERVER_ARGUMENTS = frozenset({
     "tcp_keepalive", "logger", "debug", "lingering_time", "auto_decompress",
-    "timeout_ceil_threshold", "handler_cancellation", "max_field_size_limit", "request_factory",
+    "timeout_ceil_threshold", "max_field_size_limit", "request_factory",
 })
 
 
