@@ -537,14 +537,14 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         if (
             proxy is not None or proxy_auth is not None or proxy_headers is not None
-            or fingerprint is not None or upload_tracker is not None
+            or upload_tracker is not None
         ):
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers, upload_tracker)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
-        if verify_ssl is not None or ssl_context is not None:
-            ssl = merge_ssl(ssl, verify_ssl, ssl_context)
+        if verify_ssl is not None or ssl_context is not None or fingerprint is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         elif ssl is None:
             ssl = True
         if timeout is _SENTINEL or timeout is None:
