@@ -525,6 +525,11 @@ def _keep(result: Any) -> None:
     pass
 
 
+async def _shielded(task: "asyncio.Task[_T]") -> _T:
+    """Wait for a task shared with other requests: cancelling the wait leaves it running."""
+    return await asyncio.shield(task)
+
+
 def _retrieve(task: "asyncio.Future[Any]") -> None:
     """Mark a shared task's failure as seen: the requests that waited may all have gone."""
     if not task.cancelled():
@@ -648,11 +653,16 @@ class TCPConnector(BaseConnector):
         if resolver is None:
             self._resolver: AbstractResolver = DefaultResolver(loop=self._loop)
             self._resolver_owner = True
-        elif isinstance(resolver, AbstractResolver):
+        elif callable(getattr(resolver, "resolve", None)) and callable(
+            getattr(resolver, "close", None)
+        ):
+            # Duck-typed as in aiohttp: a resolver written against aiohttp.abc works too.
             self._resolver = resolver
             self._resolver_owner = False
         else:
-            raise TypeError(f"resolver should be an AbstractResolver, got {resolver!r}")
+            raise TypeError(
+                f"resolver should be an AbstractResolver (resolve() and close()), got {resolver!r}"
+            )
         if happy_eyeballs_delay is not None and happy_eyeballs_delay < 0:
             raise ValueError("happy_eyeballs_delay must not be negative")
         if interleave is not None and interleave < 1:
@@ -711,8 +721,8 @@ class TCPConnector(BaseConnector):
     async def close(self, *, abort_ssl: bool = False) -> None:
         """Close every connection, and the resolver if the connector made it. TLS connections
         are aborted (no closing handshake) when abort_ssl or ssl_shutdown_timeout=0."""
-        for pending in list(self._dns_pending.values()):
-            pending.cancel()
+        # A lookup under way is left to end (requests waiting on it then hear that the
+        # connector is closed): cancelling it would throw CancelledError into them.
         await super().close(abort_ssl=abort_ssl or self._ssl_shutdown_timeout == 0)
         if self._resolver_owner:
             await self._resolver.close()
@@ -748,20 +758,23 @@ class TCPConnector(BaseConnector):
                 return cached[0]
         return None
 
-    async def _lookup(self, host: str, port: int) -> list[ResolveResult]:
-        if not self._use_dns_cache:
-            return await self._ask_resolver(host, port)
+    def _shared_lookup(self, host: str, port: int) -> tuple[asyncio.Task[list[ResolveResult]], bool]:
+        """The lookup of (host, port) every request for it waits on, and whether it was
+        already under way.
+
+        One lookup per name, in a task of its own that every request waits on through a
+        shield: a request cancelled meanwhile leaves it (and the others waiting on it)
+        untouched, where cancelling the lookup would have thrown CancelledError into requests
+        nobody cancelled. It is registered before any await, so a request arriving while the
+        first one is still sending its trace signals joins it."""
         cache_key = (host, port)
         pending = self._dns_pending.get(cache_key)
-        if pending is None:
-            # One lookup per name, in a task of its own that every request for the name waits
-            # on through a shield: a request cancelled meanwhile leaves it (and the others
-            # waiting on it) untouched, where cancelling the lookup would have thrown
-            # CancelledError into requests nobody cancelled.
-            pending = self._loop.create_task(self._ask_resolver(host, port))
-            pending.add_done_callback(_retrieve)
-            self._dns_pending[cache_key] = pending
-        return await asyncio.shield(pending)
+        if pending is not None:
+            return pending, True
+        pending = self._loop.create_task(self._ask_resolver(host, port))
+        pending.add_done_callback(_retrieve)
+        self._dns_pending[cache_key] = pending
+        return pending, False
 
     async def _ask_resolver(self, host: str, port: int) -> list[ResolveResult]:
         try:
@@ -792,19 +805,27 @@ class TCPConnector(BaseConnector):
     ) -> list[ResolveResult]:
         host = key.host
         hosts = self._known_addresses(host, port)
-        if traces is not None and not _is_ip_address(host):
-            # A request that joins a lookup under way hears a cache hit, as in aiohttp.
-            joining = hosts is None and (host, port) in self._dns_pending
-            await _trace_dns(traces, host, hosts is not None or joining, self._use_dns_cache)
+        if hosts is not None:
+            if traces is not None and not _is_ip_address(host):
+                await _trace_dns(traces, host, True, self._use_dns_cache)
+            return hosts
+        lookup: Coroutine[Any, Any, list[ResolveResult]]
+        if self._use_dns_cache:
+            shared, joining = self._shared_lookup(host, port)
+            lookup = _shielded(shared)
         else:
             joining = False
-        if hosts is not None:
-            return hosts
+            lookup = self._ask_resolver(host, port)
+        if traces is not None:
+            # A request that joins a lookup under way hears a cache hit, as in aiohttp.
+            try:
+                await _trace_dns(traces, host, joining, self._use_dns_cache)
+            except BaseException:
+                lookup.close()
+                raise
         try:
             hosts = await _bounded(
-                self._lookup(host, port),
-                None if deadline is None else deadline - self._loop.time(),
-                _keep,
+                lookup, None if deadline is None else deadline - self._loop.time(), _keep
             )
         except _Expired:
             raise ConnectionTimeoutError(f"Connection timeout to host {host}:{key.port}") from None
