@@ -886,14 +886,24 @@ class TCPConnector(BaseConnector):
                 loop=loop,
                 socket_factory=self._socket_factory,
             )
-            transport, protocol = await open_bounded(
-                loop,
-                key,
-                functools.partial(_open_socket_then_transport, loop, connect, factory, tls),
-                sock_connect,
-                deadline,
-                functools.partial(ClientConnectorError, key),
-            )
+            try:
+                transport, protocol = await open_bounded(
+                    loop,
+                    key,
+                    functools.partial(_open_socket_then_transport, loop, connect, factory, tls),
+                    sock_connect,
+                    deadline,
+                    functools.partial(ClientConnectorError, key),
+                )
+            except ConnectionTimeoutError as exc:
+                if deadline is not None and deadline <= loop.time():
+                    raise  # the request's time is up
+                # sock_connect ran out on the first address(es): on to the next ones, as
+                # aiohttp does (what a hanging address costs is sock_connect, not the request).
+                aiohappyeyeballs.pop_addr_infos_interleave(addr_infos, self._interleave)
+                if not addr_infos:
+                    raise
+                continue
             if pin is None:
                 return protocol
             try:
