@@ -674,6 +674,7 @@ class TCPConnector(BaseConnector):
         self._use_dns_cache = use_dns_cache
         self._ttl_dns_cache = ttl_dns_cache
         self._family = family
+        self._address_family = socket.AddressFamily(family)  # (what resolvers are given)
         self._local_addr = local_addr
         self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr)
         self._dns_cache: dict[tuple[str, int], tuple[list[ResolveResult], float]] = {}
@@ -780,7 +781,7 @@ class TCPConnector(BaseConnector):
         try:
             if self._closed:
                 raise ClientConnectionError("Connector is closed.")
-            hosts = await self._resolver.resolve(host, port, family=self._family)
+            hosts = await self._resolver.resolve(host, port, family=self._address_family)
         finally:
             self._dns_pending.pop((host, port), None)
         if not hosts:

@@ -85,7 +85,7 @@ class ThreadedResolver(AbstractResolver):
                     continue
             elif info_family != socket.AF_INET:
                 continue
-            results.append(_result(host, address[0], address[1], info_family, proto))
+            results.append(_result(host, str(address[0]), int(address[1]), info_family, proto))
         return results
 
     async def close(self) -> None:
@@ -107,7 +107,9 @@ class AsyncResolver(AbstractResolver):
             ) from None
         self._aiodns: Any = aiodns
         self._loop = loop if loop is not None else asyncio.get_running_loop()
-        self._resolver: Any = aiodns.DNSResolver(*args, loop=self._loop, **kwargs)
+        if len(args) < 2:  # (nameservers, loop, ...) positionally: the loop is given
+            kwargs.setdefault("loop", self._loop)
+        self._resolver: Any = aiodns.DNSResolver(*args, **kwargs)
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
