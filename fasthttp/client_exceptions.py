@@ -63,7 +63,7 @@ class ConnectionKey(NamedTuple):
     host: str
     port: Optional[int]
     is_ssl: bool
-    ssl: Any  # True/False or an SSLContext
+    ssl: Any  # True/False, an SSLContext or a Fingerprint (pinned apart from unpinned)
     server_hostname: Optional[str]
 
 

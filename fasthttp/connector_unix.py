@@ -44,6 +44,10 @@ class _PathConnector(BaseConnector):
             loop=loop,
         )
         self._path = path
+        self._check_loop()
+
+    def _check_loop(self) -> None:
+        """Refuse a loop that cannot make this kind of connection."""
 
     @property
     def path(self) -> str:
@@ -109,23 +113,7 @@ class NamedPipeConnector(_PathConnector):
     """Requests over the Windows named pipe at `path`; only the proactor event loop (the
     Windows default) has pipes, anything else refuses at construction, as in aiohttp."""
 
-    def __init__(
-        self,
-        path: str,
-        force_close: bool = False,
-        keepalive_timeout: Optional[float] = 15.0,
-        limit: int = 100,
-        limit_per_host: int = 0,
-        loop: Optional[asyncio.AbstractEventLoop] = None,
-    ) -> None:
-        super().__init__(
-            path,
-            force_close=force_close,
-            keepalive_timeout=keepalive_timeout,
-            limit=limit,
-            limit_per_host=limit_per_host,
-            loop=loop,
-        )
+    def _check_loop(self) -> None:
         proactor = getattr(asyncio, "ProactorEventLoop", None)
         if sys.platform != "win32" or proactor is None or not isinstance(self._loop, proactor):
             self._closed = True  # nothing to close: no unclosed-connector warning either
