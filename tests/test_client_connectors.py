@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix 
 
 
 @contextlib.asynccontextmanager
-async def unix_app(path: str) -> AsyncIterator[list[Any]]:
+async def unix_app(path: str, ssl_context: Any = None) -> AsyncIterator[list[Any]]:
     """An aiohttp.web app on the Unix socket at path; yields the list of peers' requests
     (host header, path, the connection's id) in order."""
     from aiohttp import web
@@ -41,7 +41,7 @@ async def unix_app(path: str) -> AsyncIterator[list[Any]]:
     app.router.add_route("*", "/{tail:.*}", handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.UnixSite(runner, path)
+    site = web.UnixSite(runner, path, ssl_context=ssl_context)
     await site.start()
     try:
         yield seen
@@ -70,6 +70,34 @@ async def test_unix_connector_talks_to_the_socket_whatever_the_host(client: Any,
     ]
     # Keep-alive: the two requests for localhost went over one connection.
     assert seen[0][2] is seen[2][2]
+
+
+@async_test()
+async def test_https_over_a_unix_socket_is_tls_with_the_requests_ssl(tmp_path: Path, ca: Any) -> None:
+    """An https:// URL through UnixConnector gets TLS over the socket, verified (or pinned) as
+    over TCP. (aiohttp would speak plain HTTP to it: a downgrade fasthttp does not make.)"""
+    import hashlib
+
+    path = str(tmp_path / "tls.sock")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf = ca.issue_cert("localhost")
+    leaf.configure_cert(server_context)
+    pin = hashlib.sha256(ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())).digest()
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    async with unix_app(path, ssl_context=server_context) as seen:
+        connector = aiohttp.UnixConnector(path)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            async with session.get("https://localhost/a", ssl=trusted) as resp:
+                assert await resp.text() == "GET /a 0"
+            with pytest.raises(aiohttp.ClientConnectorCertificateError):
+                await session.get("https://localhost/b")  # the system's CAs do not know it
+            async with session.get("https://localhost/c", ssl=aiohttp.Fingerprint(pin)) as resp:
+                assert resp.status == 200
+            with pytest.raises(aiohttp.ServerFingerprintMismatch):
+                await session.get("https://localhost/d", ssl=aiohttp.Fingerprint(b"\x00" * 32))
+            assert_pool_clean(connector)
+    assert [target for _, target, _ in seen] == ["/a", "/c"]
 
 
 @pytest.mark.parametrize("client", CLIENTS)

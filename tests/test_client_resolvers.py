@@ -257,3 +257,18 @@ async def test_dns_signals_as_aiohttp_sends_them(concurrent: bool, use_dns_cache
         ])
     else:
         assert ours.count("dns_resolvehost_start:service.test") == 2
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_a_hanging_resolver_is_bounded_by_the_connect_timeout(client: Any) -> None:
+    resolver = TableResolver({"slow.test": [("127.0.0.1", 9)]}, delay=30)
+    connector = client.TCPConnector(resolver=resolver)
+    timeout = client.ClientTimeout(connect=0.3)
+    async with client.ClientSession(connector=connector, timeout=timeout) as session:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(client.ConnectionTimeoutError):
+            await session.get("http://slow.test:9/")
+        assert asyncio.get_running_loop().time() - started < 2
+        if client is aiohttp:
+            assert_pool_clean(connector)
