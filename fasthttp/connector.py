@@ -11,8 +11,9 @@ the Connection handle.
 
 A new connection is made under the request's deadline applied to each step in turn (the name
 lookup, each connection attempt with `sock_connect`), never under a timeout nested in
-another, and a cancelled or expired step closes whatever it still produces (_bounded): every
-transport made is handed out, pooled or closed.
+another, and a cancelled or expired step closes whatever it still produces (bounded.py): every
+transport made is handed out, pooled or closed. Name resolution (the DNS cache, shared lookups)
+is host_resolution.py; resolvers are resolver.py; the TLS context and pin are tls_settings.py.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
-import ipaddress
 import socket
 import ssl as ssl_module
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence, Union
 
 import aiohappyeyeballs
 from aiohappyeyeballs import AddrInfoType, SocketFactoryType
@@ -41,7 +41,9 @@ from .client_exceptions import (
     ServerFingerprintMismatch,
 )
 from .arguments import check_ssl, merge_ssl, refuse
+from .bounded import Expired, bounded
 from .fingerprint import Fingerprint
+from .host_resolution import NameResolution
 from .protocol import ResponseHandler
 from .resolver import AbstractResolver, DefaultResolver, ResolveResult
 from .tls_settings import fingerprint_for, ssl_context_for
@@ -50,10 +52,9 @@ if TYPE_CHECKING:
     from .tracing import Trace
 
 __all__ = ("BaseConnector", "TCPConnector", "Connection")
-# (UnixConnector and NamedPipeConnector: connector_unix.py; resolvers: resolver.py.)
+# (UnixConnector and NamedPipeConnector: connector_unix.py.)
 
 SSLSetting = Union[bool, ssl_module.SSLContext, None]
-_T = TypeVar("_T")
 _NOT_GIVEN: Any = object()
 
 
@@ -445,8 +446,8 @@ async def open_bounded(
         if limit is None or left < limit:
             limit, by_deadline = left, True
     try:
-        return await _bounded(open_(), limit, _close_transport)
-    except _Expired:
+        return await bounded(open_(), limit, _close_transport)
+    except Expired:
         if by_deadline:
             raise ConnectionTimeoutError(
                 f"Connection timeout to host {key.host}:{key.port}"
@@ -471,96 +472,13 @@ def _is_tls(protocol: ResponseHandler) -> bool:
     return transport is not None and transport.get_extra_info("sslcontext") is not None
 
 
-class _Expired(Exception):
-    """_bounded's time ran out (not an OSError: a socket's own ETIMEDOUT stays apart)."""
-
-
-async def _bounded(
-    coro: Coroutine[Any, Any, _T], timeout: Optional[float], discard: Callable[[_T], None]
-) -> _T:
-    """Await coro for at most `timeout` seconds (None: no limit); _Expired when it runs out.
-
-    Unlike asyncio.wait_for on Python 3.11, a cancellation of the caller is never swallowed,
-    and whatever the abandoned coroutine still produces (a connection made just as the caller
-    was cancelled or timed out) is given to `discard` instead of being dropped.
-    """
-    if timeout is None:
-        return await coro  # no task in between: nothing can complete unseen
-    if timeout <= 0:
-        coro.close()
-        raise _Expired()
-    task = asyncio.ensure_future(coro)
-    try:
-        done, _ = await asyncio.wait((task,), timeout=timeout)
-    except BaseException:
-        _abandon(task, discard)
-        raise
-    if not done:
-        _abandon(task, discard)
-        raise _Expired()
-    return task.result()
-
-
-def _abandon(task: "asyncio.Future[_T]", discard: Callable[[_T], None]) -> None:
-    """Stop a task whose caller has gone; discard its result if it still produces one."""
-
-    def settle(done: "asyncio.Future[_T]") -> None:
-        if done.cancelled():
-            return
-        if done.exception() is None:  # (retrieving it also keeps asyncio from logging it)
-            discard(done.result())
-
-    task.cancel()
-    if task.done():
-        settle(task)
-    else:
-        task.add_done_callback(settle)
-
-
 def _close_transport(result: tuple[asyncio.BaseTransport, Any]) -> None:
     result[0].close()
-
-
-def _keep(result: Any) -> None:
-    pass
-
-
-async def _shielded(task: "asyncio.Task[_T]") -> _T:
-    """Wait for a task shared with other requests: cancelling the wait leaves it running."""
-    return await asyncio.shield(task)
-
-
-def _retrieve(task: "asyncio.Future[Any]") -> None:
-    """Mark a shared task's failure as seen: the requests that waited may all have gone."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
     if not waiter.done():
         waiter.set_exception(exc)
-
-
-async def _trace_dns(traces: Sequence[Trace], host: str, cached: bool, use_cache: bool) -> None:
-    """The DNS signals before a lookup (aiohttp's order): a cache hit (an answer in the cache,
-    or a lookup of the same name already under way), or a miss and the start of the lookup
-    (resolvehost_end follows it)."""
-    for trace in traces:
-        if cached:
-            await trace.send_dns_cache_hit(host)
-            continue
-        if use_cache:
-            await trace.send_dns_cache_miss(host)
-        await trace.send_dns_resolvehost_start(host)
-
-
-@functools.lru_cache(maxsize=None)
-def _is_ip_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _addr_infos(hosts: Sequence[ResolveResult], family: int) -> list[AddrInfoType]:
@@ -643,9 +561,6 @@ class TCPConnector(BaseConnector):
         if not verify_ssl or ssl_context is not None or fingerprint is not None:
             # aiohttp's older spellings of ssl= (each warns, each exclusive with ssl=).
             ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
-        if dns_cache_max_size < 1:
-            raise ValueError("dns_cache_max_size must be at least 1")
-        self._dns_cache_max_size = dns_cache_max_size
         if ssl is None:
             ssl = True
         check_ssl(ssl)
@@ -671,14 +586,18 @@ class TCPConnector(BaseConnector):
         self._interleave = interleave
         self._socket_factory = socket_factory
         self._tls_extra = self._ssl_shutdown_options(ssl_shutdown_timeout)
-        self._use_dns_cache = use_dns_cache
-        self._ttl_dns_cache = ttl_dns_cache
+        self._names = NameResolution(
+            self._loop,
+            self._resolver,
+            use_cache=use_dns_cache,
+            ttl=ttl_dns_cache,
+            max_size=dns_cache_max_size,
+            family=family,
+        )
+        self._dns_cache = self._names.cache  # (the same dict: tests look into it)
         self._family = family
-        self._address_family = socket.AddressFamily(family)  # (what resolvers are given)
         self._local_addr = local_addr
         self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr)
-        self._dns_cache: dict[tuple[str, int], tuple[list[ResolveResult], float]] = {}
-        self._dns_pending: dict[tuple[str, int], asyncio.Task[list[ResolveResult]]] = {}
         self._parser_limits = (max_line_size, max_field_size, max_headers)
 
     def _ssl_shutdown_options(self, ssl_shutdown_timeout: Any) -> dict[str, Any]:
@@ -713,7 +632,7 @@ class TCPConnector(BaseConnector):
 
     @property
     def use_dns_cache(self) -> bool:
-        return self._use_dns_cache
+        return self._names.use_cache
 
     @property
     def ssl(self) -> Union[SSLSetting, Fingerprint]:
@@ -724,120 +643,17 @@ class TCPConnector(BaseConnector):
         are aborted (no closing handshake) when abort_ssl or ssl_shutdown_timeout=0."""
         # A lookup under way is left to end (requests waiting on it then hear that the
         # connector is closed): cancelling it would throw CancelledError into them.
+        self._names.closed = True
         await super().close(abort_ssl=abort_ssl or self._ssl_shutdown_timeout == 0)
         if self._resolver_owner:
             await self._resolver.close()
 
     def clear_dns_cache(self, host: Optional[str] = None, port: Optional[int] = None) -> None:
-        if host is None:
-            self._dns_cache.clear()
-        elif port is None:
-            for cached in [k for k in self._dns_cache if k[0] == host]:
-                del self._dns_cache[cached]
-        else:
-            self._dns_cache.pop((host, port), None)
+        self._names.clear(host, port)
 
     def ssl_context(self, setting: Any) -> Optional[ssl_module.SSLContext]:
         """The SSLContext for a request's ssl= setting (None or True: the connector's)."""
         return ssl_context_for(setting, self._ssl)
-
-    # --- name resolution ---------------------------------------------------------------------
-
-    def _known_addresses(self, host: str, port: int) -> Optional[list[ResolveResult]]:
-        """The addresses for host without a lookup (an IP literal, a fresh cache entry)."""
-        if _is_ip_address(host):
-            address = host.strip("[]")
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            return [ResolveResult(
-                hostname=host, host=address, port=port, family=family, proto=0, flags=0
-            )]
-        if self._use_dns_cache:
-            cached = self._dns_cache.get((host, port))
-            if cached is not None and (
-                self._ttl_dns_cache is None or cached[1] > self._loop.time()
-            ):
-                return cached[0]
-        return None
-
-    def _shared_lookup(self, host: str, port: int) -> tuple[asyncio.Task[list[ResolveResult]], bool]:
-        """The lookup of (host, port) every request for it waits on, and whether it was
-        already under way.
-
-        One lookup per name, in a task of its own that every request waits on through a
-        shield: a request cancelled meanwhile leaves it (and the others waiting on it)
-        untouched, where cancelling the lookup would have thrown CancelledError into requests
-        nobody cancelled. It is registered before any await, so a request arriving while the
-        first one is still sending its trace signals joins it."""
-        cache_key = (host, port)
-        pending = self._dns_pending.get(cache_key)
-        if pending is not None:
-            return pending, True
-        pending = self._loop.create_task(self._ask_resolver(host, port))
-        pending.add_done_callback(_retrieve)
-        self._dns_pending[cache_key] = pending
-        return pending, False
-
-    async def _ask_resolver(self, host: str, port: int) -> list[ResolveResult]:
-        try:
-            if self._closed:
-                raise ClientConnectionError("Connector is closed.")
-            hosts = await self._resolver.resolve(host, port, family=self._address_family)
-        finally:
-            self._dns_pending.pop((host, port), None)
-        if not hosts:
-            raise socket.gaierror(socket.EAI_NONAME, "no address found")
-        if self._use_dns_cache:
-            expires = (
-                float("inf") if self._ttl_dns_cache is None
-                else self._loop.time() + self._ttl_dns_cache
-            )
-            cache = self._dns_cache
-            if len(cache) >= self._dns_cache_max_size and (host, port) not in cache:
-                del cache[next(iter(cache))]  # the oldest entry makes room (bounded memory)
-            cache[(host, port)] = (hosts, expires)
-        return hosts
-
-    async def _resolve_for(
-        self,
-        key: ConnectionKey,
-        port: int,
-        deadline: Optional[float],
-        traces: Optional[Sequence[Trace]],
-    ) -> list[ResolveResult]:
-        host = key.host
-        hosts = self._known_addresses(host, port)
-        if hosts is not None:
-            if traces is not None and not _is_ip_address(host):
-                await _trace_dns(traces, host, True, self._use_dns_cache)
-            return hosts
-        lookup: Coroutine[Any, Any, list[ResolveResult]]
-        if self._use_dns_cache:
-            shared, joining = self._shared_lookup(host, port)
-            lookup = _shielded(shared)
-        else:
-            joining = False
-            lookup = self._ask_resolver(host, port)
-        if traces is not None:
-            # A request that joins a lookup under way hears a cache hit, as in aiohttp.
-            try:
-                await _trace_dns(traces, host, joining, self._use_dns_cache)
-            except BaseException:
-                lookup.close()
-                raise
-        try:
-            hosts = await _bounded(
-                lookup, None if deadline is None else deadline - self._loop.time(), _keep
-            )
-        except _Expired:
-            raise ConnectionTimeoutError(f"Connection timeout to host {host}:{key.port}") from None
-        except ClientConnectionError:
-            raise
-        except OSError as exc:
-            raise ClientConnectorDNSError(key, exc) from exc
-        if traces is not None and not joining:
-            for trace in traces:
-                await trace.send_dns_resolvehost_end(host)
-        return hosts
 
     # --- connecting --------------------------------------------------------------------------
 
@@ -850,7 +666,7 @@ class TCPConnector(BaseConnector):
     ) -> ResponseHandler:
         loop = self._loop
         port = key.port or (443 if key.is_ssl else 80)
-        hosts = await self._resolve_for(key, port, deadline, traces)
+        hosts = await self._names.resolve(key, port, deadline, traces)
         addr_infos = _addr_infos(hosts, self._family)
         if not addr_infos:
             raise ClientConnectorDNSError(
