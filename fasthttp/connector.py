@@ -46,7 +46,7 @@ from .fingerprint import Fingerprint
 from .host_resolution import NameResolution
 from .protocol import ResponseHandler
 from .resolver import AbstractResolver, DefaultResolver, ResolveResult
-from .tls_settings import fingerprint_for, ssl_context_for
+from .tls_settings import connection_tls, ssl_context_for
 
 if TYPE_CHECKING:
     from .tracing import Trace
@@ -672,16 +672,7 @@ class TCPConnector(BaseConnector):
             raise ClientConnectorDNSError(
                 key, OSError(None, f"no address of family {self._family!r} for {key.host}")
             )
-        tls: dict[str, Any] = {}
-        pin: Optional[Fingerprint] = None
-        if key.is_ssl:
-            tls = {
-                "ssl": ssl_context_for(key.ssl, self._ssl),
-                # Certificates name the host without the trailing dot of an FQDN.
-                "server_hostname": (key.server_hostname or key.host).rstrip("."),
-                **self._tls_extra,
-            }
-            pin = fingerprint_for(key.ssl, self._ssl)
+        tls, pin = connection_tls(key, self._ssl, self._tls_extra)
         max_line_size, max_field_size, max_headers = self._parser_limits
 
         def factory() -> ResponseHandler:

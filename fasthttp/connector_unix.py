@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence
 from .client_exceptions import ClientConnectorError, ConnectionKey, UnixClientConnectorError
 from .connector import BaseConnector, open_bounded
 from .protocol import ResponseHandler
-from .tls_settings import fingerprint_for, ssl_context_for
+from .tls_settings import connection_tls
 
 if TYPE_CHECKING:
     from .tracing import Trace
@@ -69,12 +69,7 @@ class _PathConnector(BaseConnector):
         traces: Optional[Sequence[Trace]] = None,
     ) -> ResponseHandler:
         loop = self._loop
-        tls: dict[str, Any] = {}
-        if key.is_ssl:
-            tls = {
-                "ssl": ssl_context_for(key.ssl, True),
-                "server_hostname": (key.server_hostname or key.host).rstrip("."),
-            }
+        tls, pin = connection_tls(key, True)
 
         def factory() -> ResponseHandler:
             return ResponseHandler(loop)
@@ -87,7 +82,6 @@ class _PathConnector(BaseConnector):
             deadline,
             functools.partial(self._os_error, key),
         )
-        pin = fingerprint_for(key.ssl, True) if key.is_ssl else None
         if pin is not None:
             try:
                 pin.check(transport)

@@ -13,9 +13,10 @@ import functools
 import ssl as ssl_module
 from typing import Any, Optional
 
+from .client_exceptions import ConnectionKey
 from .fingerprint import Fingerprint
 
-__all__ = ("default_ssl_context", "fingerprint_for", "ssl_context_for")
+__all__ = ("connection_tls", "default_ssl_context", "fingerprint_for", "ssl_context_for")
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,3 +48,20 @@ def fingerprint_for(request_ssl: Any, connector_ssl: Any) -> Optional[Fingerprin
     if isinstance(connector_ssl, Fingerprint):
         return connector_ssl
     return None
+
+
+def connection_tls(
+    key: ConnectionKey, connector_ssl: Any, extra: Optional[dict[str, Any]] = None
+) -> tuple[dict[str, Any], Optional[Fingerprint]]:
+    """For a new connection: the TLS arguments of loop.create_connection (none without TLS)
+    and the pin to check once it is made (None: no pin)."""
+    if not key.is_ssl:
+        return {}, None
+    arguments = {
+        "ssl": ssl_context_for(key.ssl, connector_ssl),
+        # Certificates name the host without the trailing dot of an FQDN.
+        "server_hostname": (key.server_hostname or key.host).rstrip("."),
+    }
+    if extra:
+        arguments.update(extra)
+    return arguments, fingerprint_for(key.ssl, connector_ssl)
