@@ -49,6 +49,9 @@ from .client_request import ClientRequest  # noqa: E402
 from .client_response import ClientResponse  # noqa: E402
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
 from .connector import BaseConnector, Connection, TCPConnector  # noqa: E402
+from .connector_unix import NamedPipeConnector, UnixConnector  # noqa: E402
+from .fingerprint import Fingerprint  # noqa: E402
+from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver  # noqa: E402
 from .cookiejar import AbstractCookieJar, CookieJar, DummyCookieJar  # noqa: E402
 from .formdata import FormData  # noqa: E402
 from .http_exceptions import HttpProcessingError  # noqa: E402
@@ -129,6 +132,12 @@ __all__ = (
     "BaseConnector",
     "Connection",
     "TCPConnector",
+    "UnixConnector",
+    "NamedPipeConnector",
+    "Fingerprint",
+    "AsyncResolver",
+    "DefaultResolver",
+    "ThreadedResolver",
     "AbstractCookieJar",
     "CookieJar",
     "DummyCookieJar",

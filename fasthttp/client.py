@@ -221,8 +221,13 @@ class ClientSession:
 
             if ws_response_class is not ClientWebSocketResponse:
                 refuse("ws_response_class")
+        connector_options: dict[str, Any] = {}
         if ssl_shutdown_timeout is not _SENTINEL:
-            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
+            # aiohttp 3.x hands it to the connector the session makes (the connector warns);
+            # a connector given here has its own, and aiohttp would drop this one silently.
+            if connector is not None:
+                refuse("ssl_shutdown_timeout", "with connector= (give it to the connector)")
+            connector_options["ssl_shutdown_timeout"] = ssl_shutdown_timeout
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if base_url is None or isinstance(base_url, URL):
@@ -253,6 +258,7 @@ class ClientSession:
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
                 max_headers=max_headers,
+                **connector_options,
             )
         elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
             parser_limits = (max_line_size, max_field_size, max_headers)
@@ -537,14 +543,14 @@ class ClientSession:
             raise RuntimeError("Session is closed")
         if (
             proxy is not None or proxy_auth is not None or proxy_headers is not None
-            or fingerprint is not None or upload_tracker is not None
+            or upload_tracker is not None
         ):
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers, upload_tracker)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
-        if verify_ssl is not None or ssl_context is not None:
-            ssl = merge_ssl(ssl, verify_ssl, ssl_context)
+        if verify_ssl is not None or ssl_context is not None or fingerprint is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         elif ssl is None:
             ssl = True
         if timeout is _SENTINEL or timeout is None:

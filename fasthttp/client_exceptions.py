@@ -37,6 +37,7 @@ __all__ = (
     "ConnectionTimeoutError",
     "SocketTimeoutError",
     "ServerFingerprintMismatch",
+    "UnixClientConnectorError",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
     "ClientResponseError",
@@ -62,7 +63,7 @@ class ConnectionKey(NamedTuple):
     host: str
     port: Optional[int]
     is_ssl: bool
-    ssl: Any  # True/False or an SSLContext
+    ssl: Any  # True/False, an SSLContext or a Fingerprint (pinned apart from unpinned)
     server_hostname: Optional[str]
 
 
@@ -195,6 +196,23 @@ class ClientConnectorError(ClientOSError):
         )
 
     __reduce__ = BaseException.__reduce__
+
+
+class UnixClientConnectorError(ClientConnectorError):
+    """UnixConnector could not connect to its socket."""
+
+    def __init__(self, path: str, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._path = path
+        super().__init__(connection_key, os_error)
+        self.args = (path, connection_key, os_error)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def __str__(self) -> str:
+        ssl_text = "default" if self.ssl is True else self.ssl
+        return f"Cannot connect to unix socket {self.path} ssl:{ssl_text} [{self.strerror}]"
 
 
 class ClientConnectorDNSError(ClientConnectorError):

@@ -132,12 +132,14 @@ class ResponseHandler(asyncio.Protocol):
         transport = self.transport
         return transport is not None and transport.get_write_buffer_size() > 0
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Close from our side; `abort`: drop the connection at once (no TLS closing
+        handshake, nothing buffered sent)."""
         if not self._message_done and self._exception is None:
             # Closed from our side mid-exchange (the session or its connector closing): a
             # reader of the body hears that, not that the server sent too little.
             self._fail(ClientConnectionError("Connection closed"))
-        if self._body_writer is not None or self._output_pending():
+        if abort or self._body_writer is not None or self._output_pending():
             # The request is cut short (a writer still running, or bytes of it still queued):
             # what is buffered is of no use, and a graceful close would wait to flush it (for
             # ever, on a peer that does not read), holding the socket and the buffer.
