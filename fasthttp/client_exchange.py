@@ -146,6 +146,9 @@ async def send(
             else:
                 transport.write(head_bytes)
                 transport.write(in_memory)
+                if protocol._write_paused:
+                    # The peer is slow to take the body: sock_read waits for resume_writing.
+                    protocol.hold_read_clock()
             if traces is not None:
                 await _trace_sent(request, traces, in_memory)
         else:
@@ -159,6 +162,10 @@ async def send(
                 # Until the body is all written the connection cannot be reused; closing it
                 # (an early answer fully read, a release, an error) stops the writer.
                 protocol.start_body(writer)
+                if continue_waiter is None:
+                    # sock_read counts from the body's end, not from the head's (aiohttp's
+                    # rule): a slow upload is not the server being silent.
+                    protocol.hold_read_clock()
         head, content = await head_waiter
     except HttpProcessingError as exc:
         _abandon(connection, writer)
@@ -257,6 +264,7 @@ async def _write_body(
             # The server answered without asking for the body: it is never sent, so the
             # connection stays short of a boundary (body_sent is not called) and is closed.
             return
+        protocol.hold_read_clock()
     chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
     length = headers.get(hdrs.CONTENT_LENGTH)
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
@@ -273,6 +281,7 @@ async def _write_body(
         if compress is not None:
             await sink.flush()
         await writer.write_eof()
+        protocol.start_read_clock()
     except (asyncio.CancelledError, ClientConnectionError):
         raise
     except Exception as exc:
