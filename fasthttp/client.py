@@ -43,6 +43,7 @@ from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
+    ClientPayloadError,
     ClientResponseError,
     ConnectionKey,
     InvalidUrlClientError,
@@ -686,6 +687,12 @@ class ClientSession:
                 location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
                 if location is None:
                     break  # nothing to follow: hand this response out as it is
+                if _body_cannot_follow(request, response.status):
+                    response.close()
+                    raise ClientPayloadError(
+                        "Cannot follow redirect with a consumed request body. Use bytes, "
+                        "a seekable file-like object, or set allow_redirects=False."
+                    )
                 response.release()
                 target = _redirect_url(request.url, location, self._requote_redirect_url)
                 if request.url.origin() != target.origin():
@@ -879,6 +886,17 @@ def _redirect_headers(
         headers.popall(hdrs.AUTHORIZATION, None)
         headers.popall(hdrs.COOKIE, None)
     return headers
+
+
+def _body_cannot_follow(request: ClientRequest, status: int) -> bool:
+    """The redirect keeps the body (307, 308; 301/302 but for POST) but it was a one-time
+    stream, used up by the first request: aiohttp refuses to follow rather than send
+    nothing or the rest."""
+    body = request._body
+    return (
+        isinstance(body, Payload) and body.consumed
+        and _redirect_method(request.method, status) == request.method
+    )
 
 
 def _build_redirect_request(request: ClientRequest, status: int, target: URL) -> ClientRequest:

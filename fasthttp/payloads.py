@@ -151,6 +151,9 @@ class Payload:
 
     _default_content_type: str = "application/octet-stream"
     _size: int | None = None
+    # Set once writing it has used up something that cannot be had again (an iterator, a
+    # pipe): a redirect that keeps the body then cannot send it (aiohttp's `consumed`).
+    _consumed: bool = False
 
     def __init__(
         self,
@@ -177,6 +180,11 @@ class Payload:
     def size(self) -> int | None:
         """Bytes `write` will send, or None if unknown (the body goes out chunked)."""
         return self._size
+
+    @property
+    def consumed(self) -> bool:
+        """Whether the payload has been consumed and cannot be sent again."""
+        return self._consumed
 
     @property
     def headers(self) -> CIMultiDict[str]:
@@ -370,11 +378,15 @@ class IOBasePayload(Payload):
         return max(end - self._start, 0)
 
     def _rewind(self) -> None:
-        if self._start is not None:
-            try:
-                self._value.seek(self._start)
-            except (OSError, AttributeError, ValueError):
-                pass
+        # Called before each reading from the start: a file that cannot go back there (a
+        # pipe, a socket) gives what is read now only once.
+        if self._start is None:
+            self._consumed = True
+            return
+        try:
+            self._value.seek(self._start)
+        except (OSError, AttributeError, ValueError):
+            self._consumed = True
 
     def _read_chunk(self, first: bool) -> bytes:
         if first:
@@ -500,6 +512,8 @@ class AsyncIterablePayload(Payload):
 
     async def write(self, writer: PayloadWriter) -> None:
         it, self._iter = self._iter, None
+        # Consumed from the first step on: an interrupted write cannot be resumed either.
+        self._consumed = True
         if it is None:
             raise RuntimeError(
                 f"{type(self).__name__} was already written: an async iterable can be "
