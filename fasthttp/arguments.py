@@ -26,7 +26,7 @@ def refuse(name: str, why: str = "") -> NoReturn:
 
 
 def refuse_request_arguments(
-    proxy: Any, proxy_auth: Any, proxy_headers: Any, fingerprint: Any, upload_tracker: Any,
+    proxy: Any, proxy_auth: Any, proxy_headers: Any, fingerprint: Any,
 ) -> None:
     """Called only when one of a request's unsupported arguments is not its default (the
     request path tests them with `is not None` first, so a plain request pays nothing)."""
@@ -38,8 +38,6 @@ def refuse_request_arguments(
         refuse("proxy_headers", PROXIES)
     if fingerprint is not None:
         refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
-    if upload_tracker is not None:
-        refuse("upload_tracker")
 
 
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"

@@ -71,6 +71,7 @@ from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
+from .upload_tracker import UploadTracker
 
 __all__ = ("ClientSession", "request")
 
@@ -532,15 +533,16 @@ class ClientSession:
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
-        upload_tracker: Any = None,
+        upload_tracker: Optional[UploadTracker] = None,
+        _tracking: bool = False,
     ) -> ClientResponse:
+        if upload_tracker is not None and not _tracking:
+            # (First: locals() is then exactly this call's arguments.)
+            return await self._tracked_request(locals())
         if self.closed:
             raise RuntimeError("Session is closed")
-        if (
-            proxy is not None or proxy_auth is not None or proxy_headers is not None
-            or fingerprint is not None or upload_tracker is not None
-        ):
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
+        if proxy is not None or proxy_auth is not None or proxy_headers is not None or fingerprint is not None:
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
@@ -633,6 +635,8 @@ class ClientSession:
         )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
+        if upload_tracker is not None:
+            request._upload_tracker = upload_tracker
         if middlewares is None:
             middlewares = self._middlewares
         handler: ClientHandlerType = self._send
@@ -716,6 +720,20 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
+        """_request with an UploadTracker: bound to this call first (a tracker observes one
+        request), told when the call is over however it ends, so upload_complete always
+        settles (an argument refused, a connection failed, ...)."""
+        arguments = dict(call)
+        del arguments["self"]
+        arguments["_tracking"] = True
+        tracker: UploadTracker = arguments["upload_tracker"]
+        tracker._bind()
+        try:
+            return await self._request(**arguments)
+        finally:
+            tracker._finalize()
 
     def _traces(self, trace_request_ctx: Any) -> tuple[Trace, ...]:
         """One Trace per trace config for a request (only called when there are some)."""
@@ -807,6 +825,10 @@ class ClientSession:
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
+        if request._upload_tracker is not None:
+            # Each call of the handler is an attempt (redirects, middleware retries, the
+            # retry on a stale connection), counted before connecting as aiohttp does.
+            request._upload_gen = request._upload_tracker._attempt_started()
         head_bytes = encode_request_head(request)
         # The pool's key, from a small cache: building a ConnectionKey per request costs more.
         url = request.url

@@ -39,6 +39,7 @@ __all__ = (
     "ServerFingerprintMismatch",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
+    "UploadAbortedError",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
@@ -291,6 +292,10 @@ class ClientDecompressedSizeError(ClientPayloadError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class UploadAbortedError(ClientError):
+    """The request body was never fully sent (an UploadTracker's upload_complete)."""
 
 
 class InvalidURL(ClientError, ValueError):

@@ -26,6 +26,7 @@ from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 
 if TYPE_CHECKING:
     from .client_response import ClientResponse
+    from .upload_tracker import UploadTracker
 
 __all__ = ("ClientRequest", "RequestSettings", "make_body", "set_body_headers")
 
@@ -126,6 +127,8 @@ class ClientRequest:
         "_deadline",  # loop time by which the whole call (redirects included) must end
         "_history",  # the redirects that led here, for the response and its errors
         "_traces",  # the tracing hooks of this call (None: no tracing, no work)
+        "_upload_tracker",  # the call's UploadTracker (None: no tracking, no work)
+        "_upload_gen",  # the tracker's number for the attempt under way
     )
 
     def __init__(
@@ -151,6 +154,8 @@ class ClientRequest:
         self._deadline: Optional[float] = None
         self._history: tuple[Any, ...] = ()
         self._traces: Optional[tuple[Any, ...]] = None
+        self._upload_tracker: Optional[UploadTracker] = None
+        self._upload_gen = 0
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"

@@ -96,6 +96,9 @@ class ResponseHandler(asyncio.Protocol):
         # the sending side is not at a message boundary: the connection cannot be reused, and
         # closing the connection stops the task.
         self._body_writer: Optional[asyncio.Task[None]] = None
+        # An UploadTracker's look at the transport's buffer, taken before abort() or the
+        # peer's close drops it (set by the task writing a tracked body, while it runs).
+        self._upload_watch: Optional[Callable[[], None]] = None
         # Timeouts of the exchange in progress: an absolute deadline (total) and the longest
         # silence between reads (sock_read), watched by one long-lived timer.
         self._deadline: Optional[float] = None
@@ -161,12 +164,22 @@ class ResponseHandler(asyncio.Protocol):
 
     def abort(self) -> None:
         self._stop_timer()
+        if self._upload_watch is not None:
+            self._upload_watch()
         transport = self.transport
         if transport is not None:
             transport.abort()
         self._closed = True
         if self._body_writer is not None:
             self._stop_body_writer()
+        waiter = self._drain_waiter
+        if waiter is not None:
+            # A body writer past its last byte, waiting for the transport to take it: we
+            # closed, so it is cut short (cancelled, as the running writer above), not failed
+            # by a server that disconnected.
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.cancel()
 
     def use_limits(self, limits: Optional[tuple[int, int, int]]) -> None:
         """Parse the next response with these limits (max_line_size, max_field_size,
@@ -281,6 +294,8 @@ class ResponseHandler(asyncio.Protocol):
             self._dispatch(events)
 
     def eof_received(self) -> Optional[bool]:
+        if self._upload_watch is not None:
+            self._upload_watch()  # the transport is about to close and give up its buffer
         return False  # close the transport; connection_lost finishes the message
 
     # --- write side -------------------------------------------------------------------------
