@@ -340,15 +340,27 @@ def set_body_headers(
     if hdrs.TRANSFER_ENCODING in headers:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("Transfer-Encoding and Content-Length headers cannot both be set")
+        if chunked and "chunked" in headers[hdrs.TRANSFER_ENCODING].lower():
+            raise ValueError('chunked can not be set if "Transfer-Encoding: chunked" header is set')
         return
     if chunked:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("chunked can not be set if Content-Length header is set")
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
         return
-    if hdrs.CONTENT_LENGTH in headers:
-        return
     size = len(body) if in_memory else getattr(body, "size", None)
+    if hdrs.CONTENT_LENGTH in headers:
+        declared = headers[hdrs.CONTENT_LENGTH]
+        if not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise ValueError(f"Invalid Content-Length header: {declared!r}")
+        if size is not None and int(declared) != size:
+            # aiohttp cuts the body to the header's length, or waits for ever for the bytes
+            # a shorter body lacks: refused before anything is sent.
+            raise ValueError(
+                f"the Content-Length header ({declared!r}) does not match the body's "
+                f"length ({size} bytes)"
+            )
+        return
     if size is None:
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
     else:
