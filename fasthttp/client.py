@@ -815,8 +815,12 @@ class ClientSession:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
                 headers[hdrs.EXPECT] = "100-continue"
-        elif request.method in _BODY_METHODS and hdrs.CONTENT_LENGTH not in headers:
-            headers[hdrs.CONTENT_LENGTH] = "0"
+        elif request.method in _BODY_METHODS:
+            if hdrs.CONTENT_LENGTH not in headers:
+                headers[hdrs.CONTENT_LENGTH] = "0"
+            if hdrs.CONTENT_TYPE not in headers and hdrs.CONTENT_TYPE not in settings.skip_auto_headers:
+                # aiohttp labels a POST, PUT or PATCH without a body too.
+                headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:

@@ -95,3 +95,25 @@ async def test_a_sized_payload_with_a_matching_header_is_sent() -> None:
         payload = fasthttp.BytesPayload(b"12345")
         kind, _ = await _post(fasthttp, base, data=payload, headers={"Content-Length": "4"})
         assert kind == "ValueError"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+@async_test(20)
+async def test_a_body_method_without_a_body_is_labelled_as_aiohttp(method: str) -> None:
+    async def headers(request: web.Request) -> web.Response:
+        return web.json_response(
+            {name: request.headers.get(name) for name in ("Content-Type", "Content-Length")}
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/", headers)
+    async with web_server(app) as base:
+        seen = []
+        for client in CLIENTS:
+            async with client.ClientSession() as session:
+                for kwargs in ({}, {"skip_auto_headers": ["Content-Type"]}):
+                    async with session.request(method, base + "/", **kwargs) as resp:
+                        seen.append((client.__name__, kwargs, await resp.json()))
+        theirs, ours = seen[:2], seen[2:]
+        assert [s[1:] for s in ours] == [s[1:] for s in theirs]
+        assert ours[0][2] == {"Content-Type": "application/octet-stream", "Content-Length": "0"}
