@@ -664,7 +664,9 @@ class ClientSession:
                     if (
                         may_retry and getattr(exc, "_fasthttp_stale_connection", False)
                         and request.method in IDEMPOTENT_METHODS
-                        and not isinstance(request._body, Payload)
+                        # A body that can be sent again (bytes, a payload that rewinds);
+                        # not a one-time stream already used up (aiohttp's rule).
+                        and not (isinstance(request._body, Payload) and request._body.consumed)
                     ):
                         may_retry = False
                         # The request anew from the call's headers (a middleware's changes

@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from typing import IO, Any, Callable, Final, Protocol
 from urllib.parse import quote
@@ -346,6 +347,12 @@ class IOBasePayload(Payload):
         if filename is None:
             filename = guess_filename(value)
         super().__init__(value, headers, content_type, filename, encoding)
+        # A write abandoned (its connection lost) may still have a read running in the
+        # executor when the request is sent again: reads take the lock, and one from a
+        # write that is no longer the latest reads nothing (it would take the new write's
+        # bytes from under it).
+        self._read_lock = threading.Lock()
+        self._writes = 0
         self._start: int | None = None
         try:
             self._start = value.tell()
@@ -394,12 +401,20 @@ class IOBasePayload(Payload):
         data = self._value.read(CHUNK_SIZE)
         return bytes(data) if data else b""
 
+    def _read_for(self, write: int, first: bool) -> bytes:
+        with self._read_lock:
+            if write != self._writes:
+                return b""
+            return self._read_chunk(first)
+
     async def write(self, writer: PayloadWriter) -> None:
         loop = asyncio.get_running_loop()
-        chunk = await loop.run_in_executor(None, self._read_chunk, True)
+        self._writes += 1
+        write = self._writes
+        chunk = await loop.run_in_executor(None, self._read_for, write, True)
         while chunk:
             await writer.write(chunk)
-            chunk = await loop.run_in_executor(None, self._read_chunk, False)
+            chunk = await loop.run_in_executor(None, self._read_for, write, False)
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         self._rewind()
