@@ -98,7 +98,8 @@ async def test_sock_read_counts_from_the_end_of_the_body() -> None:
             kind, _ = await _post(client, base, _slow_source(6, 0.1))
             elapsed = time.monotonic() - start
             assert kind in ("SocketTimeoutError", "ServerTimeoutError"), (client.__name__, kind)
-            assert 0.6 + SOCK_READ - 0.05 <= elapsed <= 0.6 + SOCK_READ + 0.5, (client.__name__, elapsed)
+            # (Generous above: the server would answer only after 5 s.)
+            assert 0.6 + SOCK_READ - 0.05 <= elapsed <= 0.6 + SOCK_READ + 1.5, (client.__name__, elapsed)
 
 
 @async_test(40)
@@ -133,7 +134,7 @@ async def test_data_from_the_server_restarts_the_clock_during_an_upload() -> Non
         for client in CLIENTS:
             kind, elapsed = await read_early(client, base)
             assert kind in ("SocketTimeoutError", "ServerTimeoutError"), (client.__name__, kind)
-            assert elapsed <= SOCK_READ + 0.5, (client.__name__, elapsed)
+            assert elapsed <= SOCK_READ + 1.5, (client.__name__, elapsed)  # not the 5 s
 
 
 @async_test(20)
@@ -156,4 +157,4 @@ async def test_sock_read_counts_while_waiting_for_100_continue() -> None:
                 pass
             else:
                 raise AssertionError("no timeout")
-            assert time.monotonic() - start <= SOCK_READ + 0.5
+            assert time.monotonic() - start <= SOCK_READ + 1.5  # not total's 5 s

@@ -173,7 +173,7 @@ async def test_an_early_answer_cuts_the_upload_short() -> None:
 
 @async_test(60)
 async def test_bytes_written_follows_a_slow_reader() -> None:
-    # The server starts reading after 1 s: meanwhile what was written sits in the socket
+    # The server starts reading after 2 s: meanwhile what was written sits in the socket
     # buffers and the transport's; bytes_written counts only what left the transport.
     big = b"y" * (48 * 1024 * 1024)
     async with web_server(_app()) as base:
@@ -181,9 +181,12 @@ async def test_bytes_written_follows_a_slow_reader() -> None:
             tracker = client.UploadTracker()
             async with client.ClientSession() as session:
                 task = asyncio.ensure_future(
-                    session.post(base + "/?delay=1", data=big, upload_tracker=tracker)
+                    session.post(base + "/?delay=2", data=big, upload_tracker=tracker)
                 )
-                await asyncio.sleep(0.5)
+                for _ in range(30):  # until the kernel has taken some (a busy machine)
+                    await asyncio.sleep(0.05)
+                    if tracker.bytes_written:
+                        break
                 early = tracker.bytes_written
                 assert 0 < early < len(big), (client.__name__, early)
                 assert not tracker.upload_complete.done()
