@@ -40,6 +40,7 @@ from .client_exceptions import (  # noqa: E402
     ServerTimeoutError,
     SocketTimeoutError,
     TooManyRedirects,
+    UploadAbortedError,
     WSMessageTypeError,
     WSServerHandshakeError,
 )
@@ -57,6 +58,7 @@ from .formdata import FormData  # noqa: E402
 from .http_exceptions import HttpProcessingError  # noqa: E402
 from .http_types import HttpVersion, HttpVersion10, HttpVersion11  # noqa: E402
 from .multipart import MultipartWriter  # noqa: E402
+from .upload_tracker import UploadTracker  # noqa: E402
 from .payloads import (  # noqa: E402
     AsyncIterablePayload,
     BufferedReaderPayload,
@@ -180,6 +182,8 @@ __all__ = (
     "ServerFingerprintMismatch",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
+    "UploadAbortedError",
+    "UploadTracker",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",

@@ -29,7 +29,7 @@ def refuse(name: str, why: str = "") -> NoReturn:
 
 
 def refuse_request_arguments(
-    proxy: Any, proxy_auth: Any, proxy_headers: Any, upload_tracker: Any,
+    proxy: Any, proxy_auth: Any, proxy_headers: Any,
 ) -> None:
     """Called only when one of a request's unsupported arguments is not its default (the
     request path tests them with `is not None` first, so a plain request pays nothing)."""
@@ -39,8 +39,6 @@ def refuse_request_arguments(
         refuse("proxy_auth", PROXIES)
     if proxy_headers is not None:
         refuse("proxy_headers", PROXIES)
-    if upload_tracker is not None:
-        refuse("upload_tracker")
 
 
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"

@@ -43,6 +43,7 @@ from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
+    ClientPayloadError,
     ClientResponseError,
     ConnectionKey,
     InvalidUrlClientError,
@@ -70,6 +71,7 @@ from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
+from .upload_tracker import UploadTracker
 
 __all__ = ("ClientSession", "request")
 
@@ -537,15 +539,16 @@ class ClientSession:
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
-        upload_tracker: Any = None,
+        upload_tracker: Optional[UploadTracker] = None,
+        _tracking: bool = False,
     ) -> ClientResponse:
+        if upload_tracker is not None and not _tracking:
+            # (First: locals() is then exactly this call's arguments.)
+            return await self._tracked_request(locals())
         if self.closed:
             raise RuntimeError("Session is closed")
-        if (
-            proxy is not None or proxy_auth is not None or proxy_headers is not None
-            or upload_tracker is not None
-        ):
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers, upload_tracker)
+        if proxy is not None or proxy_auth is not None or proxy_headers is not None:
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
@@ -638,6 +641,8 @@ class ClientSession:
         )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
+        if upload_tracker is not None:
+            request._upload_tracker = upload_tracker
         if middlewares is None:
             middlewares = self._middlewares
         handler: ClientHandlerType = self._send
@@ -665,7 +670,9 @@ class ClientSession:
                     if (
                         may_retry and getattr(exc, "_fasthttp_stale_connection", False)
                         and request.method in IDEMPOTENT_METHODS
-                        and not isinstance(request._body, Payload)
+                        # A body that can be sent again (bytes, a payload that rewinds);
+                        # not a one-time stream already used up (aiohttp's rule).
+                        and not (isinstance(request._body, Payload) and request._body.consumed)
                     ):
                         may_retry = False
                         # The request anew from the call's headers (a middleware's changes
@@ -692,6 +699,12 @@ class ClientSession:
                 location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
                 if location is None:
                     break  # nothing to follow: hand this response out as it is
+                if _body_cannot_follow(request, response.status):
+                    response.close()
+                    raise ClientPayloadError(
+                        "Cannot follow redirect with a consumed request body. Use bytes, "
+                        "a seekable file-like object, or set allow_redirects=False."
+                    )
                 response.release()
                 target = _redirect_url(request.url, location, self._requote_redirect_url)
                 if request.url.origin() != target.origin():
@@ -715,6 +728,20 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
+        """_request with an UploadTracker: bound to this call first (a tracker observes one
+        request), told when the call is over however it ends, so upload_complete always
+        settles (an argument refused, a connection failed, ...)."""
+        arguments = dict(call)
+        del arguments["self"]
+        arguments["_tracking"] = True
+        tracker: UploadTracker = arguments["upload_tracker"]
+        tracker._bind()
+        try:
+            return await self._request(**arguments)
+        finally:
+            tracker._finalize()
 
     def _traces(self, trace_request_ctx: Any) -> tuple[Trace, ...]:
         """One Trace per trace config for a request (only called when there are some)."""
@@ -796,8 +823,12 @@ class ClientSession:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
                 headers[hdrs.EXPECT] = "100-continue"
-        elif request.method in _BODY_METHODS and hdrs.CONTENT_LENGTH not in headers:
-            headers[hdrs.CONTENT_LENGTH] = "0"
+        elif request.method in _BODY_METHODS:
+            if hdrs.CONTENT_LENGTH not in headers:
+                headers[hdrs.CONTENT_LENGTH] = "0"
+            if hdrs.CONTENT_TYPE not in headers and hdrs.CONTENT_TYPE not in settings.skip_auto_headers:
+                # aiohttp labels a POST, PUT or PATCH without a body too.
+                headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:
@@ -806,6 +837,10 @@ class ClientSession:
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
+        if request._upload_tracker is not None:
+            # Each call of the handler is an attempt (redirects, middleware retries, the
+            # retry on a stale connection), counted before connecting as aiohttp does.
+            request._upload_gen = request._upload_tracker._attempt_started()
         head_bytes = encode_request_head(request)
         # The pool's key, from a small cache: building a ConnectionKey per request costs more.
         url = request.url
@@ -885,6 +920,17 @@ def _redirect_headers(
         headers.popall(hdrs.AUTHORIZATION, None)
         headers.popall(hdrs.COOKIE, None)
     return headers
+
+
+def _body_cannot_follow(request: ClientRequest, status: int) -> bool:
+    """The redirect keeps the body (307, 308; 301/302 but for POST) but it was a one-time
+    stream, used up by the first request: aiohttp refuses to follow rather than send
+    nothing or the rest."""
+    body = request._body
+    return (
+        isinstance(body, Payload) and body.consumed
+        and _redirect_method(request.method, status) == request.method
+    )
 
 
 def _build_redirect_request(request: ClientRequest, status: int, target: URL) -> ClientRequest:

@@ -40,6 +40,7 @@ __all__ = (
     "UnixClientConnectorError",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
+    "UploadAbortedError",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
@@ -309,6 +310,10 @@ class ClientDecompressedSizeError(ClientPayloadError):
     def __init__(self, message: str, *, limit: int) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class UploadAbortedError(ClientError):
+    """The request body was never fully sent (an UploadTracker's upload_complete)."""
 
 
 class InvalidURL(ClientError, ValueError):

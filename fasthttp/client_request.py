@@ -26,6 +26,7 @@ from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 
 if TYPE_CHECKING:
     from .client_response import ClientResponse
+    from .upload_tracker import UploadTracker
 
 __all__ = ("ClientRequest", "RequestSettings", "make_body", "set_body_headers")
 
@@ -126,6 +127,8 @@ class ClientRequest:
         "_deadline",  # loop time by which the whole call (redirects included) must end
         "_history",  # the redirects that led here, for the response and its errors
         "_traces",  # the tracing hooks of this call (None: no tracing, no work)
+        "_upload_tracker",  # the call's UploadTracker (None: no tracking, no work)
+        "_upload_gen",  # the tracker's number for the attempt under way
     )
 
     def __init__(
@@ -151,6 +154,8 @@ class ClientRequest:
         self._deadline: Optional[float] = None
         self._history: tuple[Any, ...] = ()
         self._traces: Optional[tuple[Any, ...]] = None
+        self._upload_tracker: Optional[UploadTracker] = None
+        self._upload_gen = 0
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -335,15 +340,27 @@ def set_body_headers(
     if hdrs.TRANSFER_ENCODING in headers:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("Transfer-Encoding and Content-Length headers cannot both be set")
+        if chunked and "chunked" in headers[hdrs.TRANSFER_ENCODING].lower():
+            raise ValueError('chunked can not be set if "Transfer-Encoding: chunked" header is set')
         return
     if chunked:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("chunked can not be set if Content-Length header is set")
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
         return
-    if hdrs.CONTENT_LENGTH in headers:
-        return
     size = len(body) if in_memory else getattr(body, "size", None)
+    if hdrs.CONTENT_LENGTH in headers:
+        declared = headers[hdrs.CONTENT_LENGTH]
+        if not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise ValueError(f"Invalid Content-Length header: {declared!r}")
+        if size is not None and int(declared) != size:
+            # aiohttp cuts the body to the header's length, or waits for ever for the bytes
+            # a shorter body lacks: refused before anything is sent.
+            raise ValueError(
+                f"the Content-Length header ({declared!r}) does not match the body's "
+                f"length ({size} bytes)"
+            )
+        return
     if size is None:
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
     else:

@@ -295,11 +295,14 @@ def echo_route(request: Request) -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def web_server(app: Any, *, host: str = HOST, ssl_context: Optional[ssl.SSLContext] = None) -> AsyncIterator[str]:
-    """Run an aiohttp.web Application; yields its base URL ("http://127.0.0.1:port")."""
+async def web_server(
+    app: Any, *, host: str = HOST, ssl_context: Optional[ssl.SSLContext] = None, **runner_kwargs: Any
+) -> AsyncIterator[str]:
+    """Run an aiohttp.web Application; yields its base URL ("http://127.0.0.1:port").
+    `runner_kwargs` go to web.AppRunner (and on to its request handlers: lingering_time, ...)."""
     from aiohttp import web
 
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, **runner_kwargs)
     await runner.setup()
     site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
     await site.start()

@@ -73,6 +73,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ClientSession", "middlewares"): "test_client_middlewares.py::test_session_middlewares_run_first_outermost_and_change_the_request",
     ("ClientSession", "ssl_shutdown_timeout"): f"{_CONNECTORS}::test_session_ssl_shutdown_timeout_goes_to_its_connector",
     # session.request(...) / get / post / ...
+    ("request", "upload_tracker"): "test_client_upload_tracker.py::test_a_bytes_body",
     ("request", "params"): "test_client_tracing.py::test_the_start_and_end_params_carry_method_url_headers_and_response",
     ("request", "data"): "test_client_timeouts.py::test_total_timeout_while_sending_a_slow_body",
     ("request", "json"): "test_client_responses.py::test_json_roundtrip_with_aiohttp_web",
@@ -155,7 +156,6 @@ REFUSED: dict[tuple[str, str], Any] = {
     ("request", "proxy"): "http://127.0.0.1:3128",
     ("request", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("request", "proxy_headers"): {"X-Proxy": "1"},
-    ("request", "upload_tracker"): object(),
     ("ws_connect", "proxy"): "http://127.0.0.1:3128",
     ("ws_connect", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ws_connect", "proxy_headers"): {"X-Proxy": "1"},
