@@ -67,7 +67,7 @@ from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
-from .foreign_objects import auth_from, timeout_from
+from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
@@ -258,6 +258,8 @@ class ClientSession:
                 max_field_size=max_field_size,
                 max_headers=max_headers,
             )
+        elif not isinstance(connector, BaseConnector):
+            check_connector(connector)
         elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
             parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
@@ -551,6 +553,8 @@ class ClientSession:
             ssl = merge_ssl(ssl, verify_ssl, ssl_context)
         elif ssl is None:
             ssl = True
+        elif ssl is not True and ssl is not False:
+            ssl = ssl_from(ssl)  # an SSLContext; anything else refused by name
         if timeout is _SENTINEL or timeout is None:
             timeout = self._timeout
         elif not isinstance(timeout, ClientTimeout):

@@ -12,16 +12,21 @@ Nothing here runs for fasthttp's own objects: callers test their own class first
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable
-from typing import Any, Optional, Protocol
+from typing import Any, NoReturn, Optional, Protocol
 
 from multidict import CIMultiDict
 
+from .arguments import refuse
 from .auth import BasicAuth
 from .payloads import Payload, PayloadWriter
 from .timeouts import ClientTimeout
 
-__all__ = ("auth_from", "foreign_payload", "timeout_from", "ws_timeout_fields")
+__all__ = (
+    "auth_from", "check_connector", "foreign_payload", "ssl_from", "timeout_from",
+    "ws_timeout_fields",
+)
 
 _TIMEOUT_FIELDS = ("total", "connect", "sock_read", "sock_connect")
 
@@ -46,7 +51,7 @@ def timeout_from(value: Any) -> ClientTimeout:
         return ClientTimeout(**fields, ceil_threshold=threshold)
     raise TypeError(
         f"timeout= must be a ClientTimeout (fasthttp's or aiohttp's) or a number of seconds, "
-        f"not {type(value).__module__}.{type(value).__qualname__}"
+        f"not {_name(value)}"
     )
 
 
@@ -65,12 +70,44 @@ def auth_from(value: Any) -> BasicAuth:
     """`auth=` that is not fasthttp's BasicAuth: an object with BasicAuth's fields (login,
     password, encoding), such as aiohttp's BasicAuth; anything else is refused as aiohttp
     refuses it."""
-    fields = [getattr(value, name, None) for name in ("login", "password", "encoding")]
-    if all(isinstance(field, str) for field in fields):
-        return BasicAuth(*fields)
+    login, password, encoding = (
+        getattr(value, name, None) for name in ("login", "password", "encoding")
+    )
+    if isinstance(login, str) and isinstance(password, str) and isinstance(encoding, str):
+        return BasicAuth(login, password, encoding)
+    raise TypeError(f"BasicAuth() tuple is required instead (got {_name(value)})")
+
+
+def _is_aiohttp_object(value: Any, *names: str) -> bool:
+    """Whether value's class, or one of its bases, is aiohttp's class of one of these names."""
+    return any(
+        klass.__module__.partition(".")[0] == "aiohttp" and klass.__name__ in names
+        for klass in type(value).__mro__
+    )
+
+
+def _name(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def ssl_from(value: Any) -> ssl.SSLContext:
+    """A request's `ssl=` that is not True, False or None: an SSLContext, or refused.
+    aiohttp's Fingerprint (certificate pinning) is not built: refused by name rather than
+    taken as a true value, which would verify the certificate but pin nothing."""
+    if isinstance(value, ssl.SSLContext):
+        return value
+    if _is_aiohttp_object(value, "Fingerprint"):
+        refuse("ssl", "with an aiohttp.Fingerprint (certificate pinning: use an ssl.SSLContext)")
+    raise TypeError(f"ssl should be a bool or an SSLContext, got {value!r}")
+
+
+def check_connector(value: Any) -> NoReturn:
+    """A session's `connector=` that is not a fasthttp connector: an aiohttp connector cannot
+    carry fasthttp's connections, and its settings are not all readable (its ssl= is private):
+    refused by name rather than half-copied."""
     raise TypeError(
-        f"BasicAuth() tuple is required instead (got "
-        f"{type(value).__module__}.{type(value).__qualname__})"
+        f"connector= must be a fasthttp connector, not {_name(value)} (fasthttp.TCPConnector "
+        f"takes aiohttp's TCPConnector arguments)"
     )
 
 
@@ -86,11 +123,6 @@ class _ForeignBody(Protocol):
     def write(self, writer: Any) -> Awaitable[None]: ...
 
 
-def _is_aiohttp_object(value: Any, *names: str) -> bool:
-    cls = type(value)
-    return cls.__module__.partition(".")[0] == "aiohttp" and any(
-        getattr(klass, "__name__", None) in names for klass in cls.__mro__
-    )
 
 
 def foreign_payload(value: Any) -> Optional[Payload]:

@@ -323,3 +323,48 @@ async def test_aiohttp_ws_timeout_is_read_by_its_attributes(client: Any) -> None
             if client is fasthttp:
                 with pytest.raises(TypeError, match="ClientWSTimeout"):
                     await session.ws_connect(base + "/ws", timeout="3")
+
+
+# --- connector-level settings a library may pass ------------------------------------------------------
+
+
+@async_test()
+async def test_aiohttp_fingerprint_as_ssl_is_refused_by_name() -> None:
+    fingerprint = real_aiohttp.Fingerprint(bytes(32))
+    async with web_server(_echo_app()) as base:
+        async with fasthttp.ClientSession() as session:
+            # Taken as a true value it would verify the certificate but pin nothing.
+            with pytest.raises(NotImplementedError, match="ssl= argument .*Fingerprint"):
+                await session.get(base + "/", ssl=fingerprint)
+            with pytest.raises(TypeError, match="ssl should be a bool or an SSLContext"):
+                await session.get(base + "/", ssl="yes")
+
+
+@async_test()
+async def test_aiohttp_connector_is_a_type_error_naming_it() -> None:
+    connector = real_aiohttp.TCPConnector(limit=3)
+    try:
+        with pytest.raises(TypeError, match=r"aiohttp\.connector\.TCPConnector"):
+            fasthttp.ClientSession(connector=connector)
+    finally:
+        await connector.close()
+
+
+@async_test()
+async def test_aiohttp_trace_config_receives_fasthttp_signals() -> None:
+    events: list[str] = []
+
+    async def on_start(session: Any, ctx: Any, params: Any) -> None:
+        events.append(f"start {params.method} {params.url.path}")
+
+    async def on_end(session: Any, ctx: Any, params: Any) -> None:
+        events.append(f"end {params.response.status}")
+
+    config = real_aiohttp.TraceConfig()
+    config.on_request_start.append(on_start)
+    config.on_request_end.append(on_end)
+    async with web_server(_echo_app()) as base:
+        async with fasthttp.ClientSession(trace_configs=[config]) as session:
+            async with session.get(base + "/traced") as resp:
+                await resp.read()
+    assert events == ["start GET /traced", "end 200"]
