@@ -199,6 +199,7 @@ def _payloads() -> dict[str, Any]:
         "string": real_aiohttp.payload.StringPayload("text é", content_type="text/x-mine"),
         "json": real_aiohttp.payload.JsonPayload({"a": 1}),
         "async_iterable": real_aiohttp.payload.AsyncIterablePayload(pieces()),
+        "bytes_io": real_aiohttp.payload.BytesIOPayload(io.BytesIO(b"in a file object")),
         "multipart": writer,
     }
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,7 +27,7 @@ from aiohttp import web
 import fasthttp
 import fasthttp.client_exceptions as client_exceptions
 import fasthttp.http_exceptions as http_exceptions
-from client_servers import Conn, RawServer, async_test, web_server
+from client_servers import Conn, RawServer, async_test, free_port, web_server
 
 CLIENTS = [pytest.param(fasthttp, id="fasthttp"), pytest.param(real_aiohttp, id="aiohttp")]
 
@@ -159,9 +158,7 @@ async def test_content_type_error_as_aiohttps() -> None:
 
 @async_test()
 async def test_connector_error_as_aiohttps() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there
 
     async def action(session: Any) -> None:
         await session.get(f"http://127.0.0.1:{port}/")

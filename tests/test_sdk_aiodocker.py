@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import struct
 from typing import Any
 
@@ -21,7 +20,7 @@ from aiodocker import Docker
 from aiodocker.exceptions import DockerError
 from aiohttp import web
 
-from client_servers import async_test, web_server
+from client_servers import async_test, free_port, web_server
 from sdk_sessions import outcome, run_both
 
 
@@ -129,9 +128,7 @@ async def test_streams_and_errors_as_with_aiohttp() -> None:
 
 @async_test(60)
 async def test_connection_error_is_dockers() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there
 
     async def scenario(session: Any) -> Any:
         docker = Docker(url=f"tcp://127.0.0.1:{port}", session=session)

@@ -8,13 +8,12 @@ GitHubBroken); a connection error is aiohttp's, let through.
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from aiohttp import web
 from gidgethub.aiohttp import GitHubAPI
 
-from client_servers import async_test, web_server
+from client_servers import async_test, free_port, web_server
 from sdk_sessions import outcome, run_both
 
 ISSUES = [{"number": n, "title": f"issue {n}"} for n in range(1, 6)]
@@ -103,9 +102,7 @@ async def test_pagination_post_and_status_errors() -> None:
 
 @async_test(60)
 async def test_connection_error_is_aiohttps() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there
 
     async def scenario(session: Any) -> Any:
         gh = GitHubAPI(session, "fasthttp-tests", base_url=f"http://127.0.0.1:{port}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any
 
 import aiohttp as real_aiohttp
@@ -20,7 +19,7 @@ from google.auth.aio.credentials import Credentials
 from google.auth.aio.transport.aiohttp import Request
 from google.auth.aio.transport.sessions import AsyncAuthorizedSession
 
-from client_servers import Conn, RawServer, async_test, web_server
+from client_servers import Conn, RawServer, async_test, free_port, web_server
 from sdk_sessions import outcome, public_name, run_both
 
 
@@ -110,9 +109,7 @@ async def test_refresh_on_401_then_json_and_streamed_body() -> None:
 
 @async_test(60)
 async def test_transport_timeout_and_payload_errors_as_googles() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+    closed_port = free_port()  # nothing listens there
 
     async def truncated(conn: Conn) -> None:
         await conn.read_request()

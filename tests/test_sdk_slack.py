@@ -10,7 +10,6 @@ on every call.
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from client_servers import async_test, web_server
+from client_servers import async_test, free_port, web_server
 from sdk_sessions import outcome, run_both
 
 TOKEN = "xoxb-test-token"
@@ -150,9 +149,7 @@ async def test_post_upload_and_api_error() -> None:
 
 @async_test(60)
 async def test_connection_error_is_retried_then_aiohttps() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there
 
     async def scenario(session: Any) -> Any:
         client = _client(session, f"http://127.0.0.1:{port}/api/")
