@@ -577,7 +577,9 @@ class TCPConnector(BaseConnector):
         if ssl is None:
             ssl = True
         if not isinstance(ssl, (bool, ssl_module.SSLContext)):
-            raise TypeError(f"ssl should be a bool or an SSLContext, got {ssl!r}")
+            from .foreign_objects import ssl_from
+
+            ssl = ssl_from(ssl)  # aiohttp's Fingerprint refused by name; others: TypeError
         self._ssl = ssl
         self._use_dns_cache = use_dns_cache
         self._ttl_dns_cache = ttl_dns_cache

@@ -339,6 +339,8 @@ async def test_aiohttp_fingerprint_as_ssl_is_refused_by_name() -> None:
                 await session.get(base + "/", ssl=fingerprint)
             with pytest.raises(TypeError, match="ssl should be a bool or an SSLContext"):
                 await session.get(base + "/", ssl="yes")
+    with pytest.raises(NotImplementedError, match="ssl= argument .*Fingerprint"):
+        fasthttp.TCPConnector(ssl=fingerprint)
 
 
 @async_test()
