@@ -139,6 +139,7 @@ async def test_timeout_that_cannot_be_read_is_a_type_error_naming_it() -> None:
 # --- BasicAuth ------------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:.*(BasicAuth|auth. parameter) is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("client", CLIENTS)
 @async_test()
 async def test_aiohttp_basic_auth_per_request_and_per_session(client: Any) -> None:
@@ -151,6 +152,7 @@ async def test_aiohttp_basic_auth_per_request_and_per_session(client: Any) -> No
                 assert (await resp.json())["authorization"] == auth.encode()
 
 
+@pytest.mark.filterwarnings("ignore:.*auth. parameter is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("client", CLIENTS)
 @async_test()
 async def test_auth_that_is_not_basic_auth_is_a_type_error(client: Any) -> None:
