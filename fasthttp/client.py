@@ -62,11 +62,13 @@ from .client_request import (
     TypedBytes,
     make_body,
     set_body_headers,
+    set_empty_body_headers,
 )
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
+from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
@@ -80,8 +82,8 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _HTTP_SCHEMES: Final = frozenset({"http", "https"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-# Methods whose empty body is announced (Content-Length: 0), as aiohttp does.
-_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# Methods whose empty body is not announced (aiohttp's ClientRequest.GET_METHODS).
+_NO_BODY_METHODS: Final = ClientRequest.GET_METHODS
 
 _SENTINEL: Any = object()
 _COMPRESSIONS: Final = frozenset({"deflate", "gzip"})  # compress= values (request bodies)
@@ -246,7 +248,9 @@ class ClientSession:
             if conn_timeout is not None:
                 timeout = dataclasses.replace(timeout, connect=conn_timeout)
         elif not isinstance(timeout, ClientTimeout):
-            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+            if isinstance(timeout, (int, float)):  # aiohttp refuses a number here
+                raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+            timeout = timeout_from(timeout)  # aiohttp's ClientTimeout, read by its attributes
         self._timeout: ClientTimeout = timeout
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
@@ -262,6 +266,8 @@ class ClientSession:
                 max_headers=max_headers,
                 **connector_options,
             )
+        elif not isinstance(connector, BaseConnector):
+            check_connector(connector)
         elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
             parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
@@ -271,7 +277,7 @@ class ClientSession:
             self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
-        self._default_auth = auth
+        self._default_auth = auth if auth is None or type(auth) is BasicAuth else auth_from(auth)
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._trust_env = trust_env
@@ -556,10 +562,12 @@ class ClientSession:
             ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         elif ssl is None:
             ssl = True
+        elif ssl is not True and ssl is not False:
+            ssl = ssl_from(ssl)  # an SSLContext; anything else refused by name
         if timeout is _SENTINEL or timeout is None:
             timeout = self._timeout
         elif not isinstance(timeout, ClientTimeout):
-            timeout = ClientTimeout(total=timeout)  # a number, as aiohttp 3 still accepts
+            timeout = timeout_from(timeout)  # a number, or aiohttp's ClientTimeout
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
@@ -587,6 +595,8 @@ class ClientSession:
             base_headers = template  # shared: copied before any change
         if auth is None:
             auth = self._default_auth
+        elif type(auth) is not BasicAuth:
+            auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         if auth is None and url.raw_user is not None:
@@ -823,12 +833,8 @@ class ClientSession:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
                 headers[hdrs.EXPECT] = "100-continue"
-        elif request.method in _BODY_METHODS:
-            if hdrs.CONTENT_LENGTH not in headers:
-                headers[hdrs.CONTENT_LENGTH] = "0"
-            if hdrs.CONTENT_TYPE not in headers and hdrs.CONTENT_TYPE not in settings.skip_auto_headers:
-                # aiohttp labels a POST, PUT or PATCH without a body too.
-                headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
+        elif request.method not in _NO_BODY_METHODS:
+            set_empty_body_headers(headers, request.method, settings.chunked, settings.skip_auto_headers)
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:
@@ -986,7 +992,12 @@ def _check_url(url: URL, *, redirect: bool) -> None:
     if url.scheme not in _HTTP_SCHEMES and url.scheme:
         if redirect:
             raise NonHttpUrlRedirectClientError(url)
-        raise NonHttpUrlClientError(url)
+        if url.scheme != "tcp":
+            raise NonHttpUrlClientError(url)
+        # aiohttp's TCPConnector takes tcp://host:port as plain HTTP (not in a redirect). It
+        # has no default port: aiohttp fails on an assert without one; this says why.
+        if url.explicit_port is None:
+            raise InvalidUrlClientError(url, "a tcp:// URL needs a port")
     if not url.raw_host:
         if redirect:
             raise InvalidUrlRedirectClientError(url, "no host")

@@ -292,8 +292,8 @@ class ClientRequest:
         self._body = body
         if body is not None:
             set_body_headers(headers, body, self.chunked, self._settings.skip_auto_headers)
-        elif self.method in self.POST_METHODS:
-            headers[hdrs.CONTENT_LENGTH] = "0"
+        else:
+            set_empty_body_headers(headers, self.method, self.chunked, self._settings.skip_auto_headers)
 
 
 class TypedBytes(bytes):
@@ -320,6 +320,24 @@ def make_body(data: Any) -> Any:
     from .payloads import payload_from
 
     return payload_from(data)
+
+
+_NO_BODY_METHODS: Final = ClientRequest.GET_METHODS
+_FORM_METHODS: Final = ClientRequest.POST_METHODS
+
+
+def set_empty_body_headers(
+    headers: "CIMultiDict[str]", method: str, chunked: Optional[bool], skip: frozenset[istr]
+) -> None:
+    """No body, as aiohttp frames it: Content-Length: 0 for a method other than GET, HEAD,
+    OPTIONS and TRACE (DELETE included), and the default Content-Type for POST, PUT and
+    PATCH."""
+    if method in _NO_BODY_METHODS:
+        return
+    if not chunked and hdrs.CONTENT_LENGTH not in headers and hdrs.TRANSFER_ENCODING not in headers:
+        headers[hdrs.CONTENT_LENGTH] = "0"
+    if method in _FORM_METHODS and hdrs.CONTENT_TYPE not in headers and hdrs.CONTENT_TYPE not in skip:
+        headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
 
 
 def set_body_headers(

@@ -563,6 +563,10 @@ class TCPConnector(BaseConnector):
             ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         if ssl is None:
             ssl = True
+        if not isinstance(ssl, (bool, ssl_module.SSLContext, Fingerprint)):
+            from .foreign_objects import ssl_from
+
+            ssl = ssl_from(ssl)  # aiohttp's Fingerprint read by its digest; others: TypeError
         check_ssl(ssl)
         self._ssl: Union[SSLSetting, Fingerprint] = ssl
         if resolver is None:

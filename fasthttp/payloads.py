@@ -641,6 +641,13 @@ def payload_from(
         return StreamReaderPayload(data, **kw)
     if isinstance(data, AsyncIterable):
         return AsyncIterablePayload(data, **kw)
+    from .foreign_objects import foreign_payload  # (it builds on this module)
+
+    foreign = foreign_payload(data)  # aiohttp's FormData or payloads, streamed as they write
+    if foreign is not None:
+        if headers:
+            foreign.headers.update(headers)
+        return foreign
     raise TypeError(
         f"cannot send a {type(data).__name__} as a request body: use bytes, str, a file "
         f"object, a dict or list of pairs (a form), FormData, an async iterable of bytes, "

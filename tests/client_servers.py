@@ -17,6 +17,7 @@ import contextlib
 import functools
 import gc
 import os
+import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Optional, TypeVar
@@ -314,6 +315,13 @@ async def web_server(
         yield f"{scheme}://{host}:{port}"
     finally:
         await runner.cleanup()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound by the OS, then released)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
 
 
 # --- pool checks --------------------------------------------------------------------------------
