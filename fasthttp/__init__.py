@@ -40,6 +40,7 @@ from .client_exceptions import (  # noqa: E402
     ServerTimeoutError,
     SocketTimeoutError,
     TooManyRedirects,
+    UploadAbortedError,
     WSMessageTypeError,
     WSServerHandshakeError,
 )
@@ -49,11 +50,15 @@ from .client_request import ClientRequest  # noqa: E402
 from .client_response import ClientResponse  # noqa: E402
 from .client_ws import ClientWebSocketResponse, ClientWSTimeout  # noqa: E402
 from .connector import BaseConnector, Connection, TCPConnector  # noqa: E402
+from .connector_unix import NamedPipeConnector, UnixConnector  # noqa: E402
+from .fingerprint import Fingerprint  # noqa: E402
+from .resolver import AsyncResolver, DefaultResolver, ThreadedResolver  # noqa: E402
 from .cookiejar import AbstractCookieJar, CookieJar, DummyCookieJar  # noqa: E402
 from .formdata import FormData  # noqa: E402
 from .http_exceptions import HttpProcessingError  # noqa: E402
 from .http_types import HttpVersion, HttpVersion10, HttpVersion11  # noqa: E402
 from .multipart import MultipartWriter  # noqa: E402
+from .upload_tracker import UploadTracker  # noqa: E402
 from .payloads import (  # noqa: E402
     AsyncIterablePayload,
     BufferedReaderPayload,
@@ -129,6 +134,12 @@ __all__ = (
     "BaseConnector",
     "Connection",
     "TCPConnector",
+    "UnixConnector",
+    "NamedPipeConnector",
+    "Fingerprint",
+    "AsyncResolver",
+    "DefaultResolver",
+    "ThreadedResolver",
     "AbstractCookieJar",
     "CookieJar",
     "DummyCookieJar",
@@ -171,6 +182,8 @@ __all__ = (
     "ServerFingerprintMismatch",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
+    "UploadAbortedError",
+    "UploadTracker",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",

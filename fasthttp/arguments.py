@@ -12,9 +12,12 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from ssl import SSLContext
 from typing import Any, NoReturn, Optional
 
-__all__ = ("PROXIES", "check_trust_env", "merge_ssl", "refuse", "refuse_request_arguments")
+from .fingerprint import Fingerprint
+
+__all__ = ("PROXIES", "check_ssl", "check_trust_env", "merge_ssl", "refuse", "refuse_request_arguments")
 
 PROXIES = "(proxies are not supported yet)"
 
@@ -26,7 +29,7 @@ def refuse(name: str, why: str = "") -> NoReturn:
 
 
 def refuse_request_arguments(
-    proxy: Any, proxy_auth: Any, proxy_headers: Any, fingerprint: Any, upload_tracker: Any,
+    proxy: Any, proxy_auth: Any, proxy_headers: Any,
 ) -> None:
     """Called only when one of a request's unsupported arguments is not its default (the
     request path tests them with `is not None` first, so a plain request pays nothing)."""
@@ -36,18 +39,17 @@ def refuse_request_arguments(
         refuse("proxy_auth", PROXIES)
     if proxy_headers is not None:
         refuse("proxy_headers", PROXIES)
-    if fingerprint is not None:
-        refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
-    if upload_tracker is not None:
-        refuse("upload_tracker")
 
 
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"
 
 
-def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any) -> Any:
-    """aiohttp's deprecated spellings of ssl= (verify_ssl=False, ssl_context=), folded into
-    it as aiohttp does: each warns, and each is exclusive with an ssl= of its own."""
+def merge_ssl(
+    ssl: Any, verify_ssl: Optional[bool], ssl_context: Any, fingerprint: Optional[bytes] = None
+) -> Any:
+    """aiohttp's deprecated spellings of ssl= (verify_ssl=False, ssl_context=, fingerprint=),
+    folded into it as aiohttp does: each warns, and each is exclusive with an ssl= of its own
+    (so fingerprint= with ssl=False is an error, never a pin dropped)."""
     if ssl is None:
         ssl = True
     if verify_ssl is not None and not verify_ssl:
@@ -64,7 +66,25 @@ def merge_ssl(ssl: Any, verify_ssl: Optional[bool], ssl_context: Any) -> Any:
         if ssl is not True:
             raise ValueError(_EXCLUSIVE)
         ssl = ssl_context
+    if fingerprint is not None:
+        warnings.warn(
+            "fingerprint is deprecated, use ssl=Fingerprint(fingerprint) instead",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if ssl is not True:
+            raise ValueError(_EXCLUSIVE)
+        ssl = Fingerprint(fingerprint)
+    check_ssl(ssl)
     return ssl
+
+
+def check_ssl(ssl: Any) -> None:
+    """ssl= is one of aiohttp's allowed types (True/False/None, an SSLContext, a Fingerprint)."""
+    if ssl is not None and not isinstance(ssl, (bool, SSLContext, Fingerprint)):
+        raise TypeError(
+            f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead."
+        )
 
 
 def check_trust_env() -> None:

@@ -43,6 +43,7 @@ from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
     ClientOSError,
+    ClientPayloadError,
     ClientResponseError,
     ConnectionKey,
     InvalidUrlClientError,
@@ -61,15 +62,18 @@ from .client_request import (
     TypedBytes,
     make_body,
     set_body_headers,
+    set_empty_body_headers,
 )
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
 from .connector import BaseConnector, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
+from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
+from .upload_tracker import UploadTracker
 
 __all__ = ("ClientSession", "request")
 
@@ -78,8 +82,8 @@ IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _HTTP_SCHEMES: Final = frozenset({"http", "https"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-# Methods whose empty body is announced (Content-Length: 0), as aiohttp does.
-_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# Methods whose empty body is not announced (aiohttp's ClientRequest.GET_METHODS).
+_NO_BODY_METHODS: Final = ClientRequest.GET_METHODS
 
 _SENTINEL: Any = object()
 _COMPRESSIONS: Final = frozenset({"deflate", "gzip"})  # compress= values (request bodies)
@@ -221,8 +225,13 @@ class ClientSession:
 
             if ws_response_class is not ClientWebSocketResponse:
                 refuse("ws_response_class")
+        connector_options: dict[str, Any] = {}
         if ssl_shutdown_timeout is not _SENTINEL:
-            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
+            # aiohttp 3.x hands it to the connector the session makes (the connector warns);
+            # a connector given here has its own, and aiohttp would drop this one silently.
+            if connector is not None:
+                refuse("ssl_shutdown_timeout", "with connector= (give it to the connector)")
+            connector_options["ssl_shutdown_timeout"] = ssl_shutdown_timeout
         self._loop = loop if loop is not None else asyncio.get_running_loop()
         self._max_decompressed_size = check_max_decompressed_size(max_decompressed_size)
         if base_url is None or isinstance(base_url, URL):
@@ -239,7 +248,9 @@ class ClientSession:
             if conn_timeout is not None:
                 timeout = dataclasses.replace(timeout, connect=conn_timeout)
         elif not isinstance(timeout, ClientTimeout):
-            raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+            if isinstance(timeout, (int, float)):  # aiohttp refuses a number here
+                raise ValueError(f"timeout parameter cannot be of {type(timeout)} type, please use 'timeout=ClientTimeout(...)'")
+            timeout = timeout_from(timeout)  # aiohttp's ClientTimeout, read by its attributes
         self._timeout: ClientTimeout = timeout
         self._max_line_size = max_line_size
         self._max_field_size = max_field_size
@@ -253,7 +264,10 @@ class ClientSession:
                 max_line_size=max_line_size,
                 max_field_size=max_field_size,
                 max_headers=max_headers,
+                **connector_options,
             )
+        elif not isinstance(connector, BaseConnector):
+            check_connector(connector)
         elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
             parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
@@ -263,7 +277,7 @@ class ClientSession:
             self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
-        self._default_auth = auth
+        self._default_auth = auth if auth is None or type(auth) is BasicAuth else auth_from(auth)
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._trust_env = trust_env
@@ -531,26 +545,29 @@ class ClientSession:
         ssl_context: Any = None,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension; None: the session's
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
-        upload_tracker: Any = None,
+        upload_tracker: Optional[UploadTracker] = None,
+        _tracking: bool = False,
     ) -> ClientResponse:
+        if upload_tracker is not None and not _tracking:
+            # (First: locals() is then exactly this call's arguments.)
+            return await self._tracked_request(locals())
         if self.closed:
             raise RuntimeError("Session is closed")
-        if (
-            proxy is not None or proxy_auth is not None or proxy_headers is not None
-            or fingerprint is not None or upload_tracker is not None
-        ):
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers, fingerprint, upload_tracker)
+        if proxy is not None or proxy_auth is not None or proxy_headers is not None:
+            refuse_request_arguments(proxy, proxy_auth, proxy_headers)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
-        if verify_ssl is not None or ssl_context is not None:
-            ssl = merge_ssl(ssl, verify_ssl, ssl_context)
+        if verify_ssl is not None or ssl_context is not None or fingerprint is not None:
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         elif ssl is None:
             ssl = True
+        elif ssl is not True and ssl is not False:
+            ssl = ssl_from(ssl)  # an SSLContext; anything else refused by name
         if timeout is _SENTINEL or timeout is None:
             timeout = self._timeout
         elif not isinstance(timeout, ClientTimeout):
-            timeout = ClientTimeout(total=timeout)  # a number, as aiohttp 3 still accepts
+            timeout = timeout_from(timeout)  # a number, or aiohttp's ClientTimeout
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
@@ -578,6 +595,8 @@ class ClientSession:
             base_headers = template  # shared: copied before any change
         if auth is None:
             auth = self._default_auth
+        elif type(auth) is not BasicAuth:
+            auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
         if auth is not None and url.raw_user is not None:
             raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
         if auth is None and url.raw_user is not None:
@@ -632,6 +651,8 @@ class ClientSession:
         )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
+        if upload_tracker is not None:
+            request._upload_tracker = upload_tracker
         if middlewares is None:
             middlewares = self._middlewares
         handler: ClientHandlerType = self._send
@@ -659,7 +680,9 @@ class ClientSession:
                     if (
                         may_retry and getattr(exc, "_fasthttp_stale_connection", False)
                         and request.method in IDEMPOTENT_METHODS
-                        and not isinstance(request._body, Payload)
+                        # A body that can be sent again (bytes, a payload that rewinds);
+                        # not a one-time stream already used up (aiohttp's rule).
+                        and not (isinstance(request._body, Payload) and request._body.consumed)
                     ):
                         may_retry = False
                         # The request anew from the call's headers (a middleware's changes
@@ -686,6 +709,12 @@ class ClientSession:
                 location = response.headers.get(hdrs.LOCATION) or response.headers.get(hdrs.URI)
                 if location is None:
                     break  # nothing to follow: hand this response out as it is
+                if _body_cannot_follow(request, response.status):
+                    response.close()
+                    raise ClientPayloadError(
+                        "Cannot follow redirect with a consumed request body. Use bytes, "
+                        "a seekable file-like object, or set allow_redirects=False."
+                    )
                 response.release()
                 target = _redirect_url(request.url, location, self._requote_redirect_url)
                 if request.url.origin() != target.origin():
@@ -709,6 +738,20 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
+        """_request with an UploadTracker: bound to this call first (a tracker observes one
+        request), told when the call is over however it ends, so upload_complete always
+        settles (an argument refused, a connection failed, ...)."""
+        arguments = dict(call)
+        del arguments["self"]
+        arguments["_tracking"] = True
+        tracker: UploadTracker = arguments["upload_tracker"]
+        tracker._bind()
+        try:
+            return await self._request(**arguments)
+        finally:
+            tracker._finalize()
 
     def _traces(self, trace_request_ctx: Any) -> tuple[Trace, ...]:
         """One Trace per trace config for a request (only called when there are some)."""
@@ -790,8 +833,8 @@ class ClientSession:
             set_body_headers(headers, body, settings.chunked, settings.skip_auto_headers)
             if settings.expect100 and (len(body) if isinstance(body, bytes) else True):
                 headers[hdrs.EXPECT] = "100-continue"
-        elif request.method in _BODY_METHODS and hdrs.CONTENT_LENGTH not in headers:
-            headers[hdrs.CONTENT_LENGTH] = "0"
+        elif request.method not in _NO_BODY_METHODS:
+            set_empty_body_headers(headers, request.method, settings.chunked, settings.skip_auto_headers)
         request.headers = headers
 
     async def _send(self, request: ClientRequest) -> ClientResponse:
@@ -800,6 +843,10 @@ class ClientSession:
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
+        if request._upload_tracker is not None:
+            # Each call of the handler is an attempt (redirects, middleware retries, the
+            # retry on a stale connection), counted before connecting as aiohttp does.
+            request._upload_gen = request._upload_tracker._attempt_started()
         head_bytes = encode_request_head(request)
         # The pool's key, from a small cache: building a ConnectionKey per request costs more.
         url = request.url
@@ -881,6 +928,17 @@ def _redirect_headers(
     return headers
 
 
+def _body_cannot_follow(request: ClientRequest, status: int) -> bool:
+    """The redirect keeps the body (307, 308; 301/302 but for POST) but it was a one-time
+    stream, used up by the first request: aiohttp refuses to follow rather than send
+    nothing or the rest."""
+    body = request._body
+    return (
+        isinstance(body, Payload) and body.consumed
+        and _redirect_method(request.method, status) == request.method
+    )
+
+
 def _build_redirect_request(request: ClientRequest, status: int, target: URL) -> ClientRequest:
     """The request a redirect answer asks for, from the one that got it (its headers are
     the session's to finish)."""
@@ -934,7 +992,12 @@ def _check_url(url: URL, *, redirect: bool) -> None:
     if url.scheme not in _HTTP_SCHEMES and url.scheme:
         if redirect:
             raise NonHttpUrlRedirectClientError(url)
-        raise NonHttpUrlClientError(url)
+        if url.scheme != "tcp":
+            raise NonHttpUrlClientError(url)
+        # aiohttp's TCPConnector takes tcp://host:port as plain HTTP (not in a redirect). It
+        # has no default port: aiohttp fails on an assert without one; this says why.
+        if url.explicit_port is None:
+            raise InvalidUrlClientError(url, "a tcp:// URL needs a port")
     if not url.raw_host:
         if redirect:
             raise InvalidUrlRedirectClientError(url, "no host")

@@ -1,5 +1,10 @@
 """The client's exceptions: aiohttp 3.x's hierarchy and names, so `except` clauses carry over.
 
+When aiohttp is installed, each class is also a subclass of aiohttp's class of the same name
+(fasthttp/_aiohttp_bases.py), so libraries written for aiohttp catch fasthttp's errors; the
+constructors here never rely on aiohttp's (they come after these in every MRO, and set the
+attributes aiohttp's __str__ and __repr__ read themselves).
+
 Timeouts derive from `asyncio.TimeoutError` (which is the builtin `TimeoutError` on 3.11+), so
 `except asyncio.TimeoutError` catches every client timeout, as with aiohttp.
 
@@ -18,6 +23,7 @@ from typing import Any, NamedTuple, Optional, Union
 from multidict import CIMultiDictProxy, MultiDict
 from yarl import URL
 
+from . import _aiohttp_bases as aio
 from ._error_pickling import picklable, reduce_error
 
 __all__ = (
@@ -37,8 +43,10 @@ __all__ = (
     "ConnectionTimeoutError",
     "SocketTimeoutError",
     "ServerFingerprintMismatch",
+    "UnixClientConnectorError",
     "ClientPayloadError",
     "ClientDecompressedSizeError",
+    "UploadAbortedError",
     "ClientResponseError",
     "ContentTypeError",
     "WSServerHandshakeError",
@@ -62,7 +70,7 @@ class ConnectionKey(NamedTuple):
     host: str
     port: Optional[int]
     is_ssl: bool
-    ssl: Any  # True/False or an SSLContext
+    ssl: Any  # True/False, an SSLContext or a Fingerprint (pinned apart from unpinned)
     server_hostname: Optional[str]
 
 
@@ -79,14 +87,14 @@ class RequestInfo(NamedTuple):
         return RequestInfo, (self.url, self.method, picklable(self.headers), self.real_url)
 
 
-class ClientError(Exception):
+class ClientError(aio.ClientError, Exception):
     """Base of every client error."""
 
 
 # --- Responses -------------------------------------------------------------------------------
 
 
-class ClientResponseError(ClientError):
+class ClientResponseError(ClientError, aio.ClientResponseError):
     """A response that is an error (status >= 400 with raise_for_status), or unusable."""
 
     def __init__(
@@ -106,7 +114,7 @@ class ClientResponseError(ClientError):
         self.message = message
         self.headers = headers
         self.history = history
-        super().__init__(request_info, history)
+        self.args = (request_info, history)  # (aiohttp's __init__, next in the MRO, would reset status)
 
     @property
     def code(self) -> int:
@@ -131,44 +139,46 @@ class ClientResponseError(ClientError):
         return f"{type(self).__name__}({args})"
 
 
-class ContentTypeError(ClientResponseError):
+class ContentTypeError(ClientResponseError, aio.ContentTypeError):
     """`json()` found a Content-Type other than the one expected."""
 
 
-class WSServerHandshakeError(ClientResponseError):
+class WSServerHandshakeError(ClientResponseError, aio.WSServerHandshakeError):
     """The WebSocket handshake was refused or malformed."""
 
 
-class ClientHttpProxyError(ClientResponseError):
+class ClientHttpProxyError(ClientResponseError, aio.ClientHttpProxyError):
     """The proxy answered the CONNECT with an error."""
 
 
-class TooManyRedirects(ClientResponseError):
+class TooManyRedirects(ClientResponseError, aio.TooManyRedirects):
     """More redirects than `max_redirects`."""
 
 
 # --- Connections -----------------------------------------------------------------------------
 
 
-class ClientConnectionError(ClientError):
+class ClientConnectionError(ClientError, aio.ClientConnectionError):
     """Base of the errors of the connection itself."""
 
 
-class ClientConnectionResetError(ClientConnectionError, ConnectionResetError):
+class ClientConnectionResetError(
+    ClientConnectionError, aio.ClientConnectionResetError, ConnectionResetError
+):
     """The connection was reset while writing."""
 
 
-class ClientOSError(ClientConnectionError, OSError):
+class ClientOSError(ClientConnectionError, aio.ClientOSError, OSError):
     """An OS-level error on the connection."""
 
 
-class ClientConnectorError(ClientOSError):
+class ClientConnectorError(ClientOSError, aio.ClientConnectorError):
     """The connection could not be made."""
 
     def __init__(self, connection_key: ConnectionKey, os_error: OSError) -> None:
         self._conn_key = connection_key
         self._os_error = os_error
-        super().__init__(os_error.errno, os_error.strerror)
+        OSError.__init__(self, os_error.errno, os_error.strerror)  # not aiohttp's __init__
         self.args = (connection_key, os_error)
 
     @property
@@ -197,23 +207,42 @@ class ClientConnectorError(ClientOSError):
     __reduce__ = BaseException.__reduce__
 
 
-class ClientConnectorDNSError(ClientConnectorError):
+class UnixClientConnectorError(ClientConnectorError, aio.UnixClientConnectorError):
+    """UnixConnector could not connect to its socket."""
+
+    def __init__(self, path: str, connection_key: ConnectionKey, os_error: OSError) -> None:
+        self._path = path
+        super().__init__(connection_key, os_error)
+        self.args = (path, connection_key, os_error)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def __str__(self) -> str:
+        ssl_text = "default" if self.ssl is True else self.ssl
+        return f"Cannot connect to unix socket {self.path} ssl:{ssl_text} [{self.strerror}]"
+
+
+class ClientConnectorDNSError(ClientConnectorError, aio.ClientConnectorDNSError):
     """The host name could not be resolved."""
 
 
-class ClientProxyConnectionError(ClientConnectorError):
+class ClientProxyConnectionError(ClientConnectorError, aio.ClientProxyConnectionError):
     """The proxy could not be reached."""
 
 
-class ClientSSLError(ClientConnectorError):
+class ClientSSLError(ClientConnectorError, aio.ClientSSLError):
     """Base of the TLS errors."""
 
 
-class ClientConnectorSSLError(ClientSSLError, ssl.SSLError):
+class ClientConnectorSSLError(ClientSSLError, aio.ClientConnectorSSLError, ssl.SSLError):
     """The TLS handshake failed."""
 
 
-class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
+class ClientConnectorCertificateError(
+    ClientSSLError, aio.ClientConnectorCertificateError, ssl.CertificateError
+):
     """The server's certificate did not verify."""
 
     def __init__(self, connection_key: ConnectionKey, certificate_error: Exception) -> None:
@@ -233,33 +262,33 @@ class ClientConnectorCertificateError(ClientSSLError, ssl.CertificateError):
         )
 
 
-class ServerConnectionError(ClientConnectionError):
+class ServerConnectionError(ClientConnectionError, aio.ServerConnectionError):
     """The server end of the connection failed."""
 
 
-class ServerDisconnectedError(ServerConnectionError):
+class ServerDisconnectedError(ServerConnectionError, aio.ServerDisconnectedError):
     """The server closed the connection before the response was complete."""
 
     def __init__(self, message: Optional[str] = None) -> None:
         if message is None:
             message = "Server disconnected"
         self.message = message
-        super().__init__(message)
+        self.args = (message,)
 
 
-class ServerTimeoutError(ServerConnectionError, asyncio.TimeoutError):
+class ServerTimeoutError(ServerConnectionError, aio.ServerTimeoutError, asyncio.TimeoutError):
     """A timeout on the server's side of the exchange."""
 
 
-class ConnectionTimeoutError(ServerTimeoutError):
+class ConnectionTimeoutError(ServerTimeoutError, aio.ConnectionTimeoutError):
     """Connecting (pool wait, DNS, TCP, TLS) took longer than the `connect` timeout."""
 
 
-class SocketTimeoutError(ServerTimeoutError):
+class SocketTimeoutError(ServerTimeoutError, aio.SocketTimeoutError):
     """The server was silent for longer than `sock_read`."""
 
 
-class ServerFingerprintMismatch(ServerConnectionError):
+class ServerFingerprintMismatch(ServerConnectionError, aio.ServerFingerprintMismatch):
     """The server's certificate fingerprint is not the one expected."""
 
     def __init__(self, expected: bytes, got: bytes, host: str, port: int) -> None:
@@ -267,7 +296,7 @@ class ServerFingerprintMismatch(ServerConnectionError):
         self.got = got
         self.host = host
         self.port = port
-        super().__init__(expected, got, host, port)
+        self.args = (expected, got, host, port)
 
     def __repr__(self) -> str:
         return (
@@ -279,7 +308,7 @@ class ServerFingerprintMismatch(ServerConnectionError):
 # --- Bodies and URLs -------------------------------------------------------------------------
 
 
-class ClientPayloadError(ClientError):
+class ClientPayloadError(ClientError, aio.ClientPayloadError):
     """The response body could not be read completely or decoded."""
 
 
@@ -293,16 +322,17 @@ class ClientDecompressedSizeError(ClientPayloadError):
         self.limit = limit
 
 
-class InvalidURL(ClientError, ValueError):
+class UploadAbortedError(ClientError, aio.UploadAbortedError):
+    """The request body was never fully sent (an UploadTracker's upload_complete)."""
+
+
+class InvalidURL(ClientError, aio.InvalidURL, ValueError):
     """The URL cannot be requested (no host, bad characters, ...)."""
 
     def __init__(self, url: Any, description: Optional[str] = None) -> None:
         self._url = url
         self._description = description
-        if description:
-            super().__init__(url, description)
-        else:
-            super().__init__(url)
+        self.args = (url, description) if description else (url,)
 
     @property
     def url(self) -> Any:
@@ -321,25 +351,29 @@ class InvalidURL(ClientError, ValueError):
         return f"<{type(self).__name__} {self}>"
 
 
-class InvalidUrlClientError(InvalidURL):
+class InvalidUrlClientError(InvalidURL, aio.InvalidUrlClientError):
     """The URL given to a request is invalid."""
 
 
-class RedirectClientError(ClientError):
+class RedirectClientError(ClientError, aio.RedirectClientError):
     """A redirect could not be followed."""
 
 
-class NonHttpUrlClientError(ClientError):
+class NonHttpUrlClientError(ClientError, aio.NonHttpUrlClientError):
     """The URL's scheme is not http or https."""
 
 
-class InvalidUrlRedirectClientError(InvalidUrlClientError, RedirectClientError):
+class InvalidUrlRedirectClientError(
+    InvalidUrlClientError, RedirectClientError, aio.InvalidUrlRedirectClientError
+):
     """A redirect's Location is not a valid URL."""
 
 
-class NonHttpUrlRedirectClientError(NonHttpUrlClientError, RedirectClientError):
+class NonHttpUrlRedirectClientError(
+    NonHttpUrlClientError, RedirectClientError, aio.NonHttpUrlRedirectClientError
+):
     """A redirect points to a scheme other than http or https."""
 
 
-class WSMessageTypeError(TypeError):
+class WSMessageTypeError(aio.WSMessageTypeError, TypeError):
     """receive_str/receive_bytes got a message of another type (aiohttp 3.x: a TypeError)."""

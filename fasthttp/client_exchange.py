@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .connector import Connection
     from .protocol import ResponseHandler
     from .tracing import Trace
+    from .upload_tracker import UploadTracker
 
 __all__ = ("encode_request_head", "send")
 
@@ -140,18 +141,24 @@ async def send(
         ):
             continue_waiter = protocol.expect_continue()
         traces = request._traces
-        if in_memory is not None and continue_waiter is None:
+        tracker = request._upload_tracker
+        if in_memory is not None and continue_waiter is None and tracker is None:
             if len(in_memory) < _ONE_WRITE_LIMIT:
                 transport.write(head_bytes + in_memory)
             else:
                 transport.write(head_bytes)
                 transport.write(in_memory)
+                if protocol._write_paused:
+                    # The peer is slow to take the body: sock_read waits for resume_writing.
+                    protocol.hold_read_clock()
             if traces is not None:
                 await _trace_sent(request, traces, in_memory)
         else:
             transport.write(head_bytes)
             if traces is not None:
                 await _trace_sent(request, traces, None)
+            if tracker is not None and in_memory is None and payload is None:
+                tracker._attempt_finished(request._upload_gen)  # nothing to send: done
             if in_memory is not None or payload is not None:
                 writer = asyncio.get_running_loop().create_task(
                     _write_body(protocol, in_memory, payload, headers, continue_waiter, request)
@@ -159,6 +166,10 @@ async def send(
                 # Until the body is all written the connection cannot be reused; closing it
                 # (an early answer fully read, a release, an error) stops the writer.
                 protocol.start_body(writer)
+                if continue_waiter is None:
+                    # sock_read counts from the body's end, not from the head's (aiohttp's
+                    # rule): a slow upload is not the server being silent.
+                    protocol.hold_read_clock()
         head, content = await head_waiter
     except HttpProcessingError as exc:
         _abandon(connection, writer)
@@ -212,6 +223,37 @@ class _TracedWriter:
                 await trace.send_request_chunk_sent(self._request.method, self._request.url, chunk)
 
 
+class _TrackedWriter:
+    """The body writer as payloads see it under upload_tracker=: each piece written is
+    reported to the tracker with the wire position it reached (after compression and
+    framing, before waiting for the peer)."""
+
+    __slots__ = ("_sink", "_writer", "_tracker", "_generation", "_pending")
+
+    def __init__(
+        self, sink: Any, writer: BodyWriter, tracker: "UploadTracker", generation: int
+    ) -> None:
+        self._sink = sink
+        self._writer = writer
+        self._tracker = tracker
+        self._generation = generation
+        self._pending = 0
+        writer.on_write = self._on_wire
+
+    def _on_wire(self) -> None:
+        self._tracker._add_bytes(self._generation, self._pending, self._writer.output_size)
+        self._pending = 0
+
+    async def write(self, data: Any) -> None:
+        size = data.nbytes if isinstance(data, memoryview) else len(data)
+        if not size:
+            return
+        self._pending = size
+        await self._sink.write(data)
+        if self._pending:  # a compressor kept it for later: no wire bytes yet
+            self._on_wire()
+
+
 class _CompressingWriter:
     """The body writer as payloads see it under compress=: what they write goes out
     compressed (Content-Encoding deflate, the zlib format, or gzip, as aiohttp sends them)."""
@@ -252,30 +294,51 @@ async def _write_body(
     continue_waiter: Optional["asyncio.Future[bool]"],
     request: "ClientRequest",
 ) -> None:
-    if continue_waiter is not None:
-        if not await continue_waiter:
-            # The server answered without asking for the body: it is never sent, so the
-            # connection stays short of a boundary (body_sent is not called) and is closed.
-            return
     chunked = headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
     length = headers.get(hdrs.CONTENT_LENGTH)
     writer = BodyWriter(protocol, chunked=chunked, expected=None if length is None else int(length))
     traces = request._traces
     sink: Any = writer if traces is None else _TracedWriter(writer, request, traces)
     compress = request._settings.compress
+    compressor = None
     if compress is not None:
-        sink = _CompressingWriter(sink, compress)
+        sink = compressor = _CompressingWriter(sink, compress)
+    tracker = request._upload_tracker
+    generation = request._upload_gen
+    if tracker is not None:
+        tracker._attempt_writing(generation, writer)
+        sink = _TrackedWriter(sink, writer, tracker, generation)
+        protocol._upload_watch = tracker._refresh
     try:
+        if continue_waiter is not None:
+            if not await continue_waiter:
+                # The server answered without asking for the body: it is never sent, so the
+                # connection stays short of a boundary (body_sent is not called) and is closed.
+                if tracker is not None:
+                    tracker._attempt_failed(generation, None)
+                return
+            protocol.hold_read_clock()
         if in_memory is not None:
             await sink.write(in_memory)
         else:
             await payload.write(sink)
-        if compress is not None:
-            await sink.flush()
+        if compressor is not None:
+            await compressor.flush()
         await writer.write_eof()
-    except (asyncio.CancelledError, ClientConnectionError):
+        protocol.start_read_clock()
+        if tracker is not None:
+            tracker._attempt_finished(generation)
+    except (asyncio.CancelledError, ClientConnectionError) as exc:
+        if tracker is not None:  # cut short (None), or the connection went
+            tracker._attempt_failed(generation, None if isinstance(exc, asyncio.CancelledError) else exc)
         raise
     except Exception as exc:
-        protocol._fail(ClientOSError(f"Cannot write the request body: {exc}"))
+        error = ClientOSError(f"Cannot write the request body: {exc}")
+        if tracker is not None:
+            tracker._attempt_failed(generation, error)
+        protocol._fail(error)
         protocol.abort()
         raise
+    finally:
+        if tracker is not None:
+            protocol._upload_watch = None

@@ -26,6 +26,7 @@ from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 
 if TYPE_CHECKING:
     from .client_response import ClientResponse
+    from .upload_tracker import UploadTracker
 
 __all__ = ("ClientRequest", "RequestSettings", "make_body", "set_body_headers")
 
@@ -126,6 +127,8 @@ class ClientRequest:
         "_deadline",  # loop time by which the whole call (redirects included) must end
         "_history",  # the redirects that led here, for the response and its errors
         "_traces",  # the tracing hooks of this call (None: no tracing, no work)
+        "_upload_tracker",  # the call's UploadTracker (None: no tracking, no work)
+        "_upload_gen",  # the tracker's number for the attempt under way
     )
 
     def __init__(
@@ -151,6 +154,8 @@ class ClientRequest:
         self._deadline: Optional[float] = None
         self._history: tuple[Any, ...] = ()
         self._traces: Optional[tuple[Any, ...]] = None
+        self._upload_tracker: Optional[UploadTracker] = None
+        self._upload_gen = 0
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -287,8 +292,8 @@ class ClientRequest:
         self._body = body
         if body is not None:
             set_body_headers(headers, body, self.chunked, self._settings.skip_auto_headers)
-        elif self.method in self.POST_METHODS:
-            headers[hdrs.CONTENT_LENGTH] = "0"
+        else:
+            set_empty_body_headers(headers, self.method, self.chunked, self._settings.skip_auto_headers)
 
 
 class TypedBytes(bytes):
@@ -317,6 +322,24 @@ def make_body(data: Any) -> Any:
     return payload_from(data)
 
 
+_NO_BODY_METHODS: Final = ClientRequest.GET_METHODS
+_FORM_METHODS: Final = ClientRequest.POST_METHODS
+
+
+def set_empty_body_headers(
+    headers: "CIMultiDict[str]", method: str, chunked: Optional[bool], skip: frozenset[istr]
+) -> None:
+    """No body, as aiohttp frames it: Content-Length: 0 for a method other than GET, HEAD,
+    OPTIONS and TRACE (DELETE included), and the default Content-Type for POST, PUT and
+    PATCH."""
+    if method in _NO_BODY_METHODS:
+        return
+    if not chunked and hdrs.CONTENT_LENGTH not in headers and hdrs.TRANSFER_ENCODING not in headers:
+        headers[hdrs.CONTENT_LENGTH] = "0"
+    if method in _FORM_METHODS and hdrs.CONTENT_TYPE not in headers and hdrs.CONTENT_TYPE not in skip:
+        headers[hdrs.CONTENT_TYPE] = "application/octet-stream"
+
+
 def set_body_headers(
     headers: "CIMultiDict[str]",
     body: Any,
@@ -335,15 +358,27 @@ def set_body_headers(
     if hdrs.TRANSFER_ENCODING in headers:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("Transfer-Encoding and Content-Length headers cannot both be set")
+        if chunked and "chunked" in headers[hdrs.TRANSFER_ENCODING].lower():
+            raise ValueError('chunked can not be set if "Transfer-Encoding: chunked" header is set')
         return
     if chunked:
         if hdrs.CONTENT_LENGTH in headers:
             raise ValueError("chunked can not be set if Content-Length header is set")
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
         return
-    if hdrs.CONTENT_LENGTH in headers:
-        return
     size = len(body) if in_memory else getattr(body, "size", None)
+    if hdrs.CONTENT_LENGTH in headers:
+        declared = headers[hdrs.CONTENT_LENGTH]
+        if not (declared.strip().isascii() and declared.strip().isdigit()):
+            raise ValueError(f"Invalid Content-Length header: {declared!r}")
+        if size is not None and int(declared) != size:
+            # aiohttp cuts the body to the header's length, or waits for ever for the bytes
+            # a shorter body lacks: refused before anything is sent.
+            raise ValueError(
+                f"the Content-Length header ({declared!r}) does not match the body's "
+                f"length ({size} bytes)"
+            )
+        return
     if size is None:
         headers[hdrs.TRANSFER_ENCODING] = "chunked"
     else:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Callable, NamedTuple, Optional
 
 from .client_exceptions import ServerTimeoutError, WSMessageTypeError
+from .foreign_objects import ws_timeout_fields
 from .websocket_codec import WebSocketReader, encode_frame
 from .ws_deflate import MessageCompressor
 from yarl import URL
@@ -496,8 +497,18 @@ def ws_upgrade(
         ws_timeout = timeout
         if receive_timeout is not None:
             ws_timeout = ClientWSTimeout(ws_receive=receive_timeout, ws_close=timeout.ws_close)
-    else:  # a number: aiohttp's older meaning, the close timeout
+    elif (fields := ws_timeout_fields(timeout)) is not None:  # aiohttp's ClientWSTimeout
+        ws_receive, ws_close = fields
+        ws_timeout = ClientWSTimeout(
+            ws_receive=ws_receive if receive_timeout is None else receive_timeout, ws_close=ws_close
+        )
+    elif isinstance(timeout, (int, float)):  # aiohttp's older meaning, the close timeout
         ws_timeout = ClientWSTimeout(ws_receive=receive_timeout, ws_close=float(timeout))
+    else:
+        raise TypeError(
+            f"timeout= must be a ClientWSTimeout (fasthttp's or aiohttp's) or a number of "
+            f"seconds, not {type(timeout).__module__}.{type(timeout).__qualname__}"
+        )
     target = URL(url) if not isinstance(url, URL) else url
     scheme = _WS_SCHEMES.get(target.scheme)
     if scheme is None:

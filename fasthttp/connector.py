@@ -11,8 +11,9 @@ the Connection handle.
 
 A new connection is made under the request's deadline applied to each step in turn (the name
 lookup, each connection attempt with `sock_connect`), never under a timeout nested in
-another, and a cancelled or expired step closes whatever it still produces (_bounded): every
-transport made is handed out, pooled or closed.
+another, and a cancelled or expired step closes whatever it still produces (bounded.py): every
+transport made is handed out, pooled or closed. Name resolution (the DNS cache, shared lookups)
+is host_resolution.py; resolvers are resolver.py; the TLS context and pin are tls_settings.py.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
-import ipaddress
 import socket
 import ssl as ssl_module
+import sys
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, Sequence, Union
+
+import aiohappyeyeballs
+from aiohappyeyeballs import AddrInfoType, SocketFactoryType
 
 from .client_exceptions import (
     ClientConnectionError,
@@ -34,17 +38,23 @@ from .client_exceptions import (
     ClientConnectorSSLError,
     ConnectionKey,
     ConnectionTimeoutError,
+    ServerFingerprintMismatch,
 )
-from .arguments import merge_ssl, refuse
+from .arguments import check_ssl, merge_ssl, refuse
+from .bounded import Expired, bounded
+from .fingerprint import Fingerprint
+from .host_resolution import NameResolution
 from .protocol import ResponseHandler
+from .resolver import AbstractResolver, DefaultResolver, ResolveResult
+from .tls_settings import connection_tls, ssl_context_for
 
 if TYPE_CHECKING:
     from .tracing import Trace
 
 __all__ = ("BaseConnector", "TCPConnector", "Connection")
+# (UnixConnector and NamedPipeConnector: connector_unix.py.)
 
 SSLSetting = Union[bool, ssl_module.SSLContext, None]
-_T = TypeVar("_T")
 _NOT_GIVEN: Any = object()
 
 
@@ -176,8 +186,9 @@ class BaseConnector:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    async def close(self) -> None:
-        """Close every connection, idle or in use."""
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        """Close every connection, idle or in use; TLS ones without the closing handshake
+        when abort_ssl (aiohttp's)."""
         if self._closed:
             return
         self._closed = True
@@ -190,7 +201,7 @@ class BaseConnector:
         self._acquired.clear()
         self._acquired_per_host.clear()
         for protocol in protocols:
-            protocol.close()
+            protocol.close(abort=abort_ssl and _is_tls(protocol))
         for _, waiter in self._waiters:
             if not waiter.done():
                 waiter.set_exception(ClientConnectionError("Connector is closed."))
@@ -418,64 +429,51 @@ class BaseConnector:
         raise NotImplementedError
 
 
-class _Expired(Exception):
-    """_bounded's time ran out (not an OSError: a socket's own ETIMEDOUT stays apart)."""
-
-
-async def _bounded(
-    coro: Coroutine[Any, Any, _T], timeout: Optional[float], discard: Callable[[_T], None]
-) -> _T:
-    """Await coro for at most `timeout` seconds (None: no limit); _Expired when it runs out.
-
-    Unlike asyncio.wait_for on Python 3.11, a cancellation of the caller is never swallowed,
-    and whatever the abandoned coroutine still produces (a connection made just as the caller
-    was cancelled or timed out) is given to `discard` instead of being dropped.
-    """
-    if timeout is None:
-        return await coro  # no task in between: nothing can complete unseen
-    if timeout <= 0:
-        coro.close()
-        raise _Expired()
-    task = asyncio.ensure_future(coro)
+async def open_bounded(
+    loop: asyncio.AbstractEventLoop,
+    key: ConnectionKey,
+    open_: Callable[[], Coroutine[Any, Any, tuple[asyncio.Transport, ResponseHandler]]],
+    sock_connect: Optional[float],
+    deadline: Optional[float],
+    os_error: Callable[[OSError], ClientConnectorError],
+) -> tuple[asyncio.Transport, ResponseHandler]:
+    """One connection attempt, bounded by sock_connect or what is left of the deadline if
+    less, its failures as aiohttp's errors (`os_error` wraps a plain OSError)."""
+    limit = sock_connect
+    by_deadline = False
+    if deadline is not None:
+        left = deadline - loop.time()
+        if limit is None or left < limit:
+            limit, by_deadline = left, True
     try:
-        done, _ = await asyncio.wait((task,), timeout=timeout)
-    except BaseException:
-        _abandon(task, discard)
-        raise
-    if not done:
-        _abandon(task, discard)
-        raise _Expired()
-    return task.result()
+        return await bounded(open_(), limit, _close_transport)
+    except Expired:
+        if by_deadline:
+            raise ConnectionTimeoutError(
+                f"Connection timeout to host {key.host}:{key.port}"
+            ) from None
+        raise ConnectionTimeoutError(
+            f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
+        ) from None
+    except ssl_module.SSLCertVerificationError as exc:
+        raise ClientConnectorCertificateError(key, exc) from exc
+    except ssl_module.CertificateError as exc:
+        raise ClientConnectorCertificateError(key, exc) from exc
+    except ssl_module.SSLError as exc:
+        raise ClientConnectorSSLError(key, exc) from exc
+    except OSError as exc:
+        raise os_error(exc) from exc
+    except RuntimeError as exc:  # uvloop's connect failures
+        raise os_error(OSError(None, str(exc))) from exc
 
 
-def _abandon(task: "asyncio.Future[_T]", discard: Callable[[_T], None]) -> None:
-    """Stop a task whose caller has gone; discard its result if it still produces one."""
-
-    def settle(done: "asyncio.Future[_T]") -> None:
-        if done.cancelled():
-            return
-        if done.exception() is None:  # (retrieving it also keeps asyncio from logging it)
-            discard(done.result())
-
-    task.cancel()
-    if task.done():
-        settle(task)
-    else:
-        task.add_done_callback(settle)
+def _is_tls(protocol: ResponseHandler) -> bool:
+    transport = protocol.transport
+    return transport is not None and transport.get_extra_info("sslcontext") is not None
 
 
 def _close_transport(result: tuple[asyncio.BaseTransport, Any]) -> None:
     result[0].close()
-
-
-def _keep(result: Any) -> None:
-    pass
-
-
-def _retrieve(task: "asyncio.Future[Any]") -> None:
-    """Mark a shared task's failure as seen: the requests that waited may all have gone."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
@@ -483,57 +481,62 @@ def _expire(waiter: asyncio.Future[None], exc: BaseException) -> None:
         waiter.set_exception(exc)
 
 
-async def _trace_dns(traces: Sequence[Trace], host: str, cached: bool, use_cache: bool) -> None:
-    """The DNS signals before a lookup (aiohttp's order): a cache hit, or a miss and the start
-    of the lookup (resolvehost_end follows it)."""
-    for trace in traces:
-        if cached:
-            await trace.send_dns_cache_hit(host)
+def _addr_infos(hosts: Sequence[ResolveResult], family: int) -> list[AddrInfoType]:
+    """A resolver's answers as getaddrinfo tuples (what aiohappyeyeballs connects to), keeping
+    the connector's family only when it asks for one."""
+    infos: list[AddrInfoType] = []
+    for entry in hosts:
+        host = entry["host"]
+        is_ipv6 = ":" in host
+        entry_family = socket.AF_INET6 if is_ipv6 else socket.AF_INET
+        if family and family != entry_family:
             continue
-        if use_cache:
-            await trace.send_dns_cache_miss(host)
-        await trace.send_dns_resolvehost_start(host)
+        address = (host, entry["port"], 0, 0) if is_ipv6 else (host, entry["port"])
+        infos.append((entry_family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address))
+    return infos
 
 
-@functools.lru_cache(maxsize=None)
-def _is_ip_address(host: str) -> bool:
+async def _open_socket_then_transport(
+    loop: asyncio.AbstractEventLoop,
+    connect: Callable[[], Coroutine[Any, Any, socket.socket]],
+    factory: Callable[[], ResponseHandler],
+    tls: dict[str, Any],
+) -> tuple[asyncio.Transport, ResponseHandler]:
+    """A connected socket (Happy Eyeballs), then the transport (and TLS) on it: one attempt."""
+    sock = await connect()
     try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-@functools.lru_cache(maxsize=None)
-def _default_ssl_context(verify: bool) -> ssl_module.SSLContext:
-    """The two default contexts, each built once per process (building one costs ~ms)."""
-    if verify:
-        return ssl_module.create_default_context()
-    context = ssl_module.SSLContext(ssl_module.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl_module.CERT_NONE
-    return context
+        return await loop.create_connection(factory, sock=sock, **tls)
+    except BaseException:
+        sock.close()  # create_connection owns it only once it succeeds
+        raise
 
 
 class TCPConnector(BaseConnector):
-    """Connections over TCP (and TLS), with a DNS cache."""
+    """Connections over TCP (and TLS), with a resolver, a DNS cache and Happy Eyeballs.
+
+    Every new connection resolves the host (a fresh cache entry or an IP literal needs no
+    lookup), then races its addresses as RFC 8305 describes (aiohappyeyeballs:
+    `happy_eyeballs_delay` between attempts, None for one after the other; `interleave`
+    addresses of the first family before alternating), then does TLS and checks a pin
+    (tls_settings). A reused connection does none of this.
+    """
 
     def __init__(
         self,
         *,
         verify_ssl: bool = True,
-        fingerprint: Any = None,
-        ssl: SSLSetting = True,
+        fingerprint: Optional[bytes] = None,
+        ssl: Union[SSLSetting, Fingerprint] = True,
         ssl_context: Optional[ssl_module.SSLContext] = None,
         use_dns_cache: bool = True,
         ttl_dns_cache: Optional[float] = 10,
         dns_cache_max_size: int = 1000,
         family: int = 0,
         local_addr: Optional[tuple[str, int]] = None,
-        resolver: Any = None,
+        resolver: Optional[AbstractResolver] = None,
         happy_eyeballs_delay: Optional[float] = 0.25,
         interleave: Optional[int] = None,
-        socket_factory: Any = None,
+        socket_factory: Optional[SocketFactoryType] = None,
         ssl_shutdown_timeout: Any = _NOT_GIVEN,
         keepalive_timeout: Optional[float] = 15.0,
         force_close: bool = False,
@@ -555,37 +558,77 @@ class TCPConnector(BaseConnector):
             loop=loop,
             timeout_ceil_threshold=timeout_ceil_threshold,
         )
-        # What is not built refuses, naming itself (fasthttp.arguments).
-        if fingerprint is not None:
-            refuse("fingerprint", "(certificate pinning: use an ssl.SSLContext)")
-        if resolver is not None:
-            refuse("resolver", "(the loop's getaddrinfo resolves)")
-        if happy_eyeballs_delay not in (0.25, None):
-            # Addresses are tried one after the other: happy_eyeballs_delay=None's behaviour.
-            refuse("happy_eyeballs_delay")
-        if interleave is not None:
-            refuse("interleave")
-        if socket_factory is not None:
-            refuse("socket_factory")
-        if ssl_shutdown_timeout is not _NOT_GIVEN:
-            refuse("ssl_shutdown_timeout", "(deprecated by aiohttp)")
-        if not verify_ssl or ssl_context is not None:
-            ssl = merge_ssl(ssl, verify_ssl, ssl_context)  # aiohttp's older spellings of ssl=
-        if dns_cache_max_size < 1:
-            raise ValueError("dns_cache_max_size must be at least 1")
-        self._dns_cache_max_size = dns_cache_max_size
+        if not verify_ssl or ssl_context is not None or fingerprint is not None:
+            # aiohttp's older spellings of ssl= (each warns, each exclusive with ssl=).
+            ssl = merge_ssl(ssl, verify_ssl, ssl_context, fingerprint)
         if ssl is None:
             ssl = True
-        if not isinstance(ssl, (bool, ssl_module.SSLContext)):
-            raise TypeError(f"ssl should be a bool or an SSLContext, got {ssl!r}")
-        self._ssl = ssl
-        self._use_dns_cache = use_dns_cache
-        self._ttl_dns_cache = ttl_dns_cache
+        if not isinstance(ssl, (bool, ssl_module.SSLContext, Fingerprint)):
+            from .foreign_objects import ssl_from
+
+            ssl = ssl_from(ssl)  # aiohttp's Fingerprint read by its digest; others: TypeError
+        check_ssl(ssl)
+        self._ssl: Union[SSLSetting, Fingerprint] = ssl
+        if resolver is None:
+            self._resolver: AbstractResolver = DefaultResolver(loop=self._loop)
+            self._resolver_owner = True
+        elif callable(getattr(resolver, "resolve", None)) and callable(
+            getattr(resolver, "close", None)
+        ):
+            # Duck-typed as in aiohttp: a resolver written against aiohttp.abc works too.
+            self._resolver = resolver
+            self._resolver_owner = False
+        else:
+            raise TypeError(
+                f"resolver should be an AbstractResolver (resolve() and close()), got {resolver!r}"
+            )
+        if happy_eyeballs_delay is not None and happy_eyeballs_delay < 0:
+            raise ValueError("happy_eyeballs_delay must not be negative")
+        if interleave is not None and interleave < 1:
+            raise ValueError("interleave must be at least 1")
+        self._happy_eyeballs_delay = happy_eyeballs_delay
+        self._interleave = interleave
+        self._socket_factory = socket_factory
+        self._tls_extra = self._ssl_shutdown_options(ssl_shutdown_timeout)
+        self._names = NameResolution(
+            self._loop,
+            self._resolver,
+            use_cache=use_dns_cache,
+            ttl=ttl_dns_cache,
+            max_size=dns_cache_max_size,
+            family=family,
+        )
+        self._dns_cache = self._names.cache  # (the same dict: tests look into it)
         self._family = family
         self._local_addr = local_addr
-        self._dns_cache: dict[tuple[str, int], tuple[list[tuple[int, str, int]], float]] = {}
-        self._dns_pending: dict[tuple[str, int], asyncio.Future[list[tuple[int, str, int]]]] = {}
+        self._local_addr_infos = aiohappyeyeballs.addr_to_addr_infos(local_addr)
         self._parser_limits = (max_line_size, max_field_size, max_headers)
+
+    def _ssl_shutdown_options(self, ssl_shutdown_timeout: Any) -> dict[str, Any]:
+        """aiohttp 3.x's deprecated ssl_shutdown_timeout: 0 (the default) aborts TLS
+        connections on close(); a positive time is the grace period for the TLS closing
+        handshake (Python 3.11+; older ones warn and ignore it, as aiohttp does); None leaves
+        asyncio's own grace period."""
+        if ssl_shutdown_timeout is _NOT_GIVEN:
+            self._ssl_shutdown_timeout: Optional[float] = 0
+            return {}
+        warnings.warn(
+            "The ssl_shutdown_timeout parameter is deprecated and will be removed in aiohttp 4.0",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if ssl_shutdown_timeout is not None and ssl_shutdown_timeout < 0:
+            raise ValueError("ssl_shutdown_timeout must not be negative")
+        self._ssl_shutdown_timeout = ssl_shutdown_timeout
+        if ssl_shutdown_timeout and sys.version_info < (3, 11):
+            warnings.warn(
+                f"ssl_shutdown_timeout={ssl_shutdown_timeout} is ignored on Python < 3.11; "
+                "only ssl_shutdown_timeout=0 is supported. The timeout will be ignored.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return {}
+        return {"ssl_shutdown_timeout": ssl_shutdown_timeout} if ssl_shutdown_timeout else {}
 
     @property
     def family(self) -> int:
@@ -593,90 +636,30 @@ class TCPConnector(BaseConnector):
 
     @property
     def use_dns_cache(self) -> bool:
-        return self._use_dns_cache
+        return self._names.use_cache
 
     @property
-    def ssl(self) -> SSLSetting:
+    def ssl(self) -> Union[SSLSetting, Fingerprint]:
         return self._ssl
 
+    async def close(self, *, abort_ssl: bool = False) -> None:
+        """Close every connection, and the resolver if the connector made it. TLS connections
+        are aborted (no closing handshake) when abort_ssl or ssl_shutdown_timeout=0."""
+        # A lookup under way is left to end (requests waiting on it then hear that the
+        # connector is closed): cancelling it would throw CancelledError into them.
+        self._names.closed = True
+        await super().close(abort_ssl=abort_ssl or self._ssl_shutdown_timeout == 0)
+        if self._resolver_owner:
+            await self._resolver.close()
+
     def clear_dns_cache(self, host: Optional[str] = None, port: Optional[int] = None) -> None:
-        if host is None:
-            self._dns_cache.clear()
-        elif port is None:
-            for cached in [k for k in self._dns_cache if k[0] == host]:
-                del self._dns_cache[cached]
-        else:
-            self._dns_cache.pop((host, port), None)
+        self._names.clear(host, port)
 
     def ssl_context(self, setting: Any) -> Optional[ssl_module.SSLContext]:
-        """The SSLContext for a request's ssl= setting (None or True: the connector's).
+        """The SSLContext for a request's ssl= setting (None or True: the connector's)."""
+        return ssl_context_for(setting, self._ssl)
 
-        A request's ssl=True (the default) defers to the connector's `ssl`, as in aiohttp:
-        else TCPConnector(ssl=context) or TCPConnector(ssl=False) would be ignored.
-        """
-        if setting is None or setting is True:
-            setting = self._ssl
-        if isinstance(setting, ssl_module.SSLContext):
-            return setting
-        return _default_ssl_context(bool(setting))
-
-    def _known_addresses(self, host: str, port: int) -> Optional[list[tuple[int, str, int]]]:
-        """The addresses for host without a lookup (an IP literal, a fresh cache entry)."""
-        if _is_ip_address(host):
-            address = host.strip("[]")
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            return [(family, address, port)]
-        if self._use_dns_cache:
-            cached = self._dns_cache.get((host, port))
-            if cached is not None and (
-                self._ttl_dns_cache is None or cached[1] > self._loop.time()
-            ):
-                return cached[0]
-        return None
-
-    async def _resolve(self, host: str, port: int) -> list[tuple[int, str, int]]:
-        addresses = self._known_addresses(host, port)
-        if addresses is not None:
-            return addresses
-        return await self._lookup(host, port)
-
-    async def _lookup(self, host: str, port: int) -> list[tuple[int, str, int]]:
-        if not self._use_dns_cache:
-            return await self._getaddrinfo(host, port)
-        cache_key = (host, port)
-        pending = self._dns_pending.get(cache_key)
-        if pending is None:
-            # One lookup per name, in a task of its own that every request for the name waits
-            # on through a shield: a request cancelled meanwhile leaves it (and the others
-            # waiting on it) untouched, where cancelling the lookup would have thrown
-            # CancelledError into requests nobody cancelled.
-            pending = self._loop.create_task(self._getaddrinfo(host, port))
-            pending.add_done_callback(_retrieve)
-            self._dns_pending[cache_key] = pending
-        return await asyncio.shield(pending)
-
-    async def _getaddrinfo(self, host: str, port: int) -> list[tuple[int, str, int]]:
-        try:
-            infos = await self._loop.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM, family=self._family
-            )
-        finally:
-            self._dns_pending.pop((host, port), None)
-        addresses: list[tuple[int, str, int]] = [
-            (int(info[0]), str(info[4][0]), int(info[4][1])) for info in infos
-        ]
-        if not addresses:
-            raise socket.gaierror(socket.EAI_NONAME, "no address found")
-        if self._use_dns_cache:
-            expires = (
-                float("inf") if self._ttl_dns_cache is None
-                else self._loop.time() + self._ttl_dns_cache
-            )
-            cache = self._dns_cache
-            if len(cache) >= self._dns_cache_max_size and (host, port) not in cache:
-                del cache[next(iter(cache))]  # the oldest entry makes room (bounded memory)
-            cache[(host, port)] = (addresses, expires)
-        return addresses
+    # --- connecting --------------------------------------------------------------------------
 
     async def _create_connection(
         self,
@@ -687,27 +670,13 @@ class TCPConnector(BaseConnector):
     ) -> ResponseHandler:
         loop = self._loop
         port = key.port or (443 if key.is_ssl else 80)
-        addresses = self._known_addresses(key.host, port)
-        if traces is not None and not _is_ip_address(key.host):
-            await _trace_dns(traces, key.host, addresses is not None, self._use_dns_cache)
-        if addresses is None:
-            try:
-                addresses = await _bounded(
-                    self._lookup(key.host, port),
-                    None if deadline is None else deadline - loop.time(),
-                    _keep,
-                )
-            except _Expired:
-                raise ConnectionTimeoutError(
-                    f"Connection timeout to host {key.host}:{key.port}"
-                ) from None
-            except OSError as exc:
-                raise ClientConnectorDNSError(key, exc) from exc
-            if traces is not None:
-                for trace in traces:
-                    await trace.send_dns_resolvehost_end(key.host)
-        ssl_context = self.ssl_context(key.ssl) if key.is_ssl else None
-        server_hostname = (key.server_hostname or key.host) if ssl_context is not None else None
+        hosts = await self._names.resolve(key, port, deadline, traces)
+        addr_infos = _addr_infos(hosts, self._family)
+        if not addr_infos:
+            raise ClientConnectorDNSError(
+                key, OSError(None, f"no address of family {self._family!r} for {key.host}")
+            )
+        tls, pin = connection_tls(key, self._ssl, self._tls_extra)
         max_line_size, max_field_size, max_headers = self._parser_limits
 
         def factory() -> ResponseHandler:
@@ -718,43 +687,49 @@ class TCPConnector(BaseConnector):
                 max_headers=max_headers,
             )
 
-        last_error: Optional[OSError] = None
-        for family, address, port in addresses:
-            attempt = loop.create_connection(
-                factory,
-                address,
-                port,
-                ssl=ssl_context,
-                server_hostname=server_hostname,
-                family=family,
-                local_addr=self._local_addr,
+        mismatch: Optional[ServerFingerprintMismatch] = None
+        while addr_infos:
+            connect = functools.partial(
+                aiohappyeyeballs.start_connection,
+                list(addr_infos),
+                local_addr_infos=self._local_addr_infos,
+                happy_eyeballs_delay=self._happy_eyeballs_delay,
+                interleave=self._interleave,
+                loop=loop,
+                socket_factory=self._socket_factory,
             )
-            # One bound per attempt: sock_connect, or what is left of the deadline if less.
-            limit = sock_connect
-            by_deadline = False
-            if deadline is not None:
-                left = deadline - loop.time()
-                if limit is None or left < limit:
-                    limit, by_deadline = left, True
             try:
-                _, protocol = await _bounded(attempt, limit, _close_transport)
-            except _Expired:
-                if by_deadline:
-                    raise ConnectionTimeoutError(
-                        f"Connection timeout to host {key.host}:{key.port}"
-                    ) from None
-                raise ConnectionTimeoutError(
-                    f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
-                ) from None
-            except ssl_module.SSLCertVerificationError as exc:
-                raise ClientConnectorCertificateError(key, exc) from exc
-            except ssl_module.CertificateError as exc:
-                raise ClientConnectorCertificateError(key, exc) from exc
-            except ssl_module.SSLError as exc:
-                raise ClientConnectorSSLError(key, exc) from exc
-            except OSError as exc:
-                last_error = exc
+                transport, protocol = await open_bounded(
+                    loop,
+                    key,
+                    functools.partial(_open_socket_then_transport, loop, connect, factory, tls),
+                    sock_connect,
+                    deadline,
+                    functools.partial(ClientConnectorError, key),
+                )
+            except ConnectionTimeoutError as exc:
+                if deadline is not None and deadline <= loop.time():
+                    raise  # the request's time is up
+                # sock_connect ran out on the first address(es): on to the next ones, as
+                # aiohttp does (what a hanging address costs is sock_connect, not the request).
+                aiohappyeyeballs.pop_addr_infos_interleave(addr_infos, self._interleave)
+                if not addr_infos:
+                    raise
+                continue
+            if pin is None:
+                return protocol
+            try:
+                pin.check(transport)
+            except ServerFingerprintMismatch as exc:
+                # Never used, never pooled; the other addresses may still be the real server
+                # (aiohttp tries them), but this one is not tried again.
+                protocol.abort()
+                mismatch = exc
+                before = len(addr_infos)
+                addr_infos = [info for info in addr_infos if info[4][0] != exc.host]
+                if len(addr_infos) == before:
+                    break
                 continue
             return protocol
-        assert last_error is not None
-        raise ClientConnectorError(key, last_error) from last_error
+        assert mismatch is not None
+        raise mismatch

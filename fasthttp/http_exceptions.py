@@ -2,7 +2,8 @@
 
 One hierarchy for both parser twins (the compiled `_parser` and the pure `_parser_py`
 raise these very classes), named as in aiohttp 3.x so that `except` clauses written for
-aiohttp keep working. Every message says what was wrong, not just that something was.
+aiohttp keep working (and, when aiohttp is installed, subclasses of aiohttp's classes of the
+same names: fasthttp/_aiohttp_bases.py). Every message says what was wrong, not just that something was.
 They survive a pickle round trip with their attributes (not the parser's `events`).
 """
 
@@ -12,6 +13,7 @@ from typing import Any, Optional, Sequence
 
 from multidict import CIMultiDict
 
+from . import _aiohttp_bases as aio
 from ._error_pickling import reduce_error
 
 __all__ = (
@@ -30,7 +32,7 @@ __all__ = (
 )
 
 
-class HttpProcessingError(Exception):
+class HttpProcessingError(aio.HttpProcessingError, Exception):
     """Base of every HTTP processing error; `code` is the status a server would answer."""
 
     code = 0
@@ -52,7 +54,7 @@ class HttpProcessingError(Exception):
             self.code = code
         self.message = message
         self.headers = headers
-        super().__init__(code, message)
+        Exception.__init__(self, code, message)  # aiohttp's __init__ (next in the MRO) is keyword-only
 
     def __str__(self) -> str:
         return f"{self.code}, message: {self.message}"
@@ -66,7 +68,7 @@ class HttpProcessingError(Exception):
         return reduce_error(self, self.args, {"events": ()})
 
 
-class BadHttpMessage(HttpProcessingError):
+class BadHttpMessage(HttpProcessingError, aio.BadHttpMessage):
     """The bytes received are not a valid HTTP/1.1 message."""
 
     code = 400
@@ -75,19 +77,19 @@ class BadHttpMessage(HttpProcessingError):
         super().__init__(message=message, code=code)
 
 
-class HttpBadRequest(BadHttpMessage):
+class HttpBadRequest(BadHttpMessage, aio.HttpBadRequest):
     code = 400
 
 
-class BadStatusLine(BadHttpMessage):
+class BadStatusLine(BadHttpMessage, aio.BadStatusLine):
     """The status line (response) or request line (request) is malformed."""
 
 
-class BadHttpMethod(BadStatusLine):
+class BadHttpMethod(BadStatusLine, aio.BadHttpMethod):
     """The request method is not a valid token."""
 
 
-class LineTooLong(BadHttpMessage):
+class LineTooLong(BadHttpMessage, aio.LineTooLong):
     """A start line, header line or chunk-size line is longer than its limit."""
 
     def __init__(self, what: str, limit: int, *, code: Optional[int] = None) -> None:
@@ -95,25 +97,25 @@ class LineTooLong(BadHttpMessage):
         super().__init__(f"{what} is longer than the limit of {limit} bytes", code=code)
 
 
-class InvalidHeader(BadHttpMessage):
+class InvalidHeader(BadHttpMessage, aio.InvalidHeader):
     """A header line is malformed or a framing header has an invalid value."""
 
 
-class PayloadEncodingError(BadHttpMessage):
+class PayloadEncodingError(BadHttpMessage, aio.PayloadEncodingError):
     """The body's framing or encoding is broken."""
 
 
-class ContentEncodingError(PayloadEncodingError):
+class ContentEncodingError(PayloadEncodingError, aio.ContentEncodingError):
     """The body cannot be decoded with its Content-Encoding."""
 
 
-class TransferEncodingError(PayloadEncodingError):
+class TransferEncodingError(PayloadEncodingError, aio.TransferEncodingError):
     """The chunked framing (or the Transfer-Encoding header) is broken."""
 
 
-class ContentLengthError(PayloadEncodingError):
+class ContentLengthError(PayloadEncodingError, aio.ContentLengthError):
     """The connection ended before Content-Length bytes of body arrived."""
 
 
-class DecompressSizeError(PayloadEncodingError):
+class DecompressSizeError(PayloadEncodingError, aio.DecompressSizeError):
     """A compressed body grew past the decompression limit."""

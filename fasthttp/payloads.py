@@ -21,6 +21,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from typing import IO, Any, Callable, Final, Protocol
 from urllib.parse import quote
@@ -151,6 +152,9 @@ class Payload:
 
     _default_content_type: str = "application/octet-stream"
     _size: int | None = None
+    # Set once writing it has used up something that cannot be had again (an iterator, a
+    # pipe): a redirect that keeps the body then cannot send it (aiohttp's `consumed`).
+    _consumed: bool = False
 
     def __init__(
         self,
@@ -177,6 +181,11 @@ class Payload:
     def size(self) -> int | None:
         """Bytes `write` will send, or None if unknown (the body goes out chunked)."""
         return self._size
+
+    @property
+    def consumed(self) -> bool:
+        """Whether the payload has been consumed and cannot be sent again."""
+        return self._consumed
 
     @property
     def headers(self) -> CIMultiDict[str]:
@@ -338,6 +347,12 @@ class IOBasePayload(Payload):
         if filename is None:
             filename = guess_filename(value)
         super().__init__(value, headers, content_type, filename, encoding)
+        # A write abandoned (its connection lost) may still have a read running in the
+        # executor when the request is sent again: reads take the lock, and one from a
+        # write that is no longer the latest reads nothing (it would take the new write's
+        # bytes from under it).
+        self._read_lock = threading.Lock()
+        self._writes = 0
         self._start: int | None = None
         try:
             self._start = value.tell()
@@ -370,11 +385,15 @@ class IOBasePayload(Payload):
         return max(end - self._start, 0)
 
     def _rewind(self) -> None:
-        if self._start is not None:
-            try:
-                self._value.seek(self._start)
-            except (OSError, AttributeError, ValueError):
-                pass
+        # Called before each reading from the start: a file that cannot go back there (a
+        # pipe, a socket) gives what is read now only once.
+        if self._start is None:
+            self._consumed = True
+            return
+        try:
+            self._value.seek(self._start)
+        except (OSError, AttributeError, ValueError):
+            self._consumed = True
 
     def _read_chunk(self, first: bool) -> bytes:
         if first:
@@ -382,12 +401,20 @@ class IOBasePayload(Payload):
         data = self._value.read(CHUNK_SIZE)
         return bytes(data) if data else b""
 
+    def _read_for(self, write: int, first: bool) -> bytes:
+        with self._read_lock:
+            if write != self._writes:
+                return b""
+            return self._read_chunk(first)
+
     async def write(self, writer: PayloadWriter) -> None:
         loop = asyncio.get_running_loop()
-        chunk = await loop.run_in_executor(None, self._read_chunk, True)
+        self._writes += 1
+        write = self._writes
+        chunk = await loop.run_in_executor(None, self._read_for, write, True)
         while chunk:
             await writer.write(chunk)
-            chunk = await loop.run_in_executor(None, self._read_chunk, False)
+            chunk = await loop.run_in_executor(None, self._read_for, write, False)
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         self._rewind()
@@ -500,6 +527,8 @@ class AsyncIterablePayload(Payload):
 
     async def write(self, writer: PayloadWriter) -> None:
         it, self._iter = self._iter, None
+        # Consumed from the first step on: an interrupted write cannot be resumed either.
+        self._consumed = True
         if it is None:
             raise RuntimeError(
                 f"{type(self).__name__} was already written: an async iterable can be "
@@ -612,6 +641,13 @@ def payload_from(
         return StreamReaderPayload(data, **kw)
     if isinstance(data, AsyncIterable):
         return AsyncIterablePayload(data, **kw)
+    from .foreign_objects import foreign_payload  # (it builds on this module)
+
+    foreign = foreign_payload(data)  # aiohttp's FormData or payloads, streamed as they write
+    if foreign is not None:
+        if headers:
+            foreign.headers.update(headers)
+        return foreign
     raise TypeError(
         f"cannot send a {type(data).__name__} as a request body: use bytes, str, a file "
         f"object, a dict or list of pairs (a form), FormData, an async iterable of bytes, "

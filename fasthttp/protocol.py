@@ -13,6 +13,12 @@ and it outlives exchanges: data_received only notes the time; a new exchange who
 later than the pending timer leaves it be; when the timer fires it checks the exchange in
 progress and re-arms itself for whatever is due next. A keep-alive connection serving many
 short requests so creates a TimerHandle once in a long while, not once per request or read.
+
+sock_read measures the server's silence, not our upload: as in aiohttp, it starts counting
+once the request's body is all sent (the body writer's end, or, for an in-memory body the
+transport could not take at once, resume_writing), and any read restarts it. Unlike aiohttp,
+it also counts while an Expect: 100-continue waits for the server's word (aiohttp waits for
+`total` there), since that is waiting on a read.
 """
 
 from __future__ import annotations
@@ -90,6 +96,9 @@ class ResponseHandler(asyncio.Protocol):
         # the sending side is not at a message boundary: the connection cannot be reused, and
         # closing the connection stops the task.
         self._body_writer: Optional[asyncio.Task[None]] = None
+        # An UploadTracker's look at the transport's buffer, taken before abort() or the
+        # peer's close drops it (set by the task writing a tracked body, while it runs).
+        self._upload_watch: Optional[Callable[[], None]] = None
         # Timeouts of the exchange in progress: an absolute deadline (total) and the longest
         # silence between reads (sock_read), watched by one long-lived timer.
         self._deadline: Optional[float] = None
@@ -97,6 +106,10 @@ class ResponseHandler(asyncio.Protocol):
         self._read_timeout: Optional[float] = None
         self._timer: Optional[asyncio.TimerHandle] = None
         self._last_read = 0.0
+        # sock_read waits for the request to be sent (aiohttp's rule: its read timer starts
+        # once the body is written): set while a body is on its way out and the peer has
+        # said nothing yet, cleared (the silence counted from then) when it is all out.
+        self._read_clock_held = False
 
     # --- state -----------------------------------------------------------------------------
 
@@ -132,12 +145,14 @@ class ResponseHandler(asyncio.Protocol):
         transport = self.transport
         return transport is not None and transport.get_write_buffer_size() > 0
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Close from our side; `abort`: drop the connection at once (no TLS closing
+        handshake, nothing buffered sent)."""
         if not self._message_done and self._exception is None:
             # Closed from our side mid-exchange (the session or its connector closing): a
             # reader of the body hears that, not that the server sent too little.
             self._fail(ClientConnectionError("Connection closed"))
-        if self._body_writer is not None or self._output_pending():
+        if abort or self._body_writer is not None or self._output_pending():
             # The request is cut short (a writer still running, or bytes of it still queued):
             # what is buffered is of no use, and a graceful close would wait to flush it (for
             # ever, on a peer that does not read), holding the socket and the buffer.
@@ -151,12 +166,22 @@ class ResponseHandler(asyncio.Protocol):
 
     def abort(self) -> None:
         self._stop_timer()
+        if self._upload_watch is not None:
+            self._upload_watch()
         transport = self.transport
         if transport is not None:
             transport.abort()
         self._closed = True
         if self._body_writer is not None:
             self._stop_body_writer()
+        waiter = self._drain_waiter
+        if waiter is not None:
+            # A body writer past its last byte, waiting for the transport to take it: we
+            # closed, so it is cut short (cancelled, as the running writer above), not failed
+            # by a server that disconnected.
+            self._drain_waiter = None
+            if not waiter.done():
+                waiter.cancel()
 
     def use_limits(self, limits: Optional[tuple[int, int, int]]) -> None:
         """Parse the next response with these limits (max_line_size, max_field_size,
@@ -232,6 +257,9 @@ class ResponseHandler(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._write_paused = False
+        if self._read_clock_held and self._body_writer is None:
+            # An in-memory body the peer was slow to take is out of the transport's way.
+            self.start_read_clock()
         waiter = self._drain_waiter
         if waiter is not None:
             self._drain_waiter = None
@@ -241,6 +269,11 @@ class ResponseHandler(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._read_timeout is not None:
             self._last_read = self._loop.time()
+            if self._read_clock_held:
+                # The peer speaks before the body is all sent: from now on its silence
+                # counts (aiohttp restarts its read timer on every read).
+                self._read_clock_held = False
+                self._arm_timer()
         if self._message_done and self._head_waiter is None:
             # Bytes nobody asked for: the connection is out of step; it cannot be reused.
             self._keep_alive = False
@@ -263,6 +296,8 @@ class ResponseHandler(asyncio.Protocol):
             self._dispatch(events)
 
     def eof_received(self) -> Optional[bool]:
+        if self._upload_watch is not None:
+            self._upload_watch()  # the transport is about to close and give up its buffer
         return False  # close the transport; connection_lost finishes the message
 
     # --- write side -------------------------------------------------------------------------
@@ -315,6 +350,7 @@ class ResponseHandler(asyncio.Protocol):
         self._total = total
         if read_timeout is not None:
             self._last_read = self._loop.time()
+            self._read_clock_held = False
         if deadline is not None or read_timeout is not None:
             self._arm_timer()
         return waiter
@@ -404,10 +440,22 @@ class ResponseHandler(asyncio.Protocol):
 
     # --- timeouts ----------------------------------------------------------------------------
 
+    def hold_read_clock(self) -> None:
+        """The request's body is on its way out: sock_read waits until start_read_clock."""
+        if self._read_timeout is not None:
+            self._read_clock_held = True
+
+    def start_read_clock(self) -> None:
+        """The request is all sent: the peer's silence counts from now."""
+        if self._read_clock_held:
+            self._read_clock_held = False
+            self._last_read = self._loop.time()
+            self._arm_timer()
+
     def _due(self) -> Optional[float]:
         """When the exchange in progress must next be checked."""
         due = self._deadline
-        if self._read_timeout is not None and not self._read_paused:
+        if self._read_timeout is not None and not self._read_paused and not self._read_clock_held:
             silence = self._last_read + self._read_timeout
             if due is None or silence < due:
                 due = silence
@@ -440,7 +488,12 @@ class ResponseHandler(asyncio.Protocol):
             self.abort()
             return
         timeout = self._read_timeout
-        if timeout is not None and not self._read_paused and now >= self._last_read + timeout:
+        if (
+            timeout is not None
+            and not self._read_paused
+            and not self._read_clock_held
+            and now >= self._last_read + timeout
+        ):
             self._fail(SocketTimeoutError(f"Timeout on reading data from socket ({timeout} s)"))
             self.abort()
             return

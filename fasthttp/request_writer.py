@@ -13,7 +13,7 @@ await; bodies of unknown size are sent chunked; large ones wait on socket back-p
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Final, Optional, Union
 
 from multidict import CIMultiDict
 
@@ -63,19 +63,32 @@ class BodyWriter:
 
     It tells the protocol when the body's last byte is on the transport (`body_sent`): until
     then the connection is not at a message boundary and will not be reused.
+
+    For an UploadTracker it also keeps `output_size` (the body's bytes on the transport, chunk
+    framing included) and calls `on_write` after each write, before waiting for the peer.
     """
 
-    __slots__ = ("_protocol", "_chunked", "_written", "_expected")
+    __slots__ = ("_protocol", "_chunked", "_written", "_expected", "output_size", "on_write")
 
     def __init__(self, protocol: "ResponseHandler", *, chunked: bool, expected: Optional[int]) -> None:
         self._protocol = protocol
         self._chunked = chunked
         self._written = 0
         self._expected = expected
+        self.output_size = 0
+        self.on_write: Optional[Callable[[], None]] = None
 
     @property
     def written(self) -> int:
         return self._written
+
+    def wire_sent(self) -> Optional[int]:
+        """Of `output_size`, what has left the transport for the kernel (a lower bound while
+        the head is still buffered too); None once the transport is torn down."""
+        transport = self._protocol.transport
+        if transport is None or transport.is_closing():
+            return None
+        return self.output_size - transport.get_write_buffer_size()
 
     async def write(self, data: Any) -> None:
         if not data:
@@ -93,15 +106,20 @@ class BodyWriter:
             )
         self._written += size
         if self._chunked:
-            transport.write(b"%x\r\n" % size)
+            frame = b"%x\r\n" % size
+            transport.write(frame)
             transport.write(data)
             transport.write(b"\r\n")
+            self.output_size += len(frame) + size + 2
         else:
             transport.write(data)
+            self.output_size += size
             if self._written == self._expected:
                 # Complete before the drain: a response arriving meanwhile finds the request
                 # written (the transport sends what it holds in order).
                 protocol.body_sent()
+        if self.on_write is not None:
+            self.on_write()
         await protocol.drain()
 
     async def write_eof(self) -> None:
@@ -109,6 +127,7 @@ class BodyWriter:
         if self._chunked:
             if protocol.transport is not None and not protocol.closed:
                 protocol.transport.write(b"0\r\n\r\n")
+                self.output_size += 5
         elif self._expected is not None and self._written != self._expected:
             raise ValueError(
                 f"the body is shorter than its Content-Length "

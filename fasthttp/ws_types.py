@@ -6,6 +6,8 @@ import json
 from enum import IntEnum
 from typing import Any, Callable, Final, NamedTuple, Optional
 
+from . import _aiohttp_bases as aio
+
 __all__ = (
     "WSCloseCode",
     "WSMsgType",
@@ -79,14 +81,14 @@ def _is_valid_close_code(code: int) -> bool:
 VALID_CLOSE_CODE: Final = frozenset(c for c in range(5000) if _is_valid_close_code(c))
 
 
-class WebSocketError(Exception):
+class WebSocketError(aio.WebSocketError, Exception):
     """The peer broke the protocol; `code` is the close code to answer with."""
 
     def __init__(self, code: int, message: str) -> None:
         self.code = code
         # Messages decoded earlier in the same feed_data call, to be delivered before the error.
         self.messages: list[WSMessage] = []
-        super().__init__(code, message)
+        Exception.__init__(self, code, message)
 
     def __str__(self) -> str:
         return str(self.args[1])

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import gc
 import os
+import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Optional, TypeVar
@@ -295,11 +296,14 @@ def echo_route(request: Request) -> bytes:
 
 
 @contextlib.asynccontextmanager
-async def web_server(app: Any, *, host: str = HOST, ssl_context: Optional[ssl.SSLContext] = None) -> AsyncIterator[str]:
-    """Run an aiohttp.web Application; yields its base URL ("http://127.0.0.1:port")."""
+async def web_server(
+    app: Any, *, host: str = HOST, ssl_context: Optional[ssl.SSLContext] = None, **runner_kwargs: Any
+) -> AsyncIterator[str]:
+    """Run an aiohttp.web Application; yields its base URL ("http://127.0.0.1:port").
+    `runner_kwargs` go to web.AppRunner (and on to its request handlers: lingering_time, ...)."""
     from aiohttp import web
 
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, **runner_kwargs)
     await runner.setup()
     site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
     await site.start()
@@ -311,6 +315,13 @@ async def web_server(app: Any, *, host: str = HOST, ssl_context: Optional[ssl.SS
         yield f"{scheme}://{host}:{port}"
     finally:
         await runner.cleanup()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound by the OS, then released)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
 
 
 # --- pool checks --------------------------------------------------------------------------------

@@ -24,6 +24,23 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+
+def _aiohttp_reference_resolves_as_the_system_does() -> None:
+    """aiohttp, the reference peer, picks c-ares (AsyncResolver) by default whenever aiodns is
+    importable, and the test extra installs aiodns to test fasthttp's AsyncResolver. Its
+    default is put back to ThreadedResolver (aiohttp's default without aiodns, and
+    fasthttp's): side-by-side tests compare like with like, and name lookups go through the
+    system's resolver (/etc/hosts) as they do for fasthttp."""
+    try:
+        import aiohttp.connector
+        import aiohttp.resolver
+    except ImportError:
+        return
+    aiohttp.connector.DefaultResolver = aiohttp.resolver.ThreadedResolver  # type: ignore[misc]
+
+
+_aiohttp_reference_resolves_as_the_system_does()
+
 TWIN_MODULES = {
     "python": "fasthttp._parser_py",
     "cython": "fasthttp._parser",

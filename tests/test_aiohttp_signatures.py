@@ -37,6 +37,9 @@ _ARGS = "test_client_args.py"
 _TLS = "test_client_tls.py::test_deprecated_verify_ssl_and_ssl_context_spellings"
 _WSS = "test_client_tls.py::test_wss_with_the_ssl_arguments_of_ws_connect"
 _LIMITS = f"{_ARGS}::test_parser_limits_at_session_and_request_level_as_aiohttp"
+_PIN = "test_client_fingerprint.py"
+_EYEBALLS = "test_client_happy_eyeballs.py"
+_CONNECTORS = "test_client_connectors.py"
 
 IMPLEMENTED: dict[tuple[str, str], str] = {
     # ClientSession(...)
@@ -68,7 +71,9 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ClientSession", "max_headers"): _LIMITS,
     ("ClientSession", "fallback_charset_resolver"): "test_client_responses.py::test_fallback_charset_resolver",
     ("ClientSession", "middlewares"): "test_client_middlewares.py::test_session_middlewares_run_first_outermost_and_change_the_request",
+    ("ClientSession", "ssl_shutdown_timeout"): f"{_CONNECTORS}::test_session_ssl_shutdown_timeout_goes_to_its_connector",
     # session.request(...) / get / post / ...
+    ("request", "upload_tracker"): "test_client_upload_tracker.py::test_a_bytes_body",
     ("request", "params"): "test_client_tracing.py::test_the_start_and_end_params_carry_method_url_headers_and_response",
     ("request", "data"): "test_client_timeouts.py::test_total_timeout_while_sending_a_slow_body",
     ("request", "json"): "test_client_responses.py::test_json_roundtrip_with_aiohttp_web",
@@ -94,6 +99,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("request", "max_line_size"): _LIMITS,
     ("request", "max_field_size"): _LIMITS,
     ("request", "max_headers"): _LIMITS,
+    ("request", "fingerprint"): f"{_PIN}::test_deprecated_fingerprint_argument",
     ("request", "middlewares"): "test_client_middlewares.py::test_per_request_middlewares_override_and_empty_tuple_disables",
     # session.ws_connect(...)
     ("ws_connect", "method"): f"{_ARGS}::test_ws_connect_method_as_aiohttp",
@@ -113,6 +119,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ws_connect", "server_hostname"): _WSS,
     ("ws_connect", "compress"): "test_ws_client.py::test_echo_sizes",
     ("ws_connect", "max_msg_size"): "test_ws_client.py::test_message_over_max_msg_size_from_real_server",
+    ("ws_connect", "fingerprint"): f"{_PIN}::test_ws_connect_fingerprint",
     ("ws_connect", "decode_text"): "test_ws_aiohttp_parity.py::test_decode_text",
     # TCPConnector(...)
     ("TCPConnector", "verify_ssl"): _TLS,
@@ -128,8 +135,12 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("TCPConnector", "limit"): "test_client_timeouts.py::test_connect_timeout_covers_waiting_for_a_pooled_connection",
     ("TCPConnector", "limit_per_host"): "test_client_pool.py::test_limit_per_host_is_respected",
     ("TCPConnector", "loop"): f"{_ARGS}::test_loop_read_timeout_and_conn_timeout_as_aiohttp",
-    # Sequential attempts, which is happy_eyeballs_delay=None; the default 0.25 is accepted.
-    ("TCPConnector", "happy_eyeballs_delay"): f"{_ARGS}::test_local_addr_is_the_source_address",
+    ("TCPConnector", "fingerprint"): f"{_PIN}::test_deprecated_fingerprint_argument",
+    ("TCPConnector", "resolver"): "test_client_resolvers.py::test_a_custom_resolver_decides_where_a_name_goes",
+    ("TCPConnector", "happy_eyeballs_delay"): f"{_EYEBALLS}::test_the_live_address_wins_within_the_delay",
+    ("TCPConnector", "interleave"): f"{_EYEBALLS}::test_interleave_orders_the_attempts_by_family",
+    ("TCPConnector", "socket_factory"): f"{_EYEBALLS}::test_socket_factory_makes_the_connection_socket",
+    ("TCPConnector", "ssl_shutdown_timeout"): f"{_CONNECTORS}::test_ssl_shutdown_timeout_closes_tls_with_the_handshake",
     # aiohttp.request(...)
     ("aiohttp.request", "version"): f"{_ARGS}::test_aiohttp_request_version_and_loop",
     ("aiohttp.request", "loop"): f"{_ARGS}::test_aiohttp_request_version_and_loop",
@@ -142,24 +153,14 @@ REFUSED: dict[tuple[str, str], Any] = {
     ("ClientSession", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ClientSession", "request_class"): type("AiohttpRequest", (real_aiohttp.ClientRequest,), {}),
     ("ClientSession", "ws_response_class"): type("MyWS", (), {}),
-    ("ClientSession", "ssl_shutdown_timeout"): 0.1,
     ("request", "proxy"): "http://127.0.0.1:3128",
     ("request", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("request", "proxy_headers"): {"X-Proxy": "1"},
-    ("request", "fingerprint"): b"\x00" * 32,
-    ("request", "upload_tracker"): object(),
     ("ws_connect", "proxy"): "http://127.0.0.1:3128",
     ("ws_connect", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ws_connect", "proxy_headers"): {"X-Proxy": "1"},
-    ("ws_connect", "fingerprint"): b"\x00" * 32,
-    ("TCPConnector", "fingerprint"): b"\x00" * 32,
-    ("TCPConnector", "resolver"): object(),
     ("TCPConnector", "enable_cleanup_closed"): True,
     ("TCPConnector", "timeout_ceil_threshold"): 1,
-    ("TCPConnector", "happy_eyeballs_delay"): 0.1,
-    ("TCPConnector", "interleave"): 1,
-    ("TCPConnector", "socket_factory"): lambda addr_info: None,
-    ("TCPConnector", "ssl_shutdown_timeout"): 0.1,
 }
 
 
@@ -248,8 +249,7 @@ async def test_refused_argument_names_itself(where: str, name: str) -> None:
 @async_test()
 async def test_defaults_of_refused_arguments_are_accepted() -> None:
     """aiohttp's default value asks for nothing: it is accepted silently."""
-    fasthttp.TCPConnector(happy_eyeballs_delay=0.25, enable_cleanup_closed=False,
-                          timeout_ceil_threshold=5, interleave=None)
+    fasthttp.TCPConnector(enable_cleanup_closed=False, timeout_ceil_threshold=5)
     async with fasthttp.ClientSession(trust_env=False, proxy=None,
                                       request_class=fasthttp.ClientRequest) as session:
         assert not session.closed

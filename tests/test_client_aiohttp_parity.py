@@ -353,6 +353,7 @@ def _instances(module: Any) -> dict[str, BaseException]:
         "SocketTimeoutError": m.SocketTimeoutError("silent"),
         "ServerFingerprintMismatch": m.ServerFingerprintMismatch(b"a" * 32, b"b" * 32, "h", 443),
         "ClientPayloadError": m.ClientPayloadError("Response payload is not completed"),
+        "UploadAbortedError": m.UploadAbortedError("The request body was not fully sent"),
         "InvalidURL": m.InvalidURL("http://[bad", "Invalid URL"),
         "InvalidUrlClientError": m.InvalidUrlClientError("ftp:x"),
         "RedirectClientError": m.RedirectClientError("redirect"),

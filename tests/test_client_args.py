@@ -7,6 +7,7 @@ Behaviour tests run fasthttp and aiohttp's own client against the same peer on 1
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import warnings
 import zlib
@@ -63,6 +64,53 @@ async def test_stale_connection_retry_passes_through_middlewares(client: Any) ->
     # The middleware sees the failed attempt and the retry, each from the call's headers.
     assert calls == ["/1:", "/2:", "disconnected", "/2:"]
     assert [r.target for r in server.requests] == ["/1", "/2", "/2"]
+
+
+async def _two_pieces() -> Any:
+    yield b"g1"
+    yield b"g2"
+
+
+_RETRY_BODIES: dict[str, Any] = {
+    "bytes": lambda client, path: b"abc",
+    "bytes payload": lambda client, path: client.BytesPayload(b"xyz"),
+    "bytesio": lambda client, path: io.BytesIO(b"abc"),
+    "file": lambda client, path: open(path, "rb"),
+    "async generator": lambda client, path: _two_pieces(),
+}
+
+
+@pytest.mark.parametrize("body", list(_RETRY_BODIES))
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_stale_connection_retry_sends_a_replayable_body_again(
+    client: Any, body: str, tmp_path: Any
+) -> None:
+    # aiohttp sends the PUT again with any body it can replay (bytes, a payload that
+    # rewinds, a seekable file), not with a one-time stream already used up.
+    path = tmp_path / "body"
+    path.write_bytes(b"F" * 100_000)
+    data = _RETRY_BODIES[body](client, path)
+    async with _stale_server() as server:
+        async with client.ClientSession() as session:
+            async with session.get(server.url("/1")) as resp:
+                await resp.read()
+            try:
+                async with session.put(server.url("/2"), data=data) as resp:
+                    outcome: Any = await resp.read()
+            except client.ServerDisconnectedError:
+                outcome = "disconnected"
+            finally:
+                if hasattr(data, "close") and not isinstance(data, client.BytesPayload):
+                    result = data.close()
+                    if asyncio.iscoroutine(result):
+                        await result
+    sizes = [len(r.body) for r in server.requests]
+    if body == "async generator":
+        assert (outcome, sizes) == ("disconnected", [0, 4])
+    else:
+        assert outcome == b"first"
+        assert sizes[1] == sizes[2] > 0, sizes
 
 
 # --- parser limits: session, per request, with a custom connector ------------------------------

@@ -15,6 +15,7 @@ from client_servers import (
     RawServer,
     assert_pool_clean,
     async_test,
+    free_port,
     idle_count,
     keep_alive,
     response,
@@ -101,12 +102,6 @@ async def test_server_never_answers_sock_read() -> None:
             with pytest.raises(aiohttp.SocketTimeoutError):
                 await session.get(server.url())
             await check_clean(session, server)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @async_test()

@@ -424,3 +424,45 @@ def test_repr_and_decode() -> None:
     assert "StringPayload" in repr(p) and "3 bytes" in repr(p)
     assert p.decode() == "abc"
     assert run(p.as_bytes()) == b"abc"
+
+
+def test_an_abandoned_file_write_does_not_take_the_next_writes_bytes(tmp_path: Path) -> None:
+    # A request sent again (a stale connection's retry, a redirect) writes the file payload a
+    # second time while the first write, abandoned, may still be reading: the first then
+    # reads nothing more, and the second gets the whole file from its start.
+    path = tmp_path / "body"
+    data = bytes(range(256)) * (3 * CHUNK_SIZE // 256)
+    path.write_bytes(data)
+
+    async def main() -> None:
+        with open(path, "rb") as f:
+            payload = BufferedReaderPayload(f)
+            first: list[bytes] = []
+            gate = asyncio.Event()
+
+            class Held:
+                async def write(self, chunk: bytes) -> None:
+                    first.append(bytes(chunk))
+                    await gate.wait()  # abandoned after its first piece
+
+            abandoned = asyncio.ensure_future(payload.write(Held()))
+            while not first:
+                await asyncio.sleep(0.01)
+            second: list[bytes] = []
+
+            class Collect:
+                async def write(self, chunk: bytes) -> None:
+                    second.append(bytes(chunk))
+                    if len(second) == 1:
+                        # The first write goes on, in the middle of the second: its next
+                        # read must find nothing.
+                        gate.set()
+                        await asyncio.sleep(0.1)
+
+            await payload.write(Collect())
+            await abandoned
+            assert b"".join(second) == data
+            assert first == [data[:CHUNK_SIZE]]
+            assert not payload.consumed
+
+    run(main())
