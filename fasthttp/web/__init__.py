@@ -31,7 +31,8 @@ from .routing import (
     view,
 )
 from .ws import WebSocketReady, WebSocketResponse
-from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
+from .runner import AppRunner, BaseRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
+from .server import Server, ServerRunner
 
 __all__ = [
     "AbstractAccessLogger",
@@ -76,4 +77,7 @@ __all__ = [
     "WebSocketReady",
     "WebSocketResponse",
     *_exception_names,
+    "BaseRunner",
+    "Server",
+    "ServerRunner",
 ]

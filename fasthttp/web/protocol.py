@@ -107,6 +107,10 @@ class ServerSettings:
         self.read_bufsize = read_bufsize
         self.connections: set["RequestHandler"] = set()
 
+    def __call__(self) -> "RequestHandler":
+        """A protocol for a new connection (aiohttp's web.Server is called the same way)."""
+        return RequestHandler(self, asyncio.get_running_loop())
+
 
 class _Refusal:
     """A queued answer to a request the parser refused: sent in turn, then the connection ends."""

@@ -19,55 +19,26 @@ from .access_log import AccessLogger, access_logger
 from .app import Application
 from .protocol import RequestHandler, ServerSettings
 
-__all__ = ("AppRunner", "BaseSite", "TCPSite", "UnixSite", "run_app", "GracefulExit")
+__all__ = ("AppRunner", "BaseRunner", "BaseSite", "SockSite", "TCPSite", "UnixSite", "run_app", "GracefulExit")
 
 
 class GracefulExit(SystemExit):
     code = 1
 
 
-class AppRunner:
-    def __init__(
-        self,
-        app: Application,
-        *,
-        handle_signals: bool = False,
-        keepalive_timeout: float = 75.0,
-        shutdown_timeout: float = 60.0,
-        head_timeout: float = 30.0,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
-        max_headers: int = 128,
-        read_bufsize: int = 2**16,
-        access_log_class: type[Any] = AccessLogger,
-        access_log: Optional[logging.Logger] = access_logger,
-        access_log_format: str = AccessLogger.LOG_FORMAT,
-        handler_cancellation: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        _refuse_server_arguments(kwargs)
-        self._app = app
+class BaseRunner:
+    """What AppRunner and ServerRunner share: the sites, signals, and closing connections."""
+
+    def __init__(self, *, handle_signals: bool = False, shutdown_timeout: float = 60.0) -> None:
         self._handle_signals = handle_signals
         self._shutdown_timeout = shutdown_timeout
-        self._settings_kwargs = dict(
-            keepalive_timeout=keepalive_timeout,
-            head_timeout=head_timeout,
-            max_line_size=max_line_size,
-            max_field_size=max_field_size,
-            max_headers=max_headers,
-            read_bufsize=read_bufsize,
-            access_logger=_make_access_logger(access_log_class, access_log, access_log_format),
-            handler_cancellation=handler_cancellation,
-        )
         self._settings: Optional[ServerSettings] = None
         self._sites: list["BaseSite"] = []
 
     @property
-    def app(self) -> Application:
-        return self._app
-
-    @property
     def server(self) -> Optional[ServerSettings]:
+        """The server (after setup()): calling it makes a connection's protocol, as calling
+        aiohttp's web.Server does."""
         return self._settings
 
     @property
@@ -92,11 +63,10 @@ class AppRunner:
                 loop.add_signal_handler(signal.SIGTERM, _raise_graceful_exit)
             except NotImplementedError:  # pragma: no cover - Windows
                 pass
-        # As aiohttp: on_startup may still set app state; everything freezes once it has run.
-        self._app.on_startup.freeze()
-        await self._app.startup()
-        self._app.freeze()
-        self._settings = ServerSettings(self._app, **self._settings_kwargs)
+        self._settings = await self._make_server()
+
+    async def _make_server(self) -> ServerSettings:
+        raise NotImplementedError
 
     def _make_protocol(self) -> RequestHandler:
         assert self._settings is not None, "call setup() first"
@@ -114,9 +84,9 @@ class AppRunner:
     async def cleanup(self) -> None:
         for site in list(self._sites):
             await site.stop()
-        await self._app.shutdown()
+        await self._before_shutdown()
         await self.shutdown()
-        await self._app.cleanup()
+        await self._after_shutdown()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             try:
@@ -125,6 +95,63 @@ class AppRunner:
             except NotImplementedError:  # pragma: no cover
                 pass
         self._settings = None
+
+    async def _before_shutdown(self) -> None:
+        pass
+
+    async def _after_shutdown(self) -> None:
+        pass
+
+
+class AppRunner(BaseRunner):
+    def __init__(
+        self,
+        app: Application,
+        *,
+        handle_signals: bool = False,
+        keepalive_timeout: float = 75.0,
+        shutdown_timeout: float = 60.0,
+        head_timeout: float = 30.0,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+        access_log_class: type[Any] = AccessLogger,
+        access_log: Optional[logging.Logger] = access_logger,
+        access_log_format: str = AccessLogger.LOG_FORMAT,
+        handler_cancellation: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        refuse_server_arguments(kwargs)
+        super().__init__(handle_signals=handle_signals, shutdown_timeout=shutdown_timeout)
+        self._app = app
+        self._settings_kwargs = dict(
+            keepalive_timeout=keepalive_timeout,
+            head_timeout=head_timeout,
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            read_bufsize=read_bufsize,
+            access_logger=make_access_logger(access_log_class, access_log, access_log_format),
+            handler_cancellation=handler_cancellation,
+        )
+
+    @property
+    def app(self) -> Application:
+        return self._app
+
+    async def _make_server(self) -> ServerSettings:
+        # As aiohttp: on_startup may still set app state; everything freezes once it has run.
+        self._app.on_startup.freeze()
+        await self._app.startup()
+        self._app.freeze()
+        return ServerSettings(self._app, **self._settings_kwargs)
+
+    async def _before_shutdown(self) -> None:
+        await self._app.shutdown()
+
+    async def _after_shutdown(self) -> None:
+        await self._app.cleanup()
 
 
 class BaseSite:
@@ -289,7 +316,7 @@ def run_app(
     **kwargs: Any,
 ) -> None:
     """Serve app until SIGINT/SIGTERM, then shut down gracefully."""
-    _refuse_server_arguments(kwargs)
+    refuse_server_arguments(kwargs)
     if loop is None:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -362,14 +389,14 @@ _UNSUPPORTED_SERVER_ARGUMENTS = frozenset({
 })
 
 
-def _refuse_server_arguments(kwargs: dict[str, Any]) -> None:
+def refuse_server_arguments(kwargs: dict[str, Any]) -> None:
     for name in kwargs:
         if name in _UNSUPPORTED_SERVER_ARGUMENTS:
             refuse(name, "(fasthttp.web)")
         raise TypeError(f"unexpected keyword argument {name!r}")
 
 
-def _make_access_logger(cls: type[Any], logger: Optional[logging.Logger], log_format: str) -> Any:
+def make_access_logger(cls: type[Any], logger: Optional[logging.Logger], log_format: str) -> Any:
     if logger is None:
         return None
     if not (isinstance(cls, type) and any(base.__name__ == "AbstractAccessLogger" for base in cls.__mro__)):
