@@ -30,6 +30,7 @@ from ..streams import StreamReader
 from .conditional import ETag, parse_etags, parse_http_date
 
 if TYPE_CHECKING:
+    from ..multipart_reader import MultipartReader
     from .app import Application
     from .protocol import RequestHandler
 
@@ -187,6 +188,20 @@ class Request(MutableMapping[str, Any]):
             if value is not _UNSET:
                 clone._cache[f"clone:{name}"] = value
         return clone
+
+    async def multipart(self) -> "MultipartReader":
+        """A reader of a multipart body, part by part as it streams in (aiohttp.web's):
+        part heads bounded by the server's max_field_size and max_headers (400 past them),
+        a part read whole by client_max_size (413)."""
+        from ..multipart_reader import MultipartReader
+        from .exceptions import HTTPRequestEntityTooLarge
+
+        settings = self._protocol._settings
+        return MultipartReader(
+            self._head.headers, self._payload, client_max_size=self._client_max_size,
+            max_field_size=settings.max_field_size, max_headers=settings.max_headers,
+            max_size_error_cls=HTTPRequestEntityTooLarge,
+        )
 
     @property
     def forwarded(self) -> tuple[Mapping[str, str], ...]:
