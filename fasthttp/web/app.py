@@ -144,6 +144,10 @@ class Application(MutableMapping[Any, Any]):
         self._handle_cache: Optional[Handler] = None
         self.logger = logger
 
+    def __call__(self) -> "Application":
+        """Gunicorn loads only callable applications (aiohttp.web's does the same)."""
+        return self
+
     # --- state ------------------------------------------------------------------------------
 
     def __getitem__(self, key: Any) -> Any:

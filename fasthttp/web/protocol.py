@@ -78,6 +78,8 @@ class ServerSettings:
         "connections",
         "access_logger",
         "handler_cancellation",
+        "count_requests",
+        "requests_count",
     )
 
     def __init__(
@@ -99,6 +101,9 @@ class ServerSettings:
         # running when its client goes away is cancelled, or left to finish (its writes then
         # fail with ConnectionResetError, which ends the connection's task).
         self.handler_cancellation = handler_cancellation
+        # Requests served, counted only when asked for (the Gunicorn worker's max_requests).
+        self.count_requests = False
+        self.requests_count = 0
         self.keepalive_timeout = keepalive_timeout
         self.head_timeout = head_timeout
         self.max_line_size = max_line_size
@@ -484,7 +489,10 @@ class RequestHandler(asyncio.Protocol):
         loop = self._loop
         keepalive_timeout = self._settings.keepalive_timeout
         client_max_size = app._client_max_size
-        access_logger = self._settings.access_logger
+        settings = self._settings
+        access_logger = settings.access_logger
+        count_requests = settings.count_requests
+        observed = access_logger is not None or count_requests  # one test a request when neither
         started: Optional[float] = None
         linger = False
         try:
@@ -515,8 +523,11 @@ class RequestHandler(asyncio.Protocol):
                 ):
                     self.write(_CONTINUE)
                 request = Request(head, payload, self, app, client_max_size=client_max_size)
-                if access_logger is not None:
-                    started = loop.time() if access_logger.enabled else None
+                if observed:
+                    if count_requests:
+                        settings.requests_count += 1
+                    if access_logger is not None:
+                        started = loop.time() if access_logger.enabled else None
                 try:
                     if app._middlewares:
                         response = await app._handle(request)
