@@ -13,6 +13,8 @@ Groups (a benchmark per server; ratios within a group):
 - `web-hello`: `GET /` answered `text/plain` "Hello, World!" by a plain handler;
 - `web-hello-pipelined8`: the same request eight times in one read (a pipelining client).
 
+BENCH_ACCESS_LOG=off|idle|on picks the access log set-up of both servers (off by default).
+
 Each round serves ROUND requests; the time reported is per round (divide by ROUND for µs a
 request: `run.py` does not know this suite, read pytest-benchmark's table). The fasthttp twin is
 whichever this process imports (`FASTHTTP_NO_EXTENSIONS=1` for the pure one); the benchmark's
@@ -22,6 +24,8 @@ name says which. Every server's answer is checked once before timing. No time is
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 from typing import Any, Callable
 
 import pytest
@@ -83,7 +87,7 @@ async def _fasthttp_protocol() -> tuple[str, Any, Any]:
 
     app = web.Application()
     app.router.add_get("/", hello)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, **_access_log_kwargs())
     await runner.setup()
     twin = "cython" if HttpRequestParser.__module__.endswith("_parser") else "python"
     return f"fasthttp-{twin}", runner._make_protocol(), runner
@@ -97,10 +101,27 @@ async def _aiohttp_protocol() -> tuple[str, Any, Any]:
 
     app = web.Application()
     app.router.add_get("/", hello)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, **_access_log_kwargs("aiohttp"))
     await runner.setup()
     assert runner.server is not None
     return "aiohttp", runner.server(), runner
+
+
+def _access_log_kwargs(server: str = "fasthttp") -> dict[str, Any]:
+    """BENCH_ACCESS_LOG: off (access_log=None, the default here), idle (the server's default
+    access logger, not enabled for INFO: what an app that never configured logging has), or
+    on (INFO enabled, lines formatted and handed to a handler that drops them)."""
+    mode = os.environ.get("BENCH_ACCESS_LOG", "off")
+    if mode == "off":
+        return {"access_log": None}
+    logger = logging.getLogger(f"bench.{server}.access")
+    logger.propagate = False
+    if mode == "idle":
+        logger.setLevel(logging.WARNING)
+    else:
+        logger.setLevel(logging.INFO)
+        logger.handlers[:] = [logging.NullHandler()]
+    return {"access_log": logger}
 
 
 SERVERS: dict[str, Callable[[], Any]] = {"fasthttp": _fasthttp_protocol, "aiohttp": _aiohttp_protocol}

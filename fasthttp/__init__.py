@@ -58,6 +58,7 @@ from .formdata import FormData  # noqa: E402
 from .http_exceptions import HttpProcessingError  # noqa: E402
 from .http_types import HttpVersion, HttpVersion10, HttpVersion11  # noqa: E402
 from .multipart import MultipartWriter  # noqa: E402
+from .multipart_reader import BodyPartReader, MultipartReader  # noqa: E402
 from .upload_tracker import UploadTracker  # noqa: E402
 from .payloads import (  # noqa: E402
     AsyncIterablePayload,
@@ -145,6 +146,8 @@ __all__ = (
     "DummyCookieJar",
     "FormData",
     "MultipartWriter",
+    "MultipartReader",
+    "BodyPartReader",
     "Payload",
     "AsyncIterablePayload",
     "BufferedReaderPayload",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import aiohttp
 import pytest
 
@@ -113,13 +116,13 @@ async def test_signals_and_state() -> None:
     app.cleanup_ctx.append(ctx)
     app.router.add_get("/", handler)
     async with serve(app) as srv:
-        assert events == ["startup", "ctx enter"]
+        assert events == ["ctx enter", "startup"]  # aiohttp's order: contexts first
         assert (await get_text(srv.url("/")))[1] == "connected 1 connected"
         assert (await get_text(srv.url("/")))[1] == "connected 2 connected"
         assert app["settings"] == {"debug": False} and "db" in app and len(app) == 3
         with pytest.raises(RuntimeError):
             app.on_startup.append(on_startup)  # frozen
-    assert events == ["startup", "ctx enter", "shutdown", "ctx exit", "cleanup"]
+    assert events == ["ctx enter", "startup", "shutdown", "ctx exit", "cleanup"]
     assert app[COUNTER] == [2]
 
 
@@ -133,3 +136,60 @@ def test_appkey_and_mapping() -> None:
     del app["plain"]
     assert "plain" not in app
     assert "AppKey" in repr(key)
+
+
+def _lifecycle_app(mod: Any, events: list[str], failing: tuple[str, ...] = ()) -> Any:
+    app = mod.Application()
+
+    def ctx(name: str) -> Any:
+        async def context(app: Any) -> Any:
+            events.append(f"{name} enter")
+            yield
+            events.append(f"{name} exit")
+            if name in failing:
+                raise ValueError(name)
+
+        return context
+
+    def hook(name: str) -> Any:
+        async def callback(app: Any) -> None:
+            events.append(name)
+
+        return callback
+
+    app.on_startup.append(hook("startup 1"))
+    app.cleanup_ctx.append(ctx("A"))
+    app.on_startup.append(hook("startup 2"))
+    app.cleanup_ctx.append(ctx("B"))
+    app.on_shutdown.append(hook("shutdown"))
+    app.on_cleanup.append(hook("cleanup"))
+    return app
+
+
+@pytest.mark.parametrize("failing", [(), ("A",), ("A", "B")], ids=["ok", "one_fails", "two_fail"])
+@async_test()
+async def test_lifecycle_order_as_aiohttp(failing: tuple[str, ...]) -> None:
+    from aiohttp import web as aioweb
+
+    results = {}
+    for mod in (web, aioweb):
+        events: list[str] = []
+        runner = mod.AppRunner(_lifecycle_app(mod, events, failing), access_log=None)
+        await runner.setup()
+        try:
+            await runner.cleanup()
+            outcome = "ok"
+        except Exception as exc:  # what a failing cleanup raises, by class name and text
+            outcome = f"{type(exc).__name__}: {exc.args[0]}"
+        results[mod.__name__] = (events, outcome)
+    assert results["fasthttp.web"] == results["aiohttp.web"]
+
+
+def test_str_keys_warn_as_aiohttp() -> None:
+    app = web.Application()
+    with pytest.warns(web.NotAppKeyWarning, match="AppKey"):
+        app["plain"] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app[web.AppKey("typed", int)] = 2  # no warning
+    assert issubclass(web.NotAppKeyWarning, UserWarning)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import aiohttp
 import httpx
+import pytest
 
 from fasthttp import web
 from fasthttp.web import multipart_form
@@ -224,3 +226,79 @@ async def test_request_content_readchunk_reports_http_chunk_ends() -> None:
     (resp,) = parse_responses(data)
     assert resp.status == 200, resp
     assert json.loads(resp.body) == [["abc", True], ["hello", True], ["z", True]]
+
+
+FORWARDED_CASES = [
+    [],
+    ["for=192.0.2.60;proto=http;by=203.0.113.43"],
+    ['for="[2001:db8:cafe::17]:4711"', "for=192.0.2.43, for=198.51.100.17"],
+    ['For="\\"quoted\\" \\\\ value";HOST=example.com'],
+    ["for=1.2.3.4;garbage here;proto=https, for=5.6.7.8"],
+    ["for=1.2.3.4 for=5.6.7.8, proto=https"],
+    [";;for=a,,for=b;", "secret=x;for=\"unterminated"],
+    ["for=[::1]:8080;by=_hidden"],
+]
+
+
+@pytest.mark.parametrize("values", FORWARDED_CASES, ids=[str(i) for i in range(len(FORWARDED_CASES))])
+def test_forwarded_as_aiohttp(values: list[str]) -> None:
+    from aiohttp.test_utils import make_mocked_request
+    from multidict import CIMultiDict
+
+    from fasthttp.web.request import parse_forwarded
+
+    headers = CIMultiDict(("Forwarded", value) for value in values)
+    theirs = make_mocked_request("GET", "/", headers=headers).forwarded
+    ours = parse_forwarded(values)
+    assert [dict(e) for e in ours] == [dict(e) for e in theirs]
+
+
+@async_test()
+async def test_clone_as_aiohttp() -> None:
+    from aiohttp import web as aioweb
+
+    def describe(request: Any) -> list[Any]:
+        return [request.method, request.path, request.query_string, dict(request.headers),
+                request.host, request.scheme, request.remote, str(request.url),
+                request.client_max_size, len(request)]
+
+    async def run(mod: Any) -> Any:
+        async def handler(request: Any) -> Any:
+            request["x"] = 1
+            plain = request.clone()
+            changed = request.clone(
+                method="POST", rel_url="/other/p%20ath?a=1", headers={"X-New": "v"},
+                scheme="https", host="example.org:8443", remote="10.0.0.9", client_max_size=5,
+            )
+            await request.read()
+            try:
+                request.clone()
+                after_read = "cloned"
+            except RuntimeError as exc:
+                after_read = str(exc)
+            return mod.json_response([describe(plain), describe(changed), after_read])
+
+        app = mod.Application()
+        app.router.add_route("*", "/orig", handler)
+        runner = mod.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = mod.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession() as s:
+                async with s.post(f"http://127.0.0.1:{port}/orig?q=2", data=b"body",
+                                  headers={"X-Old": "o", "User-Agent": "ua"}) as r:
+                    return await r.json()
+        finally:
+            await runner.cleanup()
+
+    ours, theirs = await run(web), await run(aioweb)
+    for mine, other in zip(ours[:2], theirs[:2]):
+        mine[3].pop("Host", None), other[3].pop("Host", None)
+        assert mine[:4] == other[:4]
+        assert mine[5:7] + mine[8:] == other[5:7] + other[8:]
+    # The changed clone's host and URL are what was given; the plain one's are the server's.
+    assert ours[1][4] == theirs[1][4] == "example.org:8443"
+    assert ours[1][7] == theirs[1][7] == "https://example.org:8443/other/p%20ath?a=1"
+    assert ours[2] == theirs[2] == "Cannot clone request after reading its content"

@@ -285,3 +285,42 @@ async def test_expect_100_continue(files: Path) -> None:
         async with aiohttp.ClientSession() as s:
             async with s.post(srv.url("/up"), data=b"x" * 1000, expect100=True) as r:
                 assert await r.text() == "got 1000"
+
+
+def test_response_is_a_mutable_mapping_as_aiohttp() -> None:
+    from collections.abc import MutableMapping
+
+    from aiohttp import web as aioweb
+
+    for response in (web.Response(), web.StreamResponse(), aioweb.Response()):
+        assert isinstance(response, MutableMapping)
+        assert len(response) == 0 and bool(response) and list(response) == []
+        response["k"] = 1
+        assert response["k"] == 1 and dict(response) == {"k": 1} and "k" in response
+        del response["k"]
+        with pytest.raises(KeyError):
+            response["k"]
+        assert response != web.Response() and response == response
+        assert {response: 1}[response] == 1  # hashable, by identity
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"body": "héllo"},
+    {"body": "héllo", "content_type": "text/html"},
+    {"body": "x", "headers": {"Content-Type": "application/json"}},
+    {"body": "x", "headers": {"Content-Type": "text/plain; charset=latin-1"}},
+], ids=["plain", "content_type", "header", "header_charset"])
+def test_str_body_as_aiohttp(kwargs: dict) -> None:
+    from aiohttp import web as aioweb
+
+    ours, theirs = web.Response(**kwargs), aioweb.Response(**kwargs)
+    assert ours.headers.get("Content-Type") == theirs.headers.get("Content-Type")
+    assert ours.body == kwargs["body"].encode("utf-8")
+
+
+def test_str_body_uses_the_declared_charset() -> None:
+    # aiohttp sends UTF-8 bytes under "charset=latin-1"; fasthttp encodes as declared.
+    response = web.Response(body="é", content_type="text/plain", charset="latin-1")
+    assert response.body == b"\xe9" and response.charset == "latin-1"
+    with pytest.raises(TypeError, match="bytes or str"):
+        web.Response(body=123)

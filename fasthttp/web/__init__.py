@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from .app import AppKey, Application, Signal, middleware
+from .access_log import AbstractAccessLogger, AccessLogger
+from .app import AppKey, Application, CleanupError, NotAppKeyWarning, Signal, middleware
 from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aiohttp exports it
 from .exceptions import __all__ as _exception_names
 from .file_response import FileResponse
@@ -30,10 +31,15 @@ from .routing import (
     view,
 )
 from .ws import WebSocketReady, WebSocketResponse
-from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
+from .runner import AppRunner, BaseRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
+from .server import Server, ServerRunner
 
 __all__ = [
+    "AbstractAccessLogger",
+    "AccessLogger",
     "AppKey",
+    "CleanupError",
+    "NotAppKeyWarning",
     "Application",
     "Signal",
     "middleware",
@@ -71,4 +77,7 @@ __all__ = [
     "WebSocketReady",
     "WebSocketResponse",
     *_exception_names,
+    "BaseRunner",
+    "Server",
+    "ServerRunner",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import warnings
-from typing import Any, Awaitable, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar, cast
 
 from .routing import UrlDispatcher
 
-__all__ = ("Application", "AppKey", "middleware", "Signal")
+__all__ = ("Application", "AppKey", "CleanupContext", "CleanupError", "NotAppKeyWarning", "middleware", "Signal")
 
 _T = TypeVar("_T")
 Handler = Callable[[Any], Awaitable[Any]]
@@ -64,6 +65,50 @@ def middleware(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
     return func
 
 
+class NotAppKeyWarning(UserWarning):
+    """A str (not an AppKey) used as a key of application state (aiohttp.web's warning)."""
+
+
+class CleanupError(RuntimeError):
+    """More than one cleanup context failed when the application was cleaned up."""
+
+    @property
+    def exceptions(self) -> list[BaseException]:
+        return self.args[1]  # type: ignore[no-any-return]
+
+
+class CleanupContext(Signal):
+    """app.cleanup_ctx: async generator functions, each run to its yield at start-up and
+    resumed after it at clean-up (in reverse order), as aiohttp.web runs them."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._exits: list[Any] = []
+
+    async def _enter_all(self, app: "Application") -> None:
+        for factory in self:
+            iterator = cast(Any, factory(app)).__aiter__()  # an async generator function's
+            await iterator.__anext__()
+            self._exits.append(iterator)
+
+    async def _exit_all(self, app: "Application") -> None:
+        errors: list[BaseException] = []
+        for iterator in reversed(self._exits):
+            try:
+                await iterator.__anext__()
+            except StopAsyncIteration:
+                continue
+            except (Exception, asyncio.CancelledError) as exc:
+                errors.append(exc)
+            else:
+                errors.append(RuntimeError(f"{iterator!r} has more than one 'yield'"))
+        self._exits.clear()
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise CleanupError("Multiple errors on cleanup stage", errors)
+
+
 class Application(MutableMapping[Any, Any]):
     """Routes, middlewares, signals, and app-wide state."""
 
@@ -90,9 +135,18 @@ class Application(MutableMapping[Any, Any]):
         self._on_shutdown = Signal(self)
         self._on_cleanup = Signal(self)
         self._on_response_prepare = Signal(self)
-        self._cleanup_ctx: list[Callable[[Any], Any]] = []
+        self._cleanup_ctx = CleanupContext()
+        # As aiohttp.web: the cleanup contexts start as the first on_startup callback (before
+        # any the app adds, which may then use what they set up) and end as the first
+        # on_cleanup callback (in reverse order, before the app's own cleanup).
+        self._on_startup.append(self._cleanup_ctx._enter_all)
+        self._on_cleanup.append(self._cleanup_ctx._exit_all)
         self._handle_cache: Optional[Handler] = None
         self.logger = logger
+
+    def __call__(self) -> "Application":
+        """Gunicorn loads only callable applications (aiohttp.web's does the same)."""
+        return self
 
     # --- state ------------------------------------------------------------------------------
 
@@ -103,6 +157,12 @@ class Application(MutableMapping[Any, Any]):
         if self._frozen:
             warnings.warn("Changing state of started or joined application is deprecated",
                           DeprecationWarning, stacklevel=2)
+        if not isinstance(key, AppKey):
+            warnings.warn(
+                "It is recommended to use web.AppKey instances for keys.\n"
+                "https://docs.aiohttp.org/en/stable/web_advanced.html#application-s-config",
+                NotAppKeyWarning, stacklevel=2,
+            )
         self._state[key] = value
 
     def __delitem__(self, key: Any) -> None:
@@ -153,7 +213,7 @@ class Application(MutableMapping[Any, Any]):
         return self._on_response_prepare
 
     @property
-    def cleanup_ctx(self) -> list[Callable[[Any], Any]]:
+    def cleanup_ctx(self) -> "CleanupContext":
         return self._cleanup_ctx
 
     @property
@@ -169,29 +229,18 @@ class Application(MutableMapping[Any, Any]):
         self._frozen = True
         self._router.freeze()
         for signal in (self._on_startup, self._on_shutdown, self._on_cleanup,
-                       self._on_response_prepare):
+                       self._on_response_prepare, self._cleanup_ctx):
             signal.freeze()
 
     # --- lifecycle --------------------------------------------------------------------------
 
     async def startup(self) -> None:
         await self._on_startup.send(self)
-        self._cleanup_iterators = []
-        for factory in self._cleanup_ctx:
-            iterator = factory(self).__aiter__()
-            await iterator.__anext__()
-            self._cleanup_iterators.append(iterator)
 
     async def shutdown(self) -> None:
         await self._on_shutdown.send(self)
 
     async def cleanup(self) -> None:
-        for iterator in reversed(getattr(self, "_cleanup_iterators", [])):
-            try:
-                await iterator.__anext__()
-            except StopAsyncIteration:
-                pass
-        self._cleanup_iterators = []
         await self._on_cleanup.send(self)
 
     # --- handling ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .request import Request
 from .response import Response
 
 if TYPE_CHECKING:
+    from .access_log import AbstractAccessLogger
     from .app import Application
 
 __all__ = ("RequestHandler", "ServerSettings")
@@ -75,6 +76,10 @@ class ServerSettings:
         "max_headers",
         "read_bufsize",
         "connections",
+        "access_logger",
+        "handler_cancellation",
+        "count_requests",
+        "requests_count",
     )
 
     def __init__(
@@ -87,8 +92,18 @@ class ServerSettings:
         max_field_size: int = 8190,
         max_headers: int = 128,
         read_bufsize: int = 2**16,
+        access_logger: Optional["AbstractAccessLogger"] = None,
+        handler_cancellation: bool = False,
     ) -> None:
         self.app = app
+        self.access_logger = access_logger  # None: no access log, and no work per request
+        # aiohttp.web's switch (off by default since aiohttp 3.7): whether a handler still
+        # running when its client goes away is cancelled, or left to finish (its writes then
+        # fail with ConnectionResetError, which ends the connection's task).
+        self.handler_cancellation = handler_cancellation
+        # Requests served, counted only when asked for (the Gunicorn worker's max_requests).
+        self.count_requests = False
+        self.requests_count = 0
         self.keepalive_timeout = keepalive_timeout
         self.head_timeout = head_timeout
         self.max_line_size = max_line_size
@@ -96,6 +111,10 @@ class ServerSettings:
         self.max_headers = max_headers
         self.read_bufsize = read_bufsize
         self.connections: set["RequestHandler"] = set()
+
+    def __call__(self) -> "RequestHandler":
+        """A protocol for a new connection (aiohttp's web.Server is called the same way)."""
+        return RequestHandler(self, asyncio.get_running_loop())
 
 
 class _Refusal:
@@ -179,9 +198,9 @@ class RequestHandler(asyncio.Protocol):
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
             waiter.set_exception(ConnectionResetError("Connection lost"))
-        self._wake()
+        self._wake()  # an idle connection's task sees _closing and ends
         task = self._task
-        if task is not None and not task.done() and not self._queue:
+        if self._settings.handler_cancellation and task is not None and not task.done():
             task.cancel()
 
     def data_received(self, data: bytes) -> None:
@@ -470,6 +489,11 @@ class RequestHandler(asyncio.Protocol):
         loop = self._loop
         keepalive_timeout = self._settings.keepalive_timeout
         client_max_size = app._client_max_size
+        settings = self._settings
+        access_logger = settings.access_logger
+        count_requests = settings.count_requests
+        observed = access_logger is not None or count_requests  # one test a request when neither
+        started: Optional[float] = None
         linger = False
         try:
             while not self._closing:
@@ -499,6 +523,11 @@ class RequestHandler(asyncio.Protocol):
                 ):
                     self.write(_CONTINUE)
                 request = Request(head, payload, self, app, client_max_size=client_max_size)
+                if observed:
+                    if count_requests:
+                        settings.requests_count += 1
+                    if access_logger is not None:
+                        started = loop.time() if access_logger.enabled else None
                 try:
                     if app._middlewares:
                         response = await app._handle(request)
@@ -525,6 +554,8 @@ class RequestHandler(asyncio.Protocol):
                     failure = HTTPInternalServerError()
                     failure.force_close()
                     response = await self._fail(request, failure)
+                if started is not None:
+                    access_logger.log(request, response, loop.time() - started)  # type: ignore[union-attr]
                 keep_alive = bool(response._keep_alive) and not self._close_after
                 if payload is not EMPTY_PAYLOAD and not payload.at_eof():
                     keep_alive = keep_alive and await self._discard_body(payload)

@@ -12,21 +12,25 @@ path "//a/b" (not a host "a" and a path "/b"), and routes see that path. An abso
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any, Callable, Iterator, MutableMapping, Optional
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, MutableMapping, Optional
 from urllib.parse import parse_qsl
 
-from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from .. import hdrs
+from ..http import RequestHead
 from ..http_types import HttpVersion, HttpVersion10
 from ..streams import StreamReader
+from .conditional import ETag, parse_etags, parse_http_date
 
 if TYPE_CHECKING:
-    from ..http import RequestHead
+    from ..multipart_reader import MultipartReader
     from .app import Application
     from .protocol import RequestHandler
 
@@ -39,6 +43,48 @@ _PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
 
 # What aiohttp.web's Application and Request take by default: form fields post() accepts.
 DEFAULT_MAX_FIELDS = 1000
+
+_UNSET: Any = object()  # clone(): "keep this request's"
+
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_QUOTED = r'"(?:[\t !#-\[\]-~\x80-\xff]|\\[\t !-~\x80-\xff])*"'
+# forwarded-pair = token "=" value; a `for=[::1]:80`-style value may carry a port after a
+# quoted string (aiohttp.web reads that too).
+_FORWARDED_PAIR_RE = re.compile(rf"({_TOKEN})=({_TOKEN}|{_QUOTED})(:\d{{1,4}})?")
+_QUOTED_PAIR_RE = re.compile(r"\\([\t !-~\x80-\xff])")
+
+
+def parse_forwarded(values: Iterable[str]) -> tuple[Mapping[str, str], ...]:
+    """Forwarded header values as request.forwarded gives them."""
+    elements: list[Mapping[str, str]] = []
+    for value in values:
+        element: dict[str, str] = {}
+        elements.append(MappingProxyType(element))
+        pos, end = 0, len(value)
+        want_separator = False
+        while 0 <= pos < end:
+            char = value[pos]
+            match = None if want_separator else _FORWARDED_PAIR_RE.match(value, pos)
+            if match is not None:
+                name, raw, port = match.groups()
+                if raw[0] == '"':
+                    raw = _QUOTED_PAIR_RE.sub(r"\1", raw[1:-1])
+                element[name.lower()] = raw + (port or "")
+                pos = match.end()
+                want_separator = True
+            elif char == ",":  # the next proxy's element
+                element = {}
+                elements.append(MappingProxyType(element))
+                want_separator = False
+                pos += 1
+            elif char == ";":
+                want_separator = False
+                pos += 1
+            elif char in " \t":
+                pos += 1
+            else:  # a fault: skip to the next element
+                pos = value.find(",", pos)
+    return tuple(elements)
 
 
 class Request(MutableMapping[str, Any]):
@@ -94,6 +140,76 @@ class Request(MutableMapping[str, Any]):
 
     def __bool__(self) -> bool:
         return True
+
+    # --- copies ------------------------------------------------------------------------------
+
+    def clone(
+        self,
+        *,
+        method: Any = _UNSET,
+        rel_url: Any = _UNSET,
+        headers: Any = _UNSET,
+        scheme: Any = _UNSET,
+        host: Any = _UNSET,
+        remote: Any = _UNSET,
+        client_max_size: Any = _UNSET,
+        client_max_fields: Any = _UNSET,
+    ) -> "Request":
+        """A new Request for the same connection and body, with some parts replaced
+        (aiohttp.web's clone(): what a middleware rewriting a request builds). It shares this
+        request's state (`request[...]`, the same dict, as aiohttp's); the body must not have
+        been read yet."""
+        if self._read_bytes is not None:
+            raise RuntimeError("Cannot clone request after reading its content")
+        head = self._head
+        target = head.target
+        if rel_url is not _UNSET:
+            target = str(URL(rel_url))
+        new_headers = head.headers
+        raw_headers = head.raw_headers
+        if headers is not _UNSET:
+            new_headers = CIMultiDictProxy(CIMultiDict(headers))
+            raw_headers = tuple(
+                (name.encode("utf-8"), value.encode("utf-8")) for name, value in new_headers.items()
+            )
+        new_head = RequestHead(
+            head.method if method is _UNSET else method, target, head.version, new_headers,
+            raw_headers, head.keep_alive, head.chunked, head.content_length, head.upgrade,
+            head.content_encoding,
+        )
+        clone = type(self)(
+            new_head, self._payload, self._protocol, self._app,
+            client_max_size=self._client_max_size if client_max_size is _UNSET else client_max_size,
+            client_max_fields=self._client_max_fields if client_max_fields is _UNSET else client_max_fields,
+        )
+        clone._match_info = self._match_info
+        clone._state = self._state
+        for name, value in (("scheme", scheme), ("host", host), ("remote", remote)):
+            if value is not _UNSET:
+                clone._cache[f"clone:{name}"] = value
+        return clone
+
+    async def multipart(self) -> "MultipartReader":
+        """A reader of a multipart body, part by part as it streams in (aiohttp.web's):
+        part heads bounded by the server's max_field_size and max_headers (400 past them),
+        a part read whole by client_max_size (413)."""
+        from ..multipart_reader import MultipartReader
+        from .exceptions import HTTPRequestEntityTooLarge
+
+        settings = self._protocol._settings
+        return MultipartReader(
+            self._head.headers, self._payload, client_max_size=self._client_max_size,
+            max_field_size=settings.max_field_size, max_headers=settings.max_headers,
+            max_size_error_cls=HTTPRequestEntityTooLarge,
+        )
+
+    @property
+    def forwarded(self) -> tuple[Mapping[str, str], ...]:
+        """The Forwarded headers (RFC 7239): one read-only dict per forwarded-element, in the
+        order the proxies added them, names lowercased, quoted values unescaped, a port kept
+        with its value. Not validated beyond the syntax of tokens and quoted strings; a
+        malformed element keeps the pairs read before the fault (aiohttp.web's rules)."""
+        return parse_forwarded(self._head.headers.getall(hdrs.FORWARDED, ()))
 
     # --- the head ---------------------------------------------------------------------------
 
@@ -224,6 +340,9 @@ class Request(MutableMapping[str, Any]):
     def host(self) -> str:
         """The target's host when it is absolute-form, else the Host header, else the address
         the request came to (as aiohttp.web: without the port)."""
+        cloned = self._cache.get("clone:host")
+        if cloned is not None:
+            return cloned  # type: ignore[no-any-return]
         if self._head.target[:1] != "/":
             self.rel_url  # an absolute-form target caches its host
             host = self._cache.get("host")
@@ -242,6 +361,9 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def scheme(self) -> str:
+        cloned = self._cache.get("clone:scheme")
+        if cloned is not None:
+            return cloned  # type: ignore[no-any-return]
         transport = self._protocol.transport
         if transport is not None and transport.get_extra_info("sslcontext") is not None:
             return "https"
@@ -261,6 +383,8 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def remote(self) -> Optional[str]:
+        if "clone:remote" in self._cache:
+            return self._cache["clone:remote"]  # type: ignore[no-any-return]
         transport = self._protocol.transport
         if transport is None:
             return None
@@ -312,15 +436,57 @@ class Request(MutableMapping[str, Any]):
     def content_length(self) -> Optional[int]:
         return self._head.content_length
 
-    @property
-    def if_modified_since(self) -> Any:
-        from email.utils import parsedate_to_datetime
+    # --- conditional and range requests (RFC 9110 sections 13, 14; aiohttp's shapes) ---------
 
-        raw = self._head.headers.get(hdrs.IF_MODIFIED_SINCE)
-        try:
-            return parsedate_to_datetime(raw) if raw else None
-        except (TypeError, ValueError):
-            return None
+    @property
+    def if_modified_since(self) -> Optional[datetime.datetime]:
+        return parse_http_date(self._head.headers.get(hdrs.IF_MODIFIED_SINCE))
+
+    @property
+    def if_unmodified_since(self) -> Optional[datetime.datetime]:
+        return parse_http_date(self._head.headers.get(hdrs.IF_UNMODIFIED_SINCE))
+
+    @property
+    def if_range(self) -> Optional[datetime.datetime]:
+        """If-Range as a date (None when absent or an entity tag, as aiohttp)."""
+        return parse_http_date(self._head.headers.get(hdrs.IF_RANGE))
+
+    @property
+    def if_match(self) -> Optional[tuple[ETag, ...]]:
+        return parse_etags(self._head.headers.get(hdrs.IF_MATCH))
+
+    @property
+    def if_none_match(self) -> Optional[tuple[ETag, ...]]:
+        return parse_etags(self._head.headers.get(hdrs.IF_NONE_MATCH))
+
+    @property
+    def http_range(self) -> slice:
+        """The Range header as aiohttp gives it: one `bytes=first-last` range as a slice
+        (stop exclusive; a suffix range `-N` as slice(-N, None)); slice(None, None) without
+        the header; ValueError when it is not one such range (several ranges included:
+        FileResponse serves those itself)."""
+        raw = self._head.headers.get(hdrs.RANGE)
+        if raw is None:
+            return slice(None, None, 1)
+        unit, sep, spec = raw.partition("=")
+        first, dash, last = spec.partition("-")
+        if (
+            not sep or unit.lower() != "bytes" or not dash
+            or not (first.isdigit() or first == "") or not (last.isdigit() or last == "")
+            or not (first + last).isascii()
+        ):
+            raise ValueError("range not in acceptable format")
+        if not first and not last:
+            raise ValueError("No start or end of range specified")
+        if not first:
+            return slice(-int(last), None, 1)
+        start = int(first)
+        if not last:
+            return slice(start, None, 1)
+        stop = int(last) + 1
+        if start >= stop:
+            raise ValueError("start cannot be after end")
+        return slice(start, stop, 1)
 
     # --- the body ---------------------------------------------------------------------------
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import time
 import zlib
 from email.utils import formatdate
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING, Any, Callable, Final, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Final, Iterator, MutableMapping, Optional, Union
 
 from multidict import CIMultiDict
 
 from .. import __version__, hdrs
 from ..http import serialize_head
 from ..http_types import HttpVersion10
+from .conditional import ETAG_ANY, ETag, check_etag_value, parse_etags, parse_http_date
 
 if TYPE_CHECKING:
     from .request import Request
@@ -59,8 +61,12 @@ class _DateCache:
 _DATE = _DateCache()
 
 
-class StreamResponse:
-    """A response written in pieces after prepare()."""
+class StreamResponse(MutableMapping[str, Any]):
+    """A response written in pieces after prepare(); also a dict of the handler's own state
+    (`response["key"]`), as aiohttp.web's is. Equal only to itself, hashable by identity."""
+
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
 
     _length_check = True
 
@@ -85,7 +91,31 @@ class StreamResponse:
         self._compressor: Any = None
         self._send_chunked = False
         self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
+        self._state: Optional[dict[str, Any]] = None  # made on first use: most never use it
         self.set_status(status, reason)
+
+    # --- state (MutableMapping) -----------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        if self._state is None:
+            raise KeyError(key)
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._state is None:
+            self._state = {}
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if self._state is None:
+            raise KeyError(key)
+        del self._state[key]
+
+    def __len__(self) -> int:
+        return 0 if self._state is None else len(self._state)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(() if self._state is None else self._state)
 
     # --- status and headers -----------------------------------------------------------------
 
@@ -118,6 +148,11 @@ class StreamResponse:
     @property
     def keep_alive(self) -> Optional[bool]:
         return self._keep_alive
+
+    @property
+    def body_length(self) -> int:
+        """Bytes handed to the connection so far, head and framing included (aiohttp's)."""
+        return self._body_length
 
     def force_close(self) -> None:
         self._keep_alive = False
@@ -225,10 +260,54 @@ class StreamResponse:
 
     @property
     def last_modified(self) -> Optional[datetime.datetime]:
-        from email.utils import parsedate_to_datetime
+        """Last-Modified as an aware datetime (None when absent or not a date)."""
+        return parse_http_date(self._headers.get(hdrs.LAST_MODIFIED))
 
-        raw = self._headers.get(hdrs.LAST_MODIFIED)
-        return parsedate_to_datetime(raw) if raw else None
+    @last_modified.setter
+    def last_modified(self, value: Union[int, float, datetime.datetime, str, None]) -> None:
+        # As aiohttp: a timestamp or a datetime is rounded up to the next whole second (the
+        # header has no fractions, and rounding down would claim an older file).
+        if value is None:
+            self._headers.pop(hdrs.LAST_MODIFIED, None)
+        elif isinstance(value, (int, float)):
+            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(value), usegmt=True)
+        elif isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.timezone.utc)
+            stamp = value.timestamp()
+            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(stamp), usegmt=True)
+        elif isinstance(value, str):
+            self._headers[hdrs.LAST_MODIFIED] = value
+        else:
+            raise TypeError(f"Unsupported type for last_modified: {type(value).__name__}")
+
+    @property
+    def etag(self) -> Optional[ETag]:
+        """The ETag header as an ETag (None when absent or malformed)."""
+        raw = self._headers.get(hdrs.ETAG)
+        if not raw:
+            return None
+        if raw == ETAG_ANY:
+            return ETag(ETAG_ANY)
+        tags = parse_etags(raw)
+        if not tags or len(tags) != 1 or tags[0].value == ETAG_ANY:
+            return None
+        return tags[0]
+
+    @etag.setter
+    def etag(self, value: Union[ETag, str, None]) -> None:
+        if value is None:
+            self._headers.pop(hdrs.ETAG, None)
+            return
+        if isinstance(value, str):
+            value = ETag(value)
+        elif not isinstance(value, ETag) or not isinstance(value.value, str):
+            raise ValueError(f"Unsupported etag type: {type(value)}. etag must be str, ETag or None")
+        if value.value == ETAG_ANY:
+            self._headers[hdrs.ETAG] = ETAG_ANY
+            return
+        check_etag_value(value.value)
+        self._headers[hdrs.ETAG] = f'W/"{value.value}"' if value.is_weak else f'"{value.value}"'
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -302,6 +381,7 @@ class StreamResponse:
         head = self._head_bytes(request, None)
         request._response_started = True
         request._protocol.write(head)
+        self._body_length = len(head)
         return None
 
     async def write(self, data: Union[bytes, bytearray, memoryview]) -> None:
@@ -322,11 +402,10 @@ class StreamResponse:
             data = self._compressor.compress(data)
             if not data:
                 return
-        self._body_length += len(data)
         if self._send_chunked:
-            protocol.write(b"%x\r\n%b\r\n" % (len(data), data))
-        else:
-            protocol.write(data)
+            data = b"%x\r\n%b\r\n" % (len(data), data)
+        self._body_length += len(data)
+        protocol.write(data)
         await protocol.drain()
 
     async def write_eof(self, data: bytes = b"") -> None:
@@ -342,11 +421,12 @@ class StreamResponse:
             tail = self._compressor.flush()
             if tail:
                 if self._send_chunked:
-                    protocol.write(b"%x\r\n%b\r\n" % (len(tail), tail))
-                else:
-                    protocol.write(tail)
+                    tail = b"%x\r\n%b\r\n" % (len(tail), tail)
+                self._body_length += len(tail)
+                protocol.write(tail)
         if self._send_chunked:
             protocol.write(b"0\r\n\r\n")
+            self._body_length += 5
         self._eof_sent = True
         await protocol.drain()
 
@@ -412,8 +492,17 @@ class Response(StreamResponse):
             self._body = None
         elif isinstance(body, (bytes, bytearray, memoryview)):
             self._body = bytes(body)
+        elif isinstance(body, str):
+            # As aiohttp.web: a str body is text; without a Content-Type it becomes
+            # text/plain; charset=utf-8, and one already there is left as it is. It is
+            # encoded in the charset that Content-Type names, else UTF-8 (aiohttp encodes
+            # UTF-8 whatever the header declares). `body` then reads back as the encoded
+            # bytes (aiohttp hands out its internal StringPayload object).
+            if hdrs.CONTENT_TYPE not in self._headers:
+                self._headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
+            self._body = body.encode(self.charset or "utf-8")
         else:
-            raise TypeError(f"body argument must be bytes ({type(body)!r})")
+            raise TypeError(f"body argument must be bytes or str ({type(body)!r})")
 
     @property
     def text(self) -> Optional[str]:
@@ -473,6 +562,7 @@ class Response(StreamResponse):
             body = b""
         request._response_started = True
         protocol = request._protocol
+        self._body_length = len(head) + len(body)
         if len(body) < 65536:
             protocol.write(head + body)
         else:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator, Optional, Union
 
 from .. import hdrs
+from .static import StaticFiles
 
 __all__ = (
     "UrlDispatcher",
@@ -189,14 +190,24 @@ class UrlDispatcher:
         return self.add_route(hdrs.METH_ANY, path, handler, **kwargs)
 
     def add_static(self, prefix: str, path: Union[str, "os.PathLike[str]"], *,
-                   name: Optional[str] = None, show_index: bool = False, **kwargs: Any) -> Route:
-        directory = Path(path).resolve()
+                   name: Optional[str] = None, expect_handler: Any = None,
+                   chunk_size: int = 256 * 1024, show_index: bool = False,
+                   follow_symlinks: bool = False, append_version: bool = False) -> Route:
+        """GET and HEAD of the files under `path` (fasthttp/web/static.py has the rules)."""
+        if append_version:
+            # It changes the URLs url_for() builds for this resource; until static resources
+            # build URLs, it would be accepted and ignored.
+            raise NotImplementedError("add_static(append_version=True) is not supported yet")
+        directory = Path(path).expanduser().resolve(strict=False)
         if not directory.is_dir():
             raise ValueError(f"No directory exists at '{directory}'")
         prefix = prefix.rstrip("/")
-        return self.add_route(
-            hdrs.METH_GET, prefix + "/{filename:.*}", _static_handler(directory), name=name
-        )
+        handler = StaticFiles(prefix, directory, show_index=show_index,
+                              follow_symlinks=follow_symlinks, chunk_size=chunk_size)
+        pattern = prefix + "/{filename:.*}"
+        self.add_route(hdrs.METH_HEAD, pattern, handler, expect_handler=expect_handler)
+        return self.add_route(hdrs.METH_GET, pattern, handler, name=name,
+                              expect_handler=expect_handler)
 
     def add_routes(self, routes: Any) -> list[Route]:
         registered = []
@@ -236,28 +247,6 @@ class UrlDispatcher:
         if allowed:
             return MatchInfo({}, _method_not_allowed(method, allowed))
         return MatchInfo({}, _not_found)
-
-
-def _static_handler(directory: Path) -> Handler:
-    async def handler(request: Any) -> Any:
-        from .exceptions import HTTPForbidden, HTTPNotFound
-        from .file_response import FileResponse
-
-        filename = request.match_info.get("filename", "")
-        if not filename or "\x00" in filename:
-            raise HTTPNotFound()
-        try:
-            target = (directory / filename.lstrip("/")).resolve()
-        except (OSError, ValueError, RuntimeError):
-            raise HTTPNotFound() from None
-        # The resolved path must stay inside the directory: no `..`, no symlink escape.
-        if target != directory and directory not in target.parents:
-            raise HTTPForbidden()
-        if not target.is_file():
-            raise HTTPNotFound()
-        return FileResponse(target)
-
-    return handler
 
 
 class RouteDef:

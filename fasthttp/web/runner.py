@@ -7,56 +7,38 @@ Shutdown is graceful: sites stop accepting, on_shutdown runs, requests in progre
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import signal
 import socket
-from typing import Any, Optional
+import ssl
+from typing import Any, Iterable, Optional, Union
 
+from ..arguments import refuse
+from .access_log import AccessLogger, access_logger
 from .app import Application
 from .protocol import RequestHandler, ServerSettings
 
-__all__ = ("AppRunner", "BaseSite", "TCPSite", "UnixSite", "run_app", "GracefulExit")
+__all__ = ("AppRunner", "BaseRunner", "BaseSite", "SockSite", "TCPSite", "UnixSite", "run_app", "GracefulExit")
 
 
 class GracefulExit(SystemExit):
     code = 1
 
 
-class AppRunner:
-    def __init__(
-        self,
-        app: Application,
-        *,
-        handle_signals: bool = False,
-        keepalive_timeout: float = 75.0,
-        shutdown_timeout: float = 60.0,
-        head_timeout: float = 30.0,
-        max_line_size: int = 8190,
-        max_field_size: int = 8190,
-        max_headers: int = 128,
-        read_bufsize: int = 2**16,
-        access_log: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        self._app = app
+class BaseRunner:
+    """What AppRunner and ServerRunner share: the sites, signals, and closing connections."""
+
+    def __init__(self, *, handle_signals: bool = False, shutdown_timeout: float = 60.0) -> None:
         self._handle_signals = handle_signals
         self._shutdown_timeout = shutdown_timeout
-        self._settings_kwargs = dict(
-            keepalive_timeout=keepalive_timeout,
-            head_timeout=head_timeout,
-            max_line_size=max_line_size,
-            max_field_size=max_field_size,
-            max_headers=max_headers,
-            read_bufsize=read_bufsize,
-        )
         self._settings: Optional[ServerSettings] = None
         self._sites: list["BaseSite"] = []
 
     @property
-    def app(self) -> Application:
-        return self._app
-
-    @property
     def server(self) -> Optional[ServerSettings]:
+        """The server (after setup()): calling it makes a connection's protocol, as calling
+        aiohttp's web.Server does."""
         return self._settings
 
     @property
@@ -81,11 +63,10 @@ class AppRunner:
                 loop.add_signal_handler(signal.SIGTERM, _raise_graceful_exit)
             except NotImplementedError:  # pragma: no cover - Windows
                 pass
-        # As aiohttp: on_startup may still set app state; everything freezes once it has run.
-        self._app.on_startup.freeze()
-        await self._app.startup()
-        self._app.freeze()
-        self._settings = ServerSettings(self._app, **self._settings_kwargs)  # type: ignore[arg-type]
+        self._settings = await self._make_server()
+
+    async def _make_server(self) -> ServerSettings:
+        raise NotImplementedError
 
     def _make_protocol(self) -> RequestHandler:
         assert self._settings is not None, "call setup() first"
@@ -103,9 +84,9 @@ class AppRunner:
     async def cleanup(self) -> None:
         for site in list(self._sites):
             await site.stop()
-        await self._app.shutdown()
+        await self._before_shutdown()
         await self.shutdown()
-        await self._app.cleanup()
+        await self._after_shutdown()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             try:
@@ -115,10 +96,80 @@ class AppRunner:
                 pass
         self._settings = None
 
+    async def _before_shutdown(self) -> None:
+        pass
+
+    async def _after_shutdown(self) -> None:
+        pass
+
+
+class AppRunner(BaseRunner):
+    def __init__(
+        self,
+        app: Application,
+        *,
+        handle_signals: bool = False,
+        keepalive_timeout: float = 75.0,
+        shutdown_timeout: float = 60.0,
+        head_timeout: float = 30.0,
+        max_line_size: int = 8190,
+        max_field_size: int = 8190,
+        max_headers: int = 128,
+        read_bufsize: int = 2**16,
+        access_log_class: type[Any] = AccessLogger,
+        access_log: Optional[logging.Logger] = access_logger,
+        access_log_format: str = AccessLogger.LOG_FORMAT,
+        handler_cancellation: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        refuse_server_arguments(kwargs)
+        super().__init__(handle_signals=handle_signals, shutdown_timeout=shutdown_timeout)
+        self._app = app
+        self._settings_kwargs = dict(
+            keepalive_timeout=keepalive_timeout,
+            head_timeout=head_timeout,
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+            read_bufsize=read_bufsize,
+            access_logger=make_access_logger(access_log_class, access_log, access_log_format),
+            handler_cancellation=handler_cancellation,
+        )
+
+    @property
+    def app(self) -> Application:
+        return self._app
+
+    async def _make_server(self) -> ServerSettings:
+        # As aiohttp: on_startup may still set app state; everything freezes once it has run.
+        self._app.on_startup.freeze()
+        await self._app.startup()
+        self._app.freeze()
+        return ServerSettings(self._app, **self._settings_kwargs)
+
+    async def _before_shutdown(self) -> None:
+        await self._app.shutdown()
+
+    async def _after_shutdown(self) -> None:
+        await self._app.cleanup()
+
 
 class BaseSite:
-    def __init__(self, runner: AppRunner, *, backlog: int = 128, **kwargs: Any) -> None:
+    """Where a runner listens (aiohttp.web's sites): every site takes ssl_context and backlog;
+    shutdown_timeout is accepted as aiohttp's (the runner's own governs shutdown)."""
+
+    def __init__(
+        self,
+        runner: AppRunner,
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        if runner._settings is None:
+            raise RuntimeError("Call runner.setup() before making a site")
         self._runner = runner
+        self._ssl_context = ssl_context
         self._backlog = backlog
         self._server: Optional[asyncio.AbstractServer] = None
 
@@ -137,6 +188,10 @@ class BaseSite:
             self._server = None
             server.close()
 
+    @property
+    def _scheme(self) -> str:
+        return "https" if self._ssl_context else "http"
+
 
 class TCPSite(BaseSite):
     def __init__(
@@ -146,24 +201,22 @@ class TCPSite(BaseSite):
         port: Optional[int] = None,
         *,
         shutdown_timeout: float = 60.0,
-        ssl_context: Any = None,
+        ssl_context: Optional[ssl.SSLContext] = None,
         backlog: int = 128,
         reuse_address: Optional[bool] = None,
         reuse_port: Optional[bool] = None,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(runner, backlog=backlog)
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._host = host
         self._port = 8443 if port is None and ssl_context else (8080 if port is None else port)
-        self._ssl_context = ssl_context
         self._reuse_address = reuse_address
         self._reuse_port = reuse_port
 
     @property
     def name(self) -> str:
-        scheme = "https" if self._ssl_context else "http"
         host = "0.0.0.0" if not self._host else self._host
-        return f"{scheme}://{host}:{self._port}"
+        return f"{self._scheme}://{host}:{self._port}"
 
     async def start(self) -> None:
         await super().start()
@@ -180,15 +233,22 @@ class TCPSite(BaseSite):
 
 
 class UnixSite(BaseSite):
-    def __init__(self, runner: AppRunner, path: str, *, backlog: int = 128, ssl_context: Any = None,
-                 **kwargs: Any) -> None:
-        super().__init__(runner, backlog=backlog)
+    def __init__(
+        self,
+        runner: AppRunner,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._path = path
-        self._ssl_context = ssl_context
 
     @property
     def name(self) -> str:
-        return f"http://unix:{self._path}:"
+        return f"{self._scheme}://unix:{os.fspath(self._path)}:"
 
     async def start(self) -> None:
         await super().start()
@@ -199,18 +259,34 @@ class UnixSite(BaseSite):
 
 
 class SockSite(BaseSite):
-    def __init__(self, runner: AppRunner, sock: socket.socket, **kwargs: Any) -> None:
-        super().__init__(runner, **kwargs)
+    def __init__(
+        self,
+        runner: AppRunner,
+        sock: socket.socket,
+        *,
+        shutdown_timeout: float = 60.0,
+        ssl_context: Optional[ssl.SSLContext] = None,
+        backlog: int = 128,
+    ) -> None:
+        super().__init__(runner, shutdown_timeout=shutdown_timeout, ssl_context=ssl_context,
+                         backlog=backlog)
         self._sock = sock
+        address = sock.getsockname()
+        if sock.family == socket.AF_UNIX:
+            self._name = f"{self._scheme}://unix:{address}:"
+        else:
+            self._name = f"{self._scheme}://{address[0]}:{address[1]}"
 
     @property
     def name(self) -> str:
-        return f"sock:{self._sock.getsockname()}"
+        return self._name
 
     async def start(self) -> None:
         await super().start()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._runner._make_protocol, sock=self._sock)
+        self._server = await loop.create_server(
+            self._runner._make_protocol, sock=self._sock, ssl=self._ssl_context, backlog=self._backlog
+        )
 
 
 def _raise_graceful_exit() -> None:
@@ -222,38 +298,54 @@ def run_app(
     *,
     host: Any = None,
     port: Optional[int] = None,
-    path: Optional[str] = None,
-    sock: Optional[socket.socket] = None,
+    path: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]], None] = None,
+    sock: Union[socket.socket, Iterable[socket.socket], None] = None,
     shutdown_timeout: float = 60.0,
     keepalive_timeout: float = 75.0,
     ssl_context: Any = None,
     print: Any = print,
     backlog: int = 128,
-    access_log: Any = None,
+    access_log_class: type[Any] = AccessLogger,
+    access_log_format: str = AccessLogger.LOG_FORMAT,
+    access_log: Optional[logging.Logger] = access_logger,
     handle_signals: bool = True,
     reuse_address: Optional[bool] = None,
     reuse_port: Optional[bool] = None,
+    handler_cancellation: bool = False,
     loop: Optional[asyncio.AbstractEventLoop] = None,
     **kwargs: Any,
 ) -> None:
     """Serve app until SIGINT/SIGTERM, then shut down gracefully."""
+    refuse_server_arguments(kwargs)
     if loop is None:
         loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    if loop.get_debug() and access_log is access_logger:
+        # As aiohttp: in debug mode the default access log shows on stderr unless configured.
+        if access_log.level == logging.NOTSET:
+            access_log.setLevel(logging.DEBUG)
+        if not access_log.hasHandlers():
+            access_log.addHandler(logging.StreamHandler())
 
     async def serve() -> None:
         application = app
         if asyncio.iscoroutine(application):
             application = await application
         runner = AppRunner(application, handle_signals=handle_signals,
-                           keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout)
+                           keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout,
+                           access_log_class=access_log_class, access_log=access_log,
+                           access_log_format=access_log_format,
+                           handler_cancellation=handler_cancellation)
         await runner.setup()
         sites: list[BaseSite] = []
         try:
-            if path is not None:
-                sites.append(UnixSite(runner, path, backlog=backlog, ssl_context=ssl_context))
-            if sock is not None:
-                sites.append(SockSite(runner, sock, backlog=backlog))
+            # path and sock: one, or several (aiohttp's run_app takes iterables of each).
+            paths = [path] if isinstance(path, (str, os.PathLike)) else list(path or ())
+            for one_path in paths:
+                sites.append(UnixSite(runner, one_path, backlog=backlog, ssl_context=ssl_context))
+            socks = [sock] if isinstance(sock, socket.socket) else list(sock or ())
+            for one_sock in socks:
+                sites.append(SockSite(runner, one_sock, backlog=backlog, ssl_context=ssl_context))
             if path is None and sock is None or host is not None or port is not None:
                 hosts = host if isinstance(host, (list, tuple, set)) else [host]
                 for one in hosts:
@@ -288,6 +380,30 @@ def run_app(
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             asyncio.set_event_loop(None)
+
+
+# aiohttp.web's server arguments that fasthttp.web does not build: refused by name, never ignored.
+_UNSUPPORTED_SERVER_ARGUMENTS = frozenset({
+    "tcp_keepalive", "logger", "debug", "lingering_time", "auto_decompress",
+    "timeout_ceil_threshold", "max_field_size_limit", "request_factory",
+})
+
+
+def refuse_server_arguments(kwargs: dict[str, Any]) -> None:
+    for name in kwargs:
+        if name in _UNSUPPORTED_SERVER_ARGUMENTS:
+            refuse(name, "(fasthttp.web)")
+        raise TypeError(f"unexpected keyword argument {name!r}")
+
+
+def make_access_logger(cls: type[Any], logger: Optional[logging.Logger], log_format: str) -> Any:
+    if logger is None:
+        return None
+    if not (isinstance(cls, type) and any(base.__name__ == "AbstractAccessLogger" for base in cls.__mro__)):
+        # fasthttp.web's AbstractAccessLogger, or aiohttp.abc's (its subclasses get the same
+        # three arguments: a request, a response and the time taken).
+        raise TypeError(f"access_log_class must be a subclass of AbstractAccessLogger, got {cls!r}")
+    return cls(logger, log_format)
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
