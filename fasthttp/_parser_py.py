@@ -97,12 +97,23 @@ _KNOWN_LOWER: Final = {str(n).lower().encode("ascii"): n for n in hdrs.KNOWN_HEA
 
 def _header_key(name: bytes) -> str:
     """The multidict key for a header name: the shared istr when known, else the name."""
-    key = _KNOWN_NAMES.get(name)
+    key: Optional[str] = _KNOWN_NAMES.get(name)
     if key is None:
-        key = _KNOWN_LOWER.get(name.lower())
+        key = _OTHER_NAMES.get(name)
         if key is None:
-            return name.decode("ascii")
+            key = _KNOWN_LOWER.get(name.lower())
+            if key is None:
+                key = name.decode("ascii")
+            if len(_OTHER_NAMES) < _OTHER_NAMES_MAX:
+                _OTHER_NAMES[name] = key
     return key
+
+
+# Names met that are not spelled as the known table spells them (X-Request-Id, a known name in
+# another case): remembered, so a server's usual extra headers cost one lookup. Bounded: past
+# the limit, new names are worked out every time (a peer sending endless names fills nothing).
+_OTHER_NAMES: Final[dict[bytes, str]] = {}
+_OTHER_NAMES_MAX: Final = 512
 
 
 _FRAMING_HEADERS: Final = frozenset(
@@ -808,31 +819,37 @@ class _MessageParser:
     def _parse_fields(
         self, block: bytes, lines: list[bytes], framing: _Framing
     ) -> tuple[CIMultiDictProxy[str], tuple[tuple[bytes, bytes], ...]]:
-        raw: Optional[list[tuple[bytes, bytes]]] = None
+        quick = None
         if block.count(b"\r") == len(lines) + 1:  # CRLF-only: try the quick way
-            raw = self._quick_fields(block, lines)
-        if raw is None:
+            quick = self._quick_fields(block, lines)
+        if quick is not None:
+            raw, pairs, framing_fields = quick
+        else:
             raw = self._split_fields(lines)
-        pairs = []
-        known = _KNOWN_NAMES
-        for name, value in raw:
-            key: Optional[str] = known.get(name)
-            if key is None:
+            pairs, framing_fields = [], []
+            for name, value in raw:
                 key = _header_key(name)
-            if key in _FRAMING_HEADERS:
-                if key is hdrs.HOST:  # counted here: one in every request, a call costs more
-                    framing.hosts += 1
-                else:
-                    self._interpret(key, value, framing)
-            pairs.append((key, value.decode("utf-8", "surrogateescape")))
+                if key in _FRAMING_HEADERS:
+                    framing_fields.append((key, value))
+                pairs.append((key, value.decode("utf-8", "surrogateescape")))
+        # Framing is read once every line is known to be well formed (as the compiled twin,
+        # which records a framing error and raises it after the last line).
+        for key, value in framing_fields:
+            if key is hdrs.HOST:
+                framing.hosts += 1
+            else:
+                self._interpret(key, value, framing)
         return CIMultiDictProxy(CIMultiDict(pairs)), tuple(raw)
 
-    def _quick_fields(self, block: bytes, lines: list[bytes]) -> Optional[list[tuple[bytes, bytes]]]:
-        """The header lines of a CRLF-only head, split with bytes methods: the value rule is
-        checked for the whole head in one pass, a name by the known-header table (or one
-        translate); None as soon as anything is off, and _split_fields, line by line, then
-        says what. (A regex over the section cost four times as much: its lazy value group
-        tries the line end at every byte.)"""
+    def _quick_fields(self, block: bytes, lines: list[bytes]) -> Optional[
+        tuple[list[tuple[bytes, bytes]], list[tuple[str, str]], list[tuple[str, bytes]]]
+    ]:
+        """The header lines of a CRLF-only head, split with bytes methods, in one pass that
+        also gives each its multidict key and str value: the value rule is checked for the
+        whole head at once, a name by the known-header table (or one translate). None as
+        soon as anything is off, and _split_fields, line by line, then says what. (A regex
+        over the section cost four times as much: its lazy value group tried the line end
+        at every byte.)"""
         if self._is_response:
             if b"\x00" in block:  # CR and LF are only line ends here (the caller counted them)
                 return None
@@ -840,12 +857,23 @@ class _MessageParser:
             return None  # a control byte other than HTAB and the line ends
         known = _KNOWN_NAMES
         raw = []
+        pairs = []
+        framing_fields = []
         for index in range(1, len(lines)):
             name, colon, value = lines[index].partition(b":")
-            if not colon or (name not in known and (not name or name.translate(None, _TCHAR_BYTES))):
+            if not colon:
                 return None
-            raw.append((name, value.strip(_OWS)))
-        return raw
+            key: Optional[str] = known.get(name)
+            if key is None:
+                if not name or name.translate(None, _TCHAR_BYTES):
+                    return None
+                key = _header_key(name)
+            value = value.strip(_OWS)
+            raw.append((name, value))
+            if key in _FRAMING_HEADERS:
+                framing_fields.append((key, value))
+            pairs.append((key, value.decode("utf-8", "surrogateescape")))
+        return raw, pairs, framing_fields
 
     def _split_fields(self, lines: list[bytes]) -> list[tuple[bytes, bytes]]:
         """Header lines one by one: obs-fold joined, every line checked."""
@@ -871,6 +899,9 @@ class _MessageParser:
     @staticmethod
     def _interpret(key: str, value: bytes, framing: _Framing) -> None:
         if key is hdrs.CONTENT_LENGTH:
+            if framing.content_length is None and value.isdigit() and len(value) <= 18:
+                framing.content_length = int(value)  # the usual one plain number (< 2**63)
+                return
             for item in value.split(b","):
                 item = item.strip(_OWS)
                 if not item.isdigit() or len(item) > 19 or int(item) > MAX_CONTENT_LENGTH:
