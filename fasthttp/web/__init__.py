@@ -15,6 +15,11 @@ from .protocol import RequestHandler, ServerSettings
 from .request import BaseRequest, Request
 from .response import ContentCoding, Response, StreamResponse, json_response
 from .routing import (
+    DynamicResource,
+    PlainResource,
+    Resource,
+    ResourceRoute,
+    StaticResource,
     RouteDef,
     RouteTableDef,
     StaticDef,
@@ -30,6 +35,7 @@ from .routing import (
     static,
     view,
 )
+from .views import AbstractView, View
 from .ws import WebSocketReady, WebSocketResponse
 from .runner import AppRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
 
@@ -53,6 +59,13 @@ __all__ = [
     "StreamResponse",
     "json_response",
     "RouteDef",
+    "Resource",
+    "ResourceRoute",
+    "PlainResource",
+    "DynamicResource",
+    "StaticResource",
+    "AbstractView",
+    "View",
     "RouteTableDef",
     "StaticDef",
     "UrlDispatcher",

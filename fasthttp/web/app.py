@@ -245,13 +245,8 @@ class Application(MutableMapping[Any, Any]):
         """The handler for the request (sets request.match_info); middlewares not applied."""
         match_info = self._router.resolve_path(request.method, request.path)
         request._match_info = match_info
+        # A class-based view is called like a function: its instance is awaitable (views.py).
         handler: Handler = match_info.handler
-        if isinstance(handler, type):  # a class-based view
-            view_class = handler
-
-            async def handler(request: Any) -> Any:  # noqa: F811 - wraps the view class
-                return await view_class(request)
-
         return handler
 
     async def _handle(self, request: Any) -> Any:
