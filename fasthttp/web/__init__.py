@@ -11,6 +11,7 @@ from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aio
 from .exceptions import __all__ as _exception_names
 from .file_response import FileResponse
 from .multipart_form import FileField
+from .normalize_path import normalize_path_middleware
 from .protocol import RequestHandler, ServerSettings
 from .request import BaseRequest, Request
 from .response import ContentCoding, Response, StreamResponse, json_response
@@ -48,6 +49,7 @@ __all__ = [
     "Application",
     "Signal",
     "middleware",
+    "normalize_path_middleware",
     "FileResponse",
     "FileField",
     "RequestHandler",
