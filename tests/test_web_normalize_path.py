@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from types import ModuleType
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -13,7 +11,7 @@ from aiohttp import web as aioweb
 from yarl import URL
 
 from fasthttp import web
-from web_helpers import HOST, async_test
+from web_helpers import HOST, async_test, running
 
 PATHS = ["/a", "/a/", "//a", "/a//", "/b", "/b/", "/b//", "//b/", "/c/x", "/c/x?q=1&r",
          "/c%20d/x", "/d/e//f", "/d//e/f/", "/nowhere", "/post", "/", "///a", "/e%2F"]
@@ -41,18 +39,6 @@ def build(w: ModuleType, config: dict[str, Any]) -> Any:
     app.router.add_get("/d/e/f", ok)
     app.router.add_post("/post/", ok)
     return app
-
-
-@contextlib.asynccontextmanager
-async def running(app: Any, w: ModuleType) -> AsyncIterator[int]:
-    runner = w.AppRunner(app)
-    await runner.setup()
-    site = w.TCPSite(runner, HOST, 0)
-    await site.start()
-    try:
-        yield runner.addresses[0][1]
-    finally:
-        await asyncio.wait_for(runner.cleanup(), 10)
 
 
 async def answers(w: ModuleType, config: dict[str, Any]) -> list[tuple[int, str, str]]:

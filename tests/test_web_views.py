@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from types import ModuleType
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 from aiohttp import web as aioweb
 
 from fasthttp import web
-from web_helpers import HOST, async_test
+from web_helpers import HOST, async_test, running
 
 
 def build(w: ModuleType) -> Any:
@@ -41,18 +39,6 @@ def build(w: ModuleType) -> Any:
     app.add_routes([w.view("/bare", Bare)])
     app.add_routes(routes)
     return app
-
-
-@contextlib.asynccontextmanager
-async def running(app: Any, w: ModuleType) -> AsyncIterator[int]:
-    runner = w.AppRunner(app)
-    await runner.setup()
-    site = w.TCPSite(runner, HOST, 0)
-    await site.start()
-    try:
-        yield runner.addresses[0][1]
-    finally:
-        await asyncio.wait_for(runner.cleanup(), 10)
 
 
 CASES = [

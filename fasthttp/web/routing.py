@@ -27,6 +27,7 @@ __all__ = (
     "PlainResource",
     "DynamicResource",
     "StaticResource",
+    "PrefixedSubAppResource",
     "Route",
     "ResourceRoute",
     "RouteDef",
@@ -56,7 +57,8 @@ class MatchInfo(dict[str, str]):
         super().__init__(params)
         self.handler = handler
         self.route = route
-        self._apps: list[Any] = []
+        self._apps: list[Any] = []  # the sub-applications the route is in, outermost first
+        self.allowed: Optional[set[str]] = None  # the methods, when only the method is wrong
 
     @property
     def apps(self) -> tuple[Any, ...]:
@@ -142,6 +144,10 @@ class Resource:
     def get_info(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def add_prefix(self, prefix: str) -> None:
+        """Mounted under a sub-application prefix (aiohttp's add_prefix)."""
+        raise NotImplementedError
+
     def _route_for(self, method: str) -> Optional[Route]:
         return self._by_method.get(method) or self._by_method.get(hdrs.METH_ANY)
 
@@ -170,6 +176,9 @@ class PlainResource(Resource):
     def url_for(self) -> URL:  # type: ignore[override]
         return URL.build(path=self._path, encoded=True)
 
+    def add_prefix(self, prefix: str) -> None:
+        self._path = prefix + (self._path or "/")
+
     def get_info(self) -> dict[str, Any]:
         return {"path": self._path}
 
@@ -185,6 +194,10 @@ class DynamicResource(Resource):
     @property
     def canonical(self) -> str:
         return _PARAM_RE.sub(lambda m: "{" + m.group("name") + "}", self._pattern)
+
+    def add_prefix(self, prefix: str) -> None:
+        self._pattern = prefix + self._pattern
+        self.regex = _compile(self._pattern)
 
     def url_for(self, **parts: str) -> URL:  # type: ignore[override]
         def part(match: "re.Match[str]") -> str:
@@ -215,6 +228,10 @@ class StaticResource(DynamicResource):
     @property
     def canonical(self) -> str:
         return self._prefix
+
+    def add_prefix(self, prefix: str) -> None:
+        super().add_prefix(prefix)
+        self._prefix = prefix + self._prefix
 
     def url_for(self, *, filename: Union[str, "os.PathLike[str]"],  # type: ignore[override]
                 append_version: Optional[bool] = None) -> URL:
@@ -248,6 +265,45 @@ class StaticResource(DynamicResource):
 
     def get_info(self) -> dict[str, Any]:
         return {"directory": self._directory, "prefix": self._prefix}
+
+
+class PrefixedSubAppResource(Resource):
+    """A sub-application mounted at a prefix: its resources get the prefix (url_for included)."""
+
+    def __init__(self, prefix: str, app: Any) -> None:
+        super().__init__(None)
+        self._prefix = prefix
+        self._app = app
+        app.router._add_prefix(prefix)
+
+    @property
+    def app(self) -> Any:
+        return self._app
+
+    @property
+    def canonical(self) -> str:
+        return self._prefix
+
+    def add_prefix(self, prefix: str) -> None:
+        self._prefix = prefix + self._prefix
+        self._app.router._add_prefix(prefix)
+
+    def add_route(self, method: str, handler: Handler, *, expect_handler: Any = None) -> Route:
+        raise RuntimeError(".add_route() is not supported by sub-application root")
+
+    def url_for(self, *args: str, **kwargs: Any) -> URL:
+        raise RuntimeError(".url_for() is not supported by sub-application root")
+
+    def get_info(self) -> dict[str, Any]:
+        return {"app": self._app, "prefix": self._prefix}
+
+    def _resolve(self, method: str, path: str) -> Optional[MatchInfo]:
+        """The sub-application's answer for a path under the prefix (404/405 included)."""
+        if not path.startswith(self._prefix + "/") and path != self._prefix:
+            return None
+        match_info: MatchInfo = self._app.router.resolve_path(method, path)
+        match_info._apps.insert(0, self._app)
+        return match_info
 
 
 def _compile(pattern: str) -> "re.Pattern[str]":
@@ -284,6 +340,7 @@ class UrlDispatcher:
         # Plain paths: path -> method -> route, the first registered winning (one dict lookup).
         self._plain: dict[str, dict[str, Route]] = {}
         self._patterns: list[DynamicResource] = []
+        self._subapps: list[PrefixedSubAppResource] = []
         self._resources: list[Resource] = []
         self._named: dict[str, Resource] = {}
         self._routes: list[Route] = []
@@ -321,6 +378,17 @@ class UrlDispatcher:
         self._resources.append(resource)
         if isinstance(resource, DynamicResource):
             self._patterns.append(resource)
+        elif isinstance(resource, PrefixedSubAppResource):
+            self._subapps.append(resource)
+
+    def _add_prefix(self, prefix: str) -> None:
+        """Every resource moves under prefix; the plain-path index is rebuilt."""
+        for resource in self._resources:
+            resource.add_prefix(prefix)
+        self._plain = {}
+        for route in self._routes:
+            if isinstance(route.resource, PlainResource):
+                self._plain.setdefault(route.resource.canonical, {}).setdefault(route.method, route)
 
     def add_resource(self, path: str, *, name: Optional[str] = None) -> Resource:
         if path and not path.startswith("/"):
@@ -437,8 +505,16 @@ class UrlDispatcher:
             if route is not None:
                 return MatchInfo(match.groupdict(), route.handler, route)
             allowed.update(resource._by_method)
+        for subapp in self._subapps:
+            match_info = subapp._resolve(method, path)
+            if match_info is None:
+                continue
+            if match_info is not None:
+                return match_info  # a path under the prefix is the sub-application's, as aiohttp
         if allowed:
-            return MatchInfo({}, _method_not_allowed(method, allowed))
+            not_allowed = MatchInfo({}, _method_not_allowed(method, allowed))
+            not_allowed.allowed = allowed
+            return not_allowed
         return MatchInfo({}, _not_found)
 
 
