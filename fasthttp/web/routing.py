@@ -53,12 +53,13 @@ _PARAM_RE = re.compile(r"\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<regex>[^{}]*(
 class MatchInfo(dict[str, str]):
     """The path parameters of a request, plus the route that matched."""
 
+    allowed: Optional[set[str]] = None  # the methods, when only the method was wrong (405)
+
     def __init__(self, params: dict[str, str], handler: Handler, route: Any = None) -> None:
         super().__init__(params)
         self.handler = handler
         self.route = route
         self._apps: list[Any] = []  # the sub-applications the route is in, outermost first
-        self.allowed: Optional[set[str]] = None  # the methods, when only the method is wrong
 
     @property
     def apps(self) -> tuple[Any, ...]:
