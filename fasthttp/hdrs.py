@@ -189,3 +189,7 @@ METH_PATCH: Final[str] = "PATCH"
 METH_POST: Final[str] = "POST"
 METH_PUT: Final[str] = "PUT"
 METH_TRACE: Final[str] = "TRACE"
+METH_ALL: Final[frozenset[str]] = frozenset({
+    METH_CONNECT, METH_HEAD, METH_GET, METH_DELETE, METH_OPTIONS, METH_PATCH, METH_POST,
+    METH_PUT, METH_TRACE,
+})

@@ -435,12 +435,6 @@ async def test_symlinks_as_aiohttp(files: Path) -> None:
             assert b"outside" not in ours.body
 
 
-def test_append_version_refuses(files: Path) -> None:
-    app = web.Application()
-    with pytest.raises(NotImplementedError, match="append_version"):
-        app.router.add_static("/static", files, append_version=True)
-
-
 # --- Response.etag / last_modified, Request conditional properties ---------------------------------
 
 ETAG_VALUES: list[Any] = ["abc", "*", "", "x y", 'a"b', "é", None]

@@ -59,6 +59,21 @@ async def serve(app: web.Application, **runner_kwargs: Any) -> AsyncIterator[Ser
         await asyncio.wait_for(runner.cleanup(), 10)
 
 
+@contextlib.asynccontextmanager
+async def running(app: Any, w: Any) -> AsyncIterator[int]:
+    """Serves app with the runner of module w (fasthttp.web or aiohttp.web); yields the port.
+
+    For tests that build the same app on both servers and compare the answers."""
+    runner = w.AppRunner(app)
+    await runner.setup()
+    site = w.TCPSite(runner, HOST, 0)
+    await site.start()
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await asyncio.wait_for(runner.cleanup(), 10)
+
+
 def app_with(*routes: Any, **app_kwargs: Any) -> web.Application:
     app = web.Application(**app_kwargs)
     app.add_routes(list(routes))

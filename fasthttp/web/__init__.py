@@ -11,10 +11,16 @@ from .exceptions import *  # noqa: F401,F403 - the HTTP exception family, as aio
 from .exceptions import __all__ as _exception_names
 from .file_response import FileResponse
 from .multipart_form import FileField
+from .normalize_path import normalize_path_middleware
 from .protocol import RequestHandler, ServerSettings
 from .request import BaseRequest, Request
 from .response import ContentCoding, Response, StreamResponse, json_response
 from .routing import (
+    DynamicResource,
+    PlainResource,
+    Resource,
+    ResourceRoute,
+    StaticResource,
     RouteDef,
     RouteTableDef,
     StaticDef,
@@ -30,6 +36,7 @@ from .routing import (
     static,
     view,
 )
+from .views import AbstractView, View
 from .ws import WebSocketReady, WebSocketResponse
 from .runner import AppRunner, BaseRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
 from .server import Server, ServerRunner
@@ -43,6 +50,7 @@ __all__ = [
     "Application",
     "Signal",
     "middleware",
+    "normalize_path_middleware",
     "FileResponse",
     "FileField",
     "RequestHandler",
@@ -54,6 +62,13 @@ __all__ = [
     "StreamResponse",
     "json_response",
     "RouteDef",
+    "Resource",
+    "ResourceRoute",
+    "PlainResource",
+    "DynamicResource",
+    "StaticResource",
+    "AbstractView",
+    "View",
     "RouteTableDef",
     "StaticDef",
     "UrlDispatcher",

@@ -6,7 +6,7 @@ import asyncio
 import warnings
 from typing import Any, Awaitable, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar, cast
 
-from .routing import UrlDispatcher
+from .routing import PrefixedSubAppResource, UrlDispatcher
 
 __all__ = ("Application", "AppKey", "CleanupContext", "CleanupError", "NotAppKeyWarning", "middleware", "Signal")
 
@@ -142,6 +142,7 @@ class Application(MutableMapping[Any, Any]):
         self._on_startup.append(self._cleanup_ctx._enter_all)
         self._on_cleanup.append(self._cleanup_ctx._exit_all)
         self._handle_cache: Optional[Handler] = None
+        self._subapps: list["Application"] = []
         self.logger = logger
 
     def __call__(self) -> "Application":
@@ -223,10 +224,31 @@ class Application(MutableMapping[Any, Any]):
     def add_routes(self, routes: Any) -> list[Any]:
         return self._router.add_routes(routes)
 
+    def add_subapp(self, prefix: str, subapp: "Application") -> PrefixedSubAppResource:
+        """Mounts subapp at prefix: its routes, middlewares and signals, as aiohttp.web."""
+        if not isinstance(prefix, str):
+            raise TypeError("Prefix must be str")
+        prefix = prefix.rstrip("/")
+        if not prefix:
+            raise ValueError("Prefix cannot be empty")
+        if self._frozen:
+            raise RuntimeError("Cannot add sub application to frozen application")
+        if subapp._frozen:
+            raise RuntimeError("Cannot add frozen application")
+        subapp._router.freeze()  # its routes get the prefix now, so no more can be added
+        resource = PrefixedSubAppResource(prefix, subapp)
+        self._router.register_resource(resource)
+        for name in ("_on_startup", "_on_shutdown", "_on_cleanup"):
+            getattr(self, name).append(_forward_signal(subapp, name))
+        self._subapps.append(subapp)
+        return resource
+
     def freeze(self) -> None:
         if self._frozen:
             return
         self._frozen = True
+        for subapp in self._subapps:
+            subapp.freeze()
         self._router.freeze()
         for signal in (self._on_startup, self._on_shutdown, self._on_cleanup,
                        self._on_response_prepare, self._cleanup_ctx):
@@ -249,13 +271,14 @@ class Application(MutableMapping[Any, Any]):
         """The handler for the request (sets request.match_info); middlewares not applied."""
         match_info = self._router.resolve_path(request.method, request.path)
         request._match_info = match_info
+        # A class-based view is called like a function: its instance is awaitable (views.py).
         handler: Handler = match_info.handler
-        if isinstance(handler, type):  # a class-based view
-            view_class = handler
-
-            async def handler(request: Any) -> Any:  # noqa: F811 - wraps the view class
-                return await view_class(request)
-
+        if match_info._apps:  # in a sub-application: its request.app, its middlewares inside
+            request._app = match_info._apps[-1]
+            match_info._apps.insert(0, self)
+            for app in reversed(match_info._apps[1:]):
+                for mw in reversed(app._middlewares):
+                    handler = _bind(mw, handler)
         return handler
 
     async def _handle(self, request: Any) -> Any:
@@ -264,6 +287,13 @@ class Application(MutableMapping[Any, Any]):
         for mw in reversed(self._middlewares):
             handler = _bind(mw, handler)
         return await handler(request)
+
+
+def _forward_signal(subapp: "Application", name: str) -> Callable[[Any], Awaitable[None]]:
+    async def forward(app: Any) -> None:
+        await getattr(subapp, name).send(subapp)
+
+    return forward
 
 
 def _bind(mw: Callable[..., Awaitable[Any]], handler: Handler) -> Handler:

@@ -218,8 +218,15 @@ class Request(MutableMapping[str, Any]):
         return self._app
 
     @property
-    def config_dict(self) -> "Application":
-        return self._app
+    def config_dict(self) -> Any:
+        """The app's state, then its parents' (innermost first) when in a sub-application."""
+        apps = getattr(self._match_info, "_apps", None)
+        if not apps:
+            return self._app
+        from collections import ChainMap
+        from types import MappingProxyType
+
+        return MappingProxyType(ChainMap(*reversed(apps)))
 
     @property
     def match_info(self) -> Any:

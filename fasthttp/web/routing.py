@@ -8,16 +8,28 @@ same, so middlewares see those answers too.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import keyword
 import os
 import re
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator, Optional, Union
+
+from yarl import URL
 
 from .. import hdrs
 from .static import StaticFiles
 
 __all__ = (
     "UrlDispatcher",
+    "Resource",
+    "PlainResource",
+    "DynamicResource",
+    "StaticResource",
+    "PrefixedSubAppResource",
+    "Route",
+    "ResourceRoute",
     "RouteDef",
     "StaticDef",
     "RouteTableDef",
@@ -41,11 +53,13 @@ _PARAM_RE = re.compile(r"\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<regex>[^{}]*(
 class MatchInfo(dict[str, str]):
     """The path parameters of a request, plus the route that matched."""
 
+    allowed: Optional[set[str]] = None  # the methods, when only the method was wrong (405)
+
     def __init__(self, params: dict[str, str], handler: Handler, route: Any = None) -> None:
         super().__init__(params)
         self.handler = handler
         self.route = route
-        self._apps: list[Any] = []
+        self._apps: list[Any] = []  # the sub-applications the route is in, outermost first
 
     @property
     def apps(self) -> tuple[Any, ...]:
@@ -56,40 +70,241 @@ class MatchInfo(dict[str, str]):
 
 
 class Route:
-    """One method + path + handler."""
+    """One method + handler on a resource (aiohttp's ResourceRoute)."""
 
-    __slots__ = ("method", "path", "handler", "name", "_resource")
+    __slots__ = ("method", "handler", "_resource", "_expect_handler")
 
-    def __init__(self, method: str, path: str, handler: Handler, name: Optional[str]) -> None:
+    def __init__(self, method: str, handler: Handler, resource: "Resource",
+                 expect_handler: Any = None) -> None:
         self.method = method
-        self.path = path
         self.handler = handler
-        self.name = name
-        self._resource: Any = None
+        self._resource = resource
+        self._expect_handler = expect_handler
 
     @property
-    def resource(self) -> Any:
+    def resource(self) -> "Resource":
         return self._resource
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._resource.name
+
+    @property
+    def path(self) -> str:
+        return self._resource.canonical
+
+    def url_for(self, *args: str, **kwargs: Any) -> URL:
+        return self._resource.url_for(*args, **kwargs)
+
+    def get_info(self) -> dict[str, Any]:
+        return self._resource.get_info()
 
     def __repr__(self) -> str:
         return f"<Route {self.method} {self.path} -> {self.handler!r}>"
 
 
-class _PatternResource:
-    """A path pattern with its routes by method."""
+ResourceRoute = Route  # aiohttp's name for it
 
-    __slots__ = ("pattern", "regex", "routes", "name")
 
-    def __init__(self, pattern: str, name: Optional[str]) -> None:
-        self.pattern = pattern
-        self.regex = _compile(pattern)
-        self.routes: dict[str, Route] = {}
+def _quote_part(value: str) -> str:
+    """A url_for() part percent-encoded as aiohttp does ('/' kept, '%' and spaces encoded)."""
+    return URL.build(path=value, encoded=False).raw_path
+
+
+class Resource:
+    """A path with its routes, one per method (aiohttp's Resource)."""
+
+    def __init__(self, name: Optional[str]) -> None:
         self.name = name
+        self._routes: list[Route] = []
+        self._by_method: dict[str, Route] = {}
+        self._router: Optional["UrlDispatcher"] = None
 
-    def url_for(self, **parts: str) -> str:
-        from urllib.parse import quote
+    def add_route(self, method: str, handler: Handler, *, expect_handler: Any = None) -> Route:
+        method = method.upper()
+        if method in self._by_method or hdrs.METH_ANY in self._by_method:
+            raise RuntimeError(
+                f"Added route will never be executed, method {method} is already registered"
+            )
+        if self._router is not None:
+            self._router._check_frozen()
+        route = Route(method, handler, self, expect_handler)
+        self._routes.append(route)
+        self._by_method[method] = route
+        if self._router is not None:
+            self._router._add_route_index(route)
+        return route
 
-        return _PARAM_RE.sub(lambda m: quote(parts[m.group("name")], safe=""), self.pattern)
+    @property
+    def canonical(self) -> str:
+        raise NotImplementedError
+
+    def url_for(self, *args: str, **kwargs: Any) -> URL:
+        raise NotImplementedError
+
+    def get_info(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def add_prefix(self, prefix: str) -> None:
+        """Mounted under a sub-application prefix (aiohttp's add_prefix)."""
+        raise NotImplementedError
+
+    def _route_for(self, method: str) -> Optional[Route]:
+        return self._by_method.get(method) or self._by_method.get(hdrs.METH_ANY)
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self._routes)
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def __repr__(self) -> str:
+        name = f"'{self.name}' " if self.name is not None else ""
+        return f"<{type(self).__name__} {name}{self.canonical}>"
+
+
+class PlainResource(Resource):
+    """A fixed path: found by one dict lookup."""
+
+    def __init__(self, path: str, *, name: Optional[str] = None) -> None:
+        super().__init__(name)
+        self._path = path
+
+    @property
+    def canonical(self) -> str:
+        return self._path
+
+    def url_for(self) -> URL:  # type: ignore[override]
+        return URL.build(path=self._path, encoded=True)
+
+    def add_prefix(self, prefix: str) -> None:
+        self._path = prefix + (self._path or "/")
+
+    def get_info(self) -> dict[str, Any]:
+        return {"path": self._path}
+
+
+class DynamicResource(Resource):
+    """A path pattern with `{name}` / `{name:regex}` parts, tried in the order added."""
+
+    def __init__(self, pattern: str, *, name: Optional[str] = None) -> None:
+        super().__init__(name)
+        self._pattern = pattern
+        self.regex = _compile(pattern)
+
+    @property
+    def canonical(self) -> str:
+        return _PARAM_RE.sub(lambda m: "{" + m.group("name") + "}", self._pattern)
+
+    def add_prefix(self, prefix: str) -> None:
+        self._pattern = prefix + self._pattern
+        self.regex = _compile(self._pattern)
+
+    def url_for(self, **parts: str) -> URL:  # type: ignore[override]
+        def part(match: "re.Match[str]") -> str:
+            name = match.group("name")
+            if name not in parts:
+                raise KeyError(name)
+            return _quote_part(str(parts[name]))
+
+        return URL.build(path=_PARAM_RE.sub(part, self._pattern), encoded=True)
+
+    def get_info(self) -> dict[str, Any]:
+        return {"formatter": self.canonical, "pattern": self.regex}
+
+
+class StaticResource(DynamicResource):
+    """The files under a directory, at prefix/<filename> (fasthttp/web/static.py serves them)."""
+
+    VERSION_KEY = "v"
+
+    def __init__(self, prefix: str, directory: Path, *, name: Optional[str] = None,
+                 append_version: bool = False, follow_symlinks: bool = False) -> None:
+        super().__init__(prefix + "/{filename:.*}", name=name)
+        self._prefix = prefix
+        self._directory = directory
+        self._append_version = append_version
+        self._follow_symlinks = follow_symlinks
+
+    @property
+    def canonical(self) -> str:
+        return self._prefix
+
+    def add_prefix(self, prefix: str) -> None:
+        super().add_prefix(prefix)
+        self._prefix = prefix + self._prefix
+
+    def url_for(self, *, filename: Union[str, "os.PathLike[str]"],  # type: ignore[override]
+                append_version: Optional[bool] = None) -> URL:
+        if append_version is None:
+            append_version = self._append_version
+        name = str(filename).lstrip("/")
+        url = URL.build(path=self._prefix, encoded=True) / name
+        if append_version:
+            digest = self._file_hash(name)
+            if digest is not None:
+                url = url.with_query({self.VERSION_KEY: digest})
+        return url
+
+    def _file_hash(self, name: str) -> Optional[str]:
+        """urlsafe base64 of the file's SHA-256, as aiohttp's `v=`; None outside the directory."""
+        unresolved = self._directory.joinpath(name)
+        try:
+            if self._follow_symlinks:
+                normalized = Path(os.path.normpath(unresolved))
+                normalized.relative_to(self._directory)
+                filepath = normalized.resolve()
+            else:
+                filepath = unresolved.resolve()
+                filepath.relative_to(self._directory)
+        except (ValueError, FileNotFoundError):
+            return None
+        if not filepath.is_file():
+            return None
+        digest = hashlib.sha256(filepath.read_bytes()).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii")
+
+    def get_info(self) -> dict[str, Any]:
+        return {"directory": self._directory, "prefix": self._prefix}
+
+
+class PrefixedSubAppResource(Resource):
+    """A sub-application mounted at a prefix: its resources get the prefix (url_for included)."""
+
+    def __init__(self, prefix: str, app: Any) -> None:
+        super().__init__(None)
+        self._prefix = prefix
+        self._app = app
+        app.router._add_prefix(prefix)
+
+    @property
+    def app(self) -> Any:
+        return self._app
+
+    @property
+    def canonical(self) -> str:
+        return self._prefix
+
+    def add_prefix(self, prefix: str) -> None:
+        self._prefix = prefix + self._prefix
+        self._app.router._add_prefix(prefix)
+
+    def add_route(self, method: str, handler: Handler, *, expect_handler: Any = None) -> Route:
+        raise RuntimeError(".add_route() is not supported by sub-application root")
+
+    def url_for(self, *args: str, **kwargs: Any) -> URL:
+        raise RuntimeError(".url_for() is not supported by sub-application root")
+
+    def get_info(self) -> dict[str, Any]:
+        return {"app": self._app, "prefix": self._prefix}
+
+    def _resolve(self, method: str, path: str) -> Optional[MatchInfo]:
+        """The sub-application's answer for a path under the prefix (404/405 included)."""
+        if not path.startswith(self._prefix + "/") and path != self._prefix:
+            return None
+        match_info: MatchInfo = self._app.router.resolve_path(method, path)
+        match_info._apps.insert(0, self._app)
+        return match_info
 
 
 def _compile(pattern: str) -> "re.Pattern[str]":
@@ -123,50 +338,90 @@ class UrlDispatcher:
     """The router of an Application."""
 
     def __init__(self) -> None:
+        # Plain paths: path -> method -> route, the first registered winning (one dict lookup).
         self._plain: dict[str, dict[str, Route]] = {}
-        self._patterns: list[_PatternResource] = []
-        self._named: dict[str, Any] = {}
+        self._patterns: list[DynamicResource] = []
+        self._subapps: list[PrefixedSubAppResource] = []
+        self._resources: list[Resource] = []
+        self._named: dict[str, Resource] = {}
         self._routes: list[Route] = []
         self._frozen = False
 
     def freeze(self) -> None:
         self._frozen = True
 
+    def _add_route_index(self, route: Route) -> None:
+        self._routes.append(route)
+        resource = route.resource
+        if isinstance(resource, PlainResource):
+            # An earlier resource with the same path and method wins, as in aiohttp's scan.
+            by_method = self._plain.setdefault(resource.canonical or "/", {})
+            by_method.setdefault(route.method, route)
+
     def _check_frozen(self) -> None:
         if self._frozen:
             raise RuntimeError("Cannot register a resource into frozen router.")
+
+    def register_resource(self, resource: Resource) -> None:
+        self._check_frozen()
+        name = resource.name
+        if name is not None:
+            for part in name.split(":"):
+                if not part.isidentifier() or keyword.iskeyword(part):
+                    raise ValueError(
+                        f"Incorrect route name {name!r}, the name should be a sequence of python"
+                        " identifiers separated by colon"
+                    )
+            if name in self._named:
+                raise ValueError(f"Duplicate {name!r}, already handled by {self._named[name]!r}")
+            self._named[name] = resource
+        resource._router = self
+        self._resources.append(resource)
+        if isinstance(resource, DynamicResource):
+            self._patterns.append(resource)
+        elif isinstance(resource, PrefixedSubAppResource):
+            self._subapps.append(resource)
+
+    def _add_prefix(self, prefix: str) -> None:
+        """Every resource moves under prefix; the plain-path index is rebuilt."""
+        for resource in self._resources:
+            resource.add_prefix(prefix)
+        self._plain = {}
+        for route in self._routes:
+            if isinstance(route.resource, PlainResource):
+                self._plain.setdefault(route.resource.canonical, {}).setdefault(route.method, route)
+
+    def add_resource(self, path: str, *, name: Optional[str] = None) -> Resource:
+        if path and not path.startswith("/"):
+            raise ValueError("path should be started with / or be empty")
+        if self._resources:  # aiohttp reuses the last resource for the same path and name
+            last = self._resources[-1]
+            if last.name == name and not isinstance(last, StaticResource) and (
+                (isinstance(last, PlainResource) and last.canonical == path)
+                or (isinstance(last, DynamicResource) and last._pattern == path)
+            ):
+                return last
+        resource: Resource
+        if "{" in path or "}" in path:
+            resource = DynamicResource(path, name=name)
+        else:
+            resource = PlainResource(path, name=name)
+        self.register_resource(resource)
+        return resource
 
     def add_route(
         self, method: str, path: str, handler: Handler, *, name: Optional[str] = None,
         expect_handler: Any = None,
     ) -> Route:
-        self._check_frozen()
-        if not path.startswith("/") and path:
-            raise ValueError("path should be started with / or be empty")
-        method = method.upper()
-        route = Route(method, path, handler, name)
-        if _PARAM_RE.search(path) is None:
-            self._plain.setdefault(path, {})[method] = route
-            resource: Any = path
-        else:
-            resource = next((r for r in self._patterns if r.pattern == path), None)
-            if resource is None:
-                resource = _PatternResource(path, name)
-                self._patterns.append(resource)
-            resource.routes[method] = route
-        route._resource = resource
-        if name is not None:
-            if name in self._named:
-                raise ValueError(f"Duplicate {name!r}, already handled by {self._named[name]!r}")
-            self._named[name] = resource
-        self._routes.append(route)
-        return route
+        resource = self.add_resource(path, name=name)
+        return resource.add_route(method, handler, expect_handler=expect_handler)
 
     def add_get(self, path: str, handler: Handler, *, name: Optional[str] = None,
                 allow_head: bool = True, **kwargs: Any) -> Route:
+        resource = self.add_resource(path, name=name)
         if allow_head:
-            self.add_route(hdrs.METH_HEAD, path, handler, **kwargs)
-        return self.add_route(hdrs.METH_GET, path, handler, name=name, **kwargs)
+            resource.add_route(hdrs.METH_HEAD, handler, **kwargs)
+        return resource.add_route(hdrs.METH_GET, handler, **kwargs)
 
     def add_post(self, path: str, handler: Handler, **kwargs: Any) -> Route:
         return self.add_route(hdrs.METH_POST, path, handler, **kwargs)
@@ -192,39 +447,46 @@ class UrlDispatcher:
     def add_static(self, prefix: str, path: Union[str, "os.PathLike[str]"], *,
                    name: Optional[str] = None, expect_handler: Any = None,
                    chunk_size: int = 256 * 1024, show_index: bool = False,
-                   follow_symlinks: bool = False, append_version: bool = False) -> Route:
+                   follow_symlinks: bool = False, append_version: bool = False) -> Resource:
         """GET and HEAD of the files under `path` (fasthttp/web/static.py has the rules)."""
-        if append_version:
-            # It changes the URLs url_for() builds for this resource; until static resources
-            # build URLs, it would be accepted and ignored.
-            raise NotImplementedError("add_static(append_version=True) is not supported yet")
         directory = Path(path).expanduser().resolve(strict=False)
         if not directory.is_dir():
             raise ValueError(f"No directory exists at '{directory}'")
         prefix = prefix.rstrip("/")
         handler = StaticFiles(prefix, directory, show_index=show_index,
                               follow_symlinks=follow_symlinks, chunk_size=chunk_size)
-        pattern = prefix + "/{filename:.*}"
-        self.add_route(hdrs.METH_HEAD, pattern, handler, expect_handler=expect_handler)
-        return self.add_route(hdrs.METH_GET, pattern, handler, name=name,
-                              expect_handler=expect_handler)
+        resource = StaticResource(prefix, directory, name=name, append_version=append_version,
+                                  follow_symlinks=follow_symlinks)
+        self.register_resource(resource)
+        resource.add_route(hdrs.METH_GET, handler, expect_handler=expect_handler)
+        resource.add_route(hdrs.METH_HEAD, handler, expect_handler=expect_handler)
+        return resource
 
-    def add_routes(self, routes: Any) -> list[Route]:
+    def add_routes(self, routes: Any) -> list[Any]:
         registered = []
         for definition in routes:
             registered.extend(definition.register(self))
         return registered
 
+    def resources(self) -> list[Resource]:
+        return list(self._resources)
+
     def routes(self) -> list[Route]:
         return list(self._routes)
 
-    def __getitem__(self, name: str) -> Any:
+    def __getitem__(self, name: str) -> Resource:
         return self._named[name]
 
     def __contains__(self, name: str) -> bool:
         return name in self._named
 
-    def named_resources(self) -> dict[str, Any]:
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._named)
+
+    def __len__(self) -> int:
+        return len(self._named)
+
+    def named_resources(self) -> dict[str, Resource]:
         return dict(self._named)
 
     def resolve_path(self, method: str, path: str) -> MatchInfo:
@@ -240,12 +502,20 @@ class UrlDispatcher:
             match = resource.regex.fullmatch(path)
             if match is None:
                 continue
-            route = resource.routes.get(method) or resource.routes.get(hdrs.METH_ANY)
+            route = resource._route_for(method)
             if route is not None:
                 return MatchInfo(match.groupdict(), route.handler, route)
-            allowed.update(resource.routes)
+            allowed.update(resource._by_method)
+        for subapp in self._subapps:
+            match_info = subapp._resolve(method, path)
+            if match_info is None:
+                continue
+            if match_info is not None:
+                return match_info  # a path under the prefix is the sub-application's, as aiohttp
         if allowed:
-            return MatchInfo({}, _method_not_allowed(method, allowed))
+            not_allowed = MatchInfo({}, _method_not_allowed(method, allowed))
+            not_allowed.allowed = allowed
+            return not_allowed
         return MatchInfo({}, _not_found)
 
 
@@ -277,7 +547,7 @@ class StaticDef:
         self.path = path
         self.kwargs = kwargs
 
-    def register(self, router: UrlDispatcher) -> list[Route]:
+    def register(self, router: UrlDispatcher) -> list[Any]:
         return [router.add_static(self.prefix, self.path, **self.kwargs)]
 
 
