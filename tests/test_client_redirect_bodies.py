@@ -145,6 +145,14 @@ async def test_a_body_on_a_redirect_that_keeps_it(name: str, read: str, status: 
             for client in CLIENTS
         ]
     theirs, ours = outcomes
+    if name == "pipe" and not read:
+        # The server answers without reading: whether the client's body writer had begun to
+        # read the pipe when the redirect came is a race. Begun: consumed (refused); not yet:
+        # nothing was taken from it, and sending it whole after the redirect is right. Either
+        # way never a partial body (the pipe is marked consumed before its first read).
+        replayed = (200, "POST 3000 b'pppppppp'", [status])
+        assert ours in (CONSUMED, replayed) and theirs in (CONSUMED, replayed)
+        return
     if name in REPLAYED:
         assert ours == (200, REPLAYED[name], [status])
     else:
