@@ -17,28 +17,15 @@ from typing import Any, NoReturn, Optional
 
 from .fingerprint import Fingerprint
 
-__all__ = ("PROXIES", "check_ssl", "check_trust_env", "merge_ssl", "refuse", "refuse_request_arguments")
+__all__ = ("PROXIES", "check_ssl", "check_trust_env", "merge_ssl", "refuse")
 
-PROXIES = "(proxies are not supported yet)"
+PROXIES = "(proxies from the environment are not supported yet)"
 
 
 def refuse(name: str, why: str = "") -> NoReturn:
     raise NotImplementedError(
         f"fasthttp does not support the {name}= argument" + (f" {why}" if why else "")
     )
-
-
-def refuse_request_arguments(
-    proxy: Any, proxy_auth: Any, proxy_headers: Any,
-) -> None:
-    """Called only when one of a request's unsupported arguments is not its default (the
-    request path tests them with `is not None` first, so a plain request pays nothing)."""
-    if proxy is not None:
-        refuse("proxy", PROXIES)
-    if proxy_auth is not None:
-        refuse("proxy_auth", PROXIES)
-    if proxy_headers is not None:
-        refuse("proxy_headers", PROXIES)
 
 
 _EXCLUSIVE = "verify_ssl, ssl_context, fingerprint and ssl parameters are mutually exclusive"

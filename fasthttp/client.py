@@ -38,14 +38,17 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
-from .arguments import PROXIES, check_trust_env, merge_ssl, refuse, refuse_request_arguments
+from .arguments import check_trust_env, merge_ssl, refuse
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
+    ClientConnectorError,
     ClientOSError,
     ClientPayloadError,
+    ClientProxyConnectionError,
     ClientResponseError,
     ConnectionKey,
+    InvalidURL,
     InvalidUrlClientError,
     InvalidUrlRedirectClientError,
     NonHttpUrlClientError,
@@ -66,11 +69,12 @@ from .client_request import (
 )
 from .client_response import ClientResponse
 from .compression import ACCEPT_ENCODING, check_max_decompressed_size
-from .connector import BaseConnector, TCPConnector
+from .connector import BaseConnector, Connection, TCPConnector
 from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
+from .proxy import proxy_for
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
 from .upload_tracker import UploadTracker
@@ -207,11 +211,15 @@ class ClientSession:
         ssl_shutdown_timeout: Any = _SENTINEL,
         max_decompressed_size: Optional[int] = None,  # fasthttp extension, see compression.py
     ) -> None:
-        # What is not built yet refuses, naming itself, rather than being dropped silently.
+        # The session's proxy (aiohttp 3.10+): checked when a request uses it (its target's
+        # scheme decides how); a request's own proxy= / proxy_auth= win over these.
         if proxy is not None:
-            refuse("proxy", PROXIES)
-        if proxy_auth is not None:
-            refuse("proxy_auth", PROXIES)
+            try:
+                proxy = proxy if isinstance(proxy, URL) else URL(proxy)
+            except (TypeError, ValueError) as exc:
+                raise InvalidURL(proxy) from exc
+        self._default_proxy: Optional[URL] = proxy
+        self._default_proxy_auth: Any = proxy_auth
         if trust_env:
             check_trust_env()
         if request_class is None:
@@ -483,6 +491,9 @@ class ClientSession:
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
+        for name, value in (("proxy", proxy), ("proxy_auth", proxy_auth), ("proxy_headers", proxy_headers)):
+            if value is not None:
+                refuse(name, "with ws_connect (WebSockets through a proxy are not built yet)")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
@@ -553,8 +564,6 @@ class ClientSession:
             return await self._tracked_request(locals())
         if self.closed:
             raise RuntimeError("Session is closed")
-        if proxy is not None or proxy_auth is not None or proxy_headers is not None:
-            refuse_request_arguments(proxy, proxy_auth, proxy_headers)
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
             raise ValueError("data, json and text parameters can not be used at the same time")
@@ -649,6 +658,13 @@ class ClientSession:
             method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )
+        if proxy is not None or self._default_proxy is not None:
+            request._proxy = proxy_for(
+                url,
+                self._default_proxy if proxy is None else proxy,
+                self._default_proxy_auth if proxy_auth is None else proxy_auth,
+                proxy_headers,
+            )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
         if upload_tracker is not None:
@@ -823,6 +839,11 @@ class ClientSession:
             headers[hdrs.HOST] = host_header
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
+        proxy = request._proxy
+        if proxy is not None and proxy.auth is not None:
+            # Forwarded by the proxy (http:// targets): its credentials go on this request,
+            # which the proxy reads and removes (aiohttp's rule).
+            headers[hdrs.PROXY_AUTHORIZATION] = proxy.auth.encode()
         self._add_cookies(headers, url, cookies)
         body = request._body
         if body is not None and settings.compress is not None:
@@ -848,23 +869,26 @@ class ClientSession:
             # retry on a stale connection), counted before connecting as aiohttp does.
             request._upload_gen = request._upload_tracker._attempt_started()
         head_bytes = encode_request_head(request)
-        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
-        url = request.url
-        host = url.raw_host or ""
-        port = url.port
-        is_ssl = url.scheme == "https"
-        ssl_setting = request._ssl if is_ssl else True
-        server_hostname = request._settings.server_hostname
-        key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
-        key = self._connection_keys.get(key_parts)
-        if key is None or key.ssl is not ssl_setting:
-            key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
-            if len(self._connection_keys) >= 256:
-                self._connection_keys.clear()
-            self._connection_keys[key_parts] = key
-        connection = await connector.connect(
-            key, request.timeout, deadline=request._deadline, traces=request._traces
-        )
+        if request._proxy is not None:
+            connection = await self._proxy_connection(request, connector)
+        else:
+            # The pool's key, from a small cache: building a ConnectionKey per request costs more.
+            url = request.url
+            host = url.raw_host or ""
+            port = url.port
+            is_ssl = url.scheme == "https"
+            ssl_setting = request._ssl if is_ssl else True
+            server_hostname = request._settings.server_hostname
+            key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
+            key = self._connection_keys.get(key_parts)
+            if key is None or key.ssl is not ssl_setting:
+                key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
+                if len(self._connection_keys) >= 256:
+                    self._connection_keys.clear()
+                self._connection_keys[key_parts] = key
+            connection = await connector.connect(
+                key, request.timeout, deadline=request._deadline, traces=request._traces
+            )
         try:
             return await send(request, connection, head_bytes)
         except (ServerDisconnectedError, ClientOSError) as exc:
@@ -873,6 +897,19 @@ class ClientSession:
                 # send the request once more, above the middlewares (as aiohttp retries).
                 exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
             raise
+
+    async def _proxy_connection(self, request: ClientRequest, connector: BaseConnector) -> Connection:
+        """A connection to the proxy that forwards the request; failing to reach it is a
+        ClientProxyConnectionError (as aiohttp)."""
+        key = request.connection_key
+        try:
+            return await connector.connect(
+                key, request.timeout, deadline=request._deadline, traces=request._traces
+            )
+        except ClientConnectorError as exc:
+            if type(exc) is not ClientConnectorError:
+                raise  # DNS, TLS: as aiohttp, those keep their own type
+            raise ClientProxyConnectionError(key, exc.os_error) from exc
 
     def _store_cookies(self, response: ClientResponse) -> None:
         set_cookies = response._headers.getall(hdrs.SET_COOKIE, ())

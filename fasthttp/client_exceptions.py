@@ -72,6 +72,11 @@ class ConnectionKey(NamedTuple):
     is_ssl: bool
     ssl: Any  # True/False, an SSLContext or a Fingerprint (pinned apart from unpinned)
     server_hostname: Optional[str]
+    # Through a proxy (None: direct), as aiohttp's key: a connection made for one proxy or
+    # one set of proxy credentials never serves another.
+    proxy: Optional[URL] = None
+    proxy_auth: Any = None
+    proxy_headers_hash: Optional[int] = None
 
 
 class RequestInfo(NamedTuple):

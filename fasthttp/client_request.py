@@ -26,6 +26,7 @@ from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 
 if TYPE_CHECKING:
     from .client_response import ClientResponse
+    from .proxy import ProxySettings
     from .upload_tracker import UploadTracker
 
 __all__ = ("ClientRequest", "RequestSettings", "make_body", "set_body_headers")
@@ -129,6 +130,7 @@ class ClientRequest:
         "_traces",  # the tracing hooks of this call (None: no tracing, no work)
         "_upload_tracker",  # the call's UploadTracker (None: no tracking, no work)
         "_upload_gen",  # the tracker's number for the attempt under way
+        "_proxy",  # a ProxySettings (fasthttp/proxy.py); None: a direct request
     )
 
     def __init__(
@@ -156,6 +158,7 @@ class ClientRequest:
         self._traces: Optional[tuple[Any, ...]] = None
         self._upload_tracker: Optional[UploadTracker] = None
         self._upload_gen = 0
+        self._proxy: Optional[ProxySettings] = None
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -218,15 +221,15 @@ class ClientRequest:
 
     @property
     def proxy(self) -> Optional[URL]:
-        return None  # proxies are not supported yet: the session refuses proxy=
+        return None if self._proxy is None else self._proxy.url
 
     @property
     def proxy_auth(self) -> Optional[BasicAuth]:
-        return None
+        return None if self._proxy is None else self._proxy.auth
 
     @property
-    def proxy_headers(self) -> None:
-        return None
+    def proxy_headers(self) -> "Optional[CIMultiDict[str]]":
+        return None if self._proxy is None else self._proxy.headers
 
     @property
     def ssl(self) -> Any:
@@ -254,6 +257,10 @@ class ClientRequest:
 
     @property
     def connection_key(self) -> ConnectionKey:
+        if self._proxy is not None:
+            from .proxy import proxy_connection_key
+
+            return proxy_connection_key(self._proxy)
         is_ssl = self.is_ssl()
         return ConnectionKey(
             self.host, self.port, is_ssl, self._ssl if is_ssl else True, self.server_hostname

@@ -40,6 +40,7 @@ _LIMITS = f"{_ARGS}::test_parser_limits_at_session_and_request_level_as_aiohttp"
 _PIN = "test_client_fingerprint.py"
 _EYEBALLS = "test_client_happy_eyeballs.py"
 _CONNECTORS = "test_client_connectors.py"
+_PROXY = "test_client_proxy.py"
 
 IMPLEMENTED: dict[tuple[str, str], str] = {
     # ClientSession(...)
@@ -72,7 +73,12 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ClientSession", "fallback_charset_resolver"): "test_client_responses.py::test_fallback_charset_resolver",
     ("ClientSession", "middlewares"): "test_client_middlewares.py::test_session_middlewares_run_first_outermost_and_change_the_request",
     ("ClientSession", "ssl_shutdown_timeout"): f"{_CONNECTORS}::test_session_ssl_shutdown_timeout_goes_to_its_connector",
+    ("ClientSession", "proxy"): f"{_PROXY}::test_session_proxy_and_request_info",
+    ("ClientSession", "proxy_auth"): f"{_PROXY}::test_session_proxy_and_request_info",
     # session.request(...) / get / post / ...
+    ("request", "proxy"): f"{_PROXY}::test_through_pproxy",
+    ("request", "proxy_auth"): f"{_PROXY}::test_through_pproxy_with_auth",
+    ("request", "proxy_headers"): f"{_PROXY}::test_forwarded_request_line_and_proxy_authorization",
     ("request", "upload_tracker"): "test_client_upload_tracker.py::test_a_bytes_body",
     ("request", "params"): "test_client_tracing.py::test_the_start_and_end_params_carry_method_url_headers_and_response",
     ("request", "data"): "test_client_timeouts.py::test_total_timeout_while_sending_a_slow_body",
@@ -149,13 +155,8 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
 
 # Not built: a value other than aiohttp's default raises NotImplementedError naming it.
 REFUSED: dict[tuple[str, str], Any] = {
-    ("ClientSession", "proxy"): "http://127.0.0.1:3128",
-    ("ClientSession", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ClientSession", "request_class"): type("AiohttpRequest", (real_aiohttp.ClientRequest,), {}),
     ("ClientSession", "ws_response_class"): type("MyWS", (), {}),
-    ("request", "proxy"): "http://127.0.0.1:3128",
-    ("request", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
-    ("request", "proxy_headers"): {"X-Proxy": "1"},
     ("ws_connect", "proxy"): "http://127.0.0.1:3128",
     ("ws_connect", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
     ("ws_connect", "proxy_headers"): {"X-Proxy": "1"},
