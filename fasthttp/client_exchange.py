@@ -56,7 +56,8 @@ def encode_request_head(request: "ClientRequest") -> bytes:
     """The request line and headers as bytes, refused (ValueError) if unsafe to send."""
     url = request.url
     target = url.raw_path_qs or "/"
-    if request._proxy is not None:
+    proxy = request._proxy
+    if proxy is not None and not proxy.tunnel:
         # To an HTTP proxy: the absolute form, so it knows where to forward (RFC 9112 3.2.2).
         target = str(url.with_fragment(None))
     version = request._settings.version

@@ -1,0 +1,345 @@
+"""CONNECT tunnels through a proxy: https:// targets through pproxy and through a small
+recording proxy written here (which also serves over TLS, and misbehaves on demand), side by
+side with aiohttp. Origins and proxies are on 127.0.0.1 with trustme certificates; the names
+asked of the proxy ("origin.test") are never resolved by anything but the test proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from typing import Any, Optional
+
+import pytest
+
+import aiohttp as real_aiohttp
+
+import fasthttp as aiohttp
+from client_servers import (
+    Conn,
+    RawServer,
+    Request,
+    assert_pool_clean,
+    async_test,
+    free_port,
+    keep_alive,
+    pproxy_server,
+    response,
+)
+
+trustme = pytest.importorskip("trustme")
+
+CLIENTS = [pytest.param(aiohttp, id="fasthttp"), pytest.param(real_aiohttp, id="aiohttp")]
+
+
+@pytest.fixture(scope="module")
+def ca() -> Any:
+    return trustme.CA()
+
+
+def server_context(ca: Any, *names: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*names).configure_cert(context)
+    return context
+
+
+def client_context(ca: Any) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def origin_server(ca: Any, seen_names: Optional[list[Any]] = None) -> RawServer:
+    """A TLS origin for "origin.test" (and 127.0.0.1) answering with what it was sent."""
+    context = server_context(ca, "origin.test", "127.0.0.1")
+    if seen_names is not None:
+        context.sni_callback = lambda _sock, name, _ctx: seen_names.append(name)
+
+    def route(request: Request) -> bytes:
+        return response(200, request.head)
+
+    return RawServer(keep_alive(route), ssl_context=context)
+
+
+class TestProxy:
+    """A CONNECT (and forwarding) proxy that records what it is sent.
+
+    `mode` decides what a CONNECT gets: "tunnel" (200, then bytes piped to the origin this
+    test names: every authority goes to `origin_port` on 127.0.0.1), "407", "endless" (a
+    header that never ends), "silent" (no answer), "close" (200 then hang up).
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, origin_port: int = 0, *, mode: str = "tunnel", ssl_context: Optional[ssl.SSLContext] = None
+    ) -> None:
+        self.origin_port = origin_port
+        self.mode = mode
+        self.server = RawServer(self._handle, ssl_context=ssl_context)
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.server.requests
+
+    @property
+    def url(self) -> str:
+        return self.server.url("").rstrip("/")
+
+    async def __aenter__(self) -> "TestProxy":
+        await self.server.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.server.__aexit__(*exc)
+
+    async def _handle(self, conn: Conn) -> None:
+        request = await conn.read_request(body=False)
+        if request is None:
+            return
+        if request.method != "CONNECT":
+            # Forwarding: the absolute-form request goes on to the origin as it is.
+            await self._pipe(conn, request.head)
+            return
+        if self.mode == "407":
+            await conn.send(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                b"Proxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n"
+            )
+            await conn.reader.read()  # until the client hangs up
+        elif self.mode == "endless":
+            await conn.send(b"HTTP/1.1 200 OK\r\nX-Endless: ")
+            while True:
+                await conn.send(b"a" * 4096)
+                await asyncio.sleep(0.001)
+        elif self.mode == "silent":
+            await conn.reader.read()
+        elif self.mode == "close":
+            await conn.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        else:
+            await conn.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await self._pipe(conn, b"")
+
+    async def _pipe(self, conn: Conn, first: bytes) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.origin_port)
+
+        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            finally:
+                sink.close()
+
+        writer.write(first)
+        try:
+            await asyncio.gather(copy(conn.reader, writer), copy(reader, conn.writer))
+        finally:
+            writer.close()
+
+
+def _head(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """A recorded request's line and headers, without the one that names the client."""
+    line = f"{request.method} {request.target} {request.version}"
+    return line, [(k.lower(), v) for k, v in request.headers if k.lower() != "user-agent"]
+
+
+# --- 1. https:// targets through an http:// proxy -----------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_https_through_pproxy(client: Any, ca: Any) -> None:
+    trust = client_context(ca)  # (one context: a context is part of the pool's key)
+    async with origin_server(ca) as origin, pproxy_server() as port:
+        async with client.ClientSession() as session:
+            for path in ("/a", "/b?c=d"):
+                async with session.get(
+                    origin.url(path), proxy=f"http://127.0.0.1:{port}", ssl=trust
+                ) as resp:
+                    assert resp.status == 200
+                    # Origin form inside the tunnel: the proxy's part is over.
+                    assert (await resp.read()).startswith(f"GET {path} HTTP/1.1\r\n".encode())
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+    assert origin.accepted == 1  # one tunnel, reused
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_https_through_pproxy_with_auth(client: Any, ca: Any) -> None:
+    async with origin_server(ca) as origin, pproxy_server("user:secret") as port:
+        async with client.ClientSession() as session:
+            # First without credentials (pproxy then trusts an address that logged in).
+            with pytest.raises(client.ClientHttpProxyError) as info:
+                await session.get(origin.url("/"), proxy=f"http://127.0.0.1:{port}", ssl=client_context(ca))
+            assert info.value.status == 407
+            async with session.get(
+                origin.url("/"), proxy=f"http://user:secret@127.0.0.1:{port}", ssl=client_context(ca)
+            ) as resp:
+                assert resp.status == 200
+                assert b"proxy-authorization" not in (await resp.read()).lower()
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+
+
+@async_test()
+async def test_connect_line_and_headers_as_aiohttp(ca: Any) -> None:
+    heads = []
+    for client in (aiohttp, real_aiohttp):
+        async with TestProxy(mode="407") as proxy:
+            async with client.ClientSession(headers={"X-Session": "origin only"}) as session:
+                with pytest.raises(client.ClientHttpProxyError):
+                    await session.get(
+                        "https://origin.test:8443/p?q=1", proxy=proxy.url,
+                        proxy_auth=client.BasicAuth("u", "p"), proxy_headers={"X-For-Proxy": "1"},
+                        headers={"X-Request": "origin only"},
+                    )
+        (request,) = proxy.requests
+        heads.append(_head(request))
+    assert heads[0][0] == "CONNECT origin.test:8443 HTTP/1.1"
+    assert heads[0] == heads[1]
+    assert ("proxy-authorization", "Basic dTpw") in heads[0][1]
+    assert ("x-for-proxy", "1") in heads[0][1]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_tunnel_checks_the_origin_certificate_and_sends_sni(client: Any, ca: Any) -> None:
+    names: list[Any] = []
+    async with origin_server(ca, names) as origin, TestProxy(origin.port) as proxy:
+        async with client.ClientSession() as session:
+            url = f"https://origin.test:{origin.port}/"
+            async with session.get(url, proxy=proxy.url, ssl=client_context(ca)) as resp:
+                assert resp.status == 200
+            assert names == ["origin.test"]
+            # The default trust does not know the test CA: the origin's certificate is refused.
+            with pytest.raises(client.ClientConnectorCertificateError):
+                await session.get(url.replace("origin.test", "127.0.0.1"), proxy=proxy.url)
+            # A pin is checked on the tunnelled TLS connection.
+            with pytest.raises(client.ServerFingerprintMismatch):
+                await session.get(url, proxy=proxy.url, ssl=client.Fingerprint(b"\0" * 32))
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+
+
+@async_test()
+async def test_right_pin_through_a_tunnel(ca: Any) -> None:
+    async with origin_server(ca) as origin, TestProxy(origin.port) as proxy:
+        der = ssl.PEM_cert_to_DER_cert(
+            ca.issue_cert("x").cert_chain_pems[0].bytes().decode()
+        )  # (another certificate: only used to show the pin is what decides)
+        async with aiohttp.ClientSession() as session:
+            url = f"https://origin.test:{origin.port}/"
+            with pytest.raises(aiohttp.ServerFingerprintMismatch):
+                await session.get(url, proxy=proxy.url, ssl=aiohttp.Fingerprint(hashlib.sha256(der).digest()))
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", origin.port, ssl=client_context(ca), server_hostname="origin.test"
+            )
+            real = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+            writer.close()
+            async with session.get(
+                url, proxy=proxy.url, ssl=aiohttp.Fingerprint(hashlib.sha256(real).digest())
+            ) as resp:
+                assert resp.status == 200
+
+
+@async_test()
+async def test_a_tunnel_serves_only_its_origin(ca: Any) -> None:
+    trust = client_context(ca)
+    async with origin_server(ca) as origin, TestProxy(origin.port) as proxy:
+        async with aiohttp.ClientSession() as session:
+            for host in ("origin.test", "127.0.0.1", "origin.test", "127.0.0.1"):
+                async with session.get(
+                    f"https://{host}:{origin.port}/", proxy=proxy.url, ssl=trust
+                ) as resp:
+                    await resp.read()
+            assert_pool_clean(session.connector)
+    # Two tunnels (one per origin), each reused once.
+    assert [r.target for r in proxy.requests] == [
+        f"origin.test:{origin.port}", f"127.0.0.1:{origin.port}"
+    ]
+
+
+# --- 2. errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_407_raises_client_http_proxy_error(client: Any) -> None:
+    async with TestProxy(mode="407") as proxy:
+        async with client.ClientSession() as session:
+            with pytest.raises(client.ClientHttpProxyError) as info:
+                await session.get("https://origin.test/", proxy=proxy.url)
+            error = info.value
+            assert error.status == 407
+            assert error.message == "Proxy Authentication Required"
+            assert error.headers["Proxy-Authenticate"] == 'Basic realm="test"'
+            assert error.request_info.method == "CONNECT"
+            # The connection to the proxy is closed, not pooled.
+            assert await proxy.server.wait_open_count(0) == 0
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+                assert not session.connector._idle
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_unreachable_proxy_for_a_tunnel(client: Any) -> None:
+    async with client.ClientSession() as session:
+        with pytest.raises(client.ClientProxyConnectionError):
+            await session.get("https://origin.test/", proxy=f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_endless_connect_answer_is_refused(client: Any) -> None:
+    async with TestProxy(mode="endless") as proxy:
+        async with client.ClientSession() as session:
+            with pytest.raises(client.ClientResponseError) as info:
+                await session.get("https://origin.test/", proxy=proxy.url)
+            assert info.value.status == 400
+            assert await proxy.server.wait_open_count(0) == 0
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+
+
+@pytest.mark.parametrize(
+    "client, timeout",
+    [
+        pytest.param(client, timeout, id=f"{name}-{timeout}")
+        for name, client in (("fasthttp", aiohttp), ("aiohttp", real_aiohttp))
+        for timeout in ("connect", "total", "sock_connect")
+        # (aiohttp bounds only the TCP connection and the TLS handshake by sock_connect,
+        # not the CONNECT exchange: a silent proxy there waits for connect/total.)
+        if not (client is real_aiohttp and timeout == "sock_connect")
+    ],
+)
+@async_test()
+async def test_silent_proxy_times_out(client: Any, timeout: str) -> None:
+    async with TestProxy(mode="silent") as proxy:
+        async with client.ClientSession() as session:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            with pytest.raises(asyncio.TimeoutError):
+                await session.get(
+                    "https://origin.test/", proxy=proxy.url,
+                    timeout=client.ClientTimeout(**{timeout: 0.3}),
+                )
+            assert loop.time() - start < 2
+            assert await proxy.server.wait_open_count(0) == 0
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_proxy_closing_after_200(client: Any) -> None:
+    async with TestProxy(mode="close") as proxy:
+        async with client.ClientSession() as session:
+            with pytest.raises(client.ClientConnectionError):
+                await session.get(
+                    "https://origin.test/", proxy=proxy.url, timeout=client.ClientTimeout(total=5)
+                )
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
