@@ -11,6 +11,7 @@ import ssl
 from typing import Any, Optional
 
 import pytest
+from yarl import URL
 
 import aiohttp as real_aiohttp
 
@@ -64,17 +65,14 @@ def origin_server(ca: Any, seen_names: Optional[list[Any]] = None) -> RawServer:
 class TestProxy:
     """A CONNECT (and forwarding) proxy that records what it is sent.
 
-    `mode` decides what a CONNECT gets: "tunnel" (200, then bytes piped to the origin this
-    test names: every authority goes to `origin_port` on 127.0.0.1), "407", "endless" (a
+    `mode` decides what a CONNECT gets: "tunnel" (200, then bytes piped to the origin: any
+    host name stands for 127.0.0.1, the port is the one asked for), "407", "endless" (a
     header that never ends), "silent" (no answer), "close" (200 then hang up).
     """
 
     __test__ = False
 
-    def __init__(
-        self, origin_port: int = 0, *, mode: str = "tunnel", ssl_context: Optional[ssl.SSLContext] = None
-    ) -> None:
-        self.origin_port = origin_port
+    def __init__(self, *, mode: str = "tunnel", ssl_context: Optional[ssl.SSLContext] = None) -> None:
         self.mode = mode
         self.server = RawServer(self._handle, ssl_context=ssl_context)
 
@@ -99,7 +97,9 @@ class TestProxy:
             return
         if request.method != "CONNECT":
             # Forwarding: the absolute-form request goes on to the origin as it is.
-            await self._pipe(conn, request.head)
+            port = URL(request.target).port
+            assert port is not None
+            await self._pipe(conn, port, request.head)
             return
         if self.mode == "407":
             await conn.send(
@@ -118,10 +118,10 @@ class TestProxy:
             await conn.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
         else:
             await conn.send(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            await self._pipe(conn, b"")
+            await self._pipe(conn, int(request.target.rpartition(":")[2]), b"")
 
-    async def _pipe(self, conn: Conn, first: bytes) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.origin_port)
+    async def _pipe(self, conn: Conn, port: int, first: bytes) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
 
         async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             try:
@@ -207,7 +207,7 @@ async def test_connect_line_and_headers_as_aiohttp(ca: Any) -> None:
 @async_test()
 async def test_tunnel_checks_the_origin_certificate_and_sends_sni(client: Any, ca: Any) -> None:
     names: list[Any] = []
-    async with origin_server(ca, names) as origin, TestProxy(origin.port) as proxy:
+    async with origin_server(ca, names) as origin, TestProxy() as proxy:
         async with client.ClientSession() as session:
             url = f"https://origin.test:{origin.port}/"
             async with session.get(url, proxy=proxy.url, ssl=client_context(ca)) as resp:
@@ -225,7 +225,7 @@ async def test_tunnel_checks_the_origin_certificate_and_sends_sni(client: Any, c
 
 @async_test()
 async def test_right_pin_through_a_tunnel(ca: Any) -> None:
-    async with origin_server(ca) as origin, TestProxy(origin.port) as proxy:
+    async with origin_server(ca) as origin, TestProxy() as proxy:
         der = ssl.PEM_cert_to_DER_cert(
             ca.issue_cert("x").cert_chain_pems[0].bytes().decode()
         )  # (another certificate: only used to show the pin is what decides)
@@ -247,7 +247,7 @@ async def test_right_pin_through_a_tunnel(ca: Any) -> None:
 @async_test()
 async def test_a_tunnel_serves_only_its_origin(ca: Any) -> None:
     trust = client_context(ca)
-    async with origin_server(ca) as origin, TestProxy(origin.port) as proxy:
+    async with origin_server(ca) as origin, TestProxy() as proxy:
         async with aiohttp.ClientSession() as session:
             for host in ("origin.test", "127.0.0.1", "origin.test", "127.0.0.1"):
                 async with session.get(
@@ -343,3 +343,75 @@ async def test_proxy_closing_after_200(client: Any) -> None:
                 )
             if client is aiohttp:
                 assert_pool_clean(session.connector)
+
+
+# --- 5. Proxy-Authorization and redirects ---------------------------------------------------------
+
+
+def redirecting_server(ca: Any, location: str, tls: bool) -> RawServer:
+    """Redirects /start to `location` (formatted with its own port); echoes anything else."""
+
+    def route(request: Request) -> bytes:
+        if request.target.endswith("/start"):  # (origin or absolute form)
+            return response(302, b"", [("Location", location.format(port=server.port))])
+        return response(200, request.head)
+
+    context = server_context(ca, "origin.test", "127.0.0.1") if tls else None
+    server = RawServer(keep_alive(route), ssl_context=context)
+    return server
+
+
+@async_test()
+async def test_redirect_from_forwarded_to_tunnelled(ca: Any) -> None:
+    """http:// (forwarded: credentials on the request) redirected to https:// (a tunnel:
+    credentials on the CONNECT only, the origin never sees them)."""
+    async with origin_server(ca) as secure, TestProxy() as proxy:
+        plain = redirecting_server(ca, f"https://origin.test:{secure.port}/landed", tls=False)
+        async with plain, aiohttp.ClientSession() as session:
+            async with session.get(
+                f"http://origin.test:{plain.port}/start", proxy=proxy.url,
+                proxy_auth=aiohttp.BasicAuth("u", "p"), ssl=client_context(ca),
+            ) as resp:
+                assert resp.status == 200
+                landed = await resp.read()
+            assert_pool_clean(session.connector)
+    forwarded, connect = proxy.requests
+    assert forwarded.target == f"http://origin.test:{plain.port}/start"
+    assert forwarded.header("proxy-authorization") == "Basic dTpw"
+    assert connect.method == "CONNECT"
+    assert connect.header("proxy-authorization") == "Basic dTpw"
+    assert landed.startswith(b"GET /landed HTTP/1.1\r\n")
+    assert b"proxy-authorization" not in landed.lower()
+
+
+@async_test()
+async def test_own_proxy_authorization_header_goes_on_connect_and_not_to_another_host(ca: Any) -> None:
+    """A caller's own Proxy-Authorization header, through a tunnel, is for the proxy only; a
+    redirect to another host drops it (as aiohttp drops it from the request), while
+    proxy_auth= is re-derived for the new hop."""
+    trust = client_context(ca)
+    async with TestProxy() as proxy:
+        origin = redirecting_server(ca, "https://127.0.0.1:{port}/landed", tls=True)
+        async with origin, aiohttp.ClientSession() as session:
+            url = f"https://origin.test:{origin.port}/start"
+            async with session.get(
+                url, proxy=proxy.url, ssl=trust, headers={"Proxy-Authorization": "Basic b3duOmhlYWRlcg=="}
+            ) as resp:
+                assert resp.status == 200
+                first_landing = await resp.read()
+            async with session.get(
+                url, proxy=proxy.url, ssl=trust, proxy_auth=aiohttp.BasicAuth("u", "p")
+            ) as resp:
+                assert resp.status == 200
+                second_landing = await resp.read()
+            assert_pool_clean(session.connector)
+    assert [(r.target, r.header("proxy-authorization")) for r in proxy.requests] == [
+        (f"origin.test:{origin.port}", "Basic b3duOmhlYWRlcg=="),
+        (f"127.0.0.1:{origin.port}", None),  # another host: the caller's header stayed home
+        (f"origin.test:{origin.port}", "Basic dTpw"),
+        (f"127.0.0.1:{origin.port}", "Basic dTpw"),  # proxy_auth: the proxy's, again
+    ]
+    for landing in (first_landing, second_landing):
+        assert landing.startswith(b"GET /landed HTTP/1.1\r\n")
+        assert b"proxy-authorization" not in landing.lower()
+    assert all(b"proxy-authorization" not in r.head.lower() for r in origin.requests)
