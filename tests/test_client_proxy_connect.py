@@ -415,3 +415,56 @@ async def test_own_proxy_authorization_header_goes_on_connect_and_not_to_another
         assert landing.startswith(b"GET /landed HTTP/1.1\r\n")
         assert b"proxy-authorization" not in landing.lower()
     assert all(b"proxy-authorization" not in r.head.lower() for r in origin.requests)
+
+
+# --- 3. proxies reached over TLS ------------------------------------------------------------------
+
+
+def plain_origin() -> RawServer:
+    return RawServer(keep_alive(lambda request: response(200, request.head)))
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_http_target_through_a_tls_proxy(client: Any, ca: Any) -> None:
+    """The absolute-form request over TLS to the proxy, whose certificate ssl= checks."""
+    trust = client_context(ca)
+    proxy_tls = server_context(ca, "127.0.0.1")
+    async with plain_origin() as origin, TestProxy(ssl_context=proxy_tls) as proxy:
+        assert proxy.url.startswith("https://")
+        async with client.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(f"http://origin.test:{origin.port}/p", proxy=proxy.url, ssl=trust) as resp:
+                    assert resp.status == 200
+                    assert (await resp.read()).startswith(f"GET http://origin.test:{origin.port}/p".encode())
+            # The default trust does not know the proxy's CA.
+            with pytest.raises(client.ClientConnectorCertificateError):
+                await session.get(f"http://origin.test:{origin.port}/p", proxy=proxy.url)
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+    # One connection served both good requests (a refused handshake never reaches the proxy).
+    assert proxy.server.accepted == 1
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test()
+async def test_https_target_through_a_tls_proxy_is_tls_in_tls(client: Any, ca: Any) -> None:
+    trust = client_context(ca)
+    names: list[Any] = []
+    async with origin_server(ca, names) as origin, TestProxy(ssl_context=server_context(ca, "127.0.0.1")) as proxy:
+        async with client.ClientSession() as session:
+            for _ in range(2):
+                async with session.get(
+                    f"https://origin.test:{origin.port}/deep", proxy=proxy.url, ssl=trust
+                ) as resp:
+                    assert resp.status == 200
+                    assert (await resp.read()).startswith(b"GET /deep HTTP/1.1\r\n")
+            if client is aiohttp:
+                ((protocol, _),) = [entry for idle in session.connector._idle.values() for entry in idle]
+                # TLS to the origin, inside TLS to the proxy.
+                assert protocol.transport.get_extra_info("ssl_object").server_hostname == "origin.test"
+                assert_pool_clean(session.connector)
+            with pytest.raises(client.ClientConnectorCertificateError):
+                await session.get(f"https://origin.test:{origin.port}/deep", proxy=proxy.url)
+    assert names == ["origin.test"]
+    assert [r.method for r in proxy.requests] == ["CONNECT"]  # (the last: refused at the proxy)
