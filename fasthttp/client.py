@@ -491,9 +491,6 @@ class ClientSession:
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
-        for name, value in (("proxy", proxy), ("proxy_auth", proxy_auth), ("proxy_headers", proxy_headers)):
-            if value is not None:
-                refuse(name, "with ws_connect (WebSockets through a proxy are not built yet)")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,

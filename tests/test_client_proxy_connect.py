@@ -25,6 +25,7 @@ from client_servers import (
     free_port,
     keep_alive,
     pproxy_server,
+    web_server,
     response,
 )
 
@@ -468,3 +469,94 @@ async def test_https_target_through_a_tls_proxy_is_tls_in_tls(client: Any, ca: A
                 await session.get(f"https://origin.test:{origin.port}/deep", proxy=proxy.url)
     assert names == ["origin.test"]
     assert [r.method for r in proxy.requests] == ["CONNECT"]  # (the last: refused at the proxy)
+
+
+# --- 4. WebSockets through a proxy ----------------------------------------------------------------
+
+
+def ws_echo_app() -> Any:
+    from aiohttp import web
+
+    async def echo(request: Any) -> Any:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for message in ws:
+            await ws.send_str(f"echo {message.data} ({request.headers.get('Proxy-Authorization')})")
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", echo)
+    return app
+
+
+async def _echo_once(session: Any, url: str, **kwargs: Any) -> str:
+    async with session.ws_connect(url, **kwargs) as ws:
+        await ws.send_str("hi")
+        message = await ws.receive(timeout=5)
+        await ws.close()
+    return str(message.data)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_ws_through_a_proxy_is_forwarded_as_aiohttp(client: Any) -> None:
+    """ws:// is not tunnelled (aiohttp's rule): the handshake goes in absolute form with a
+    ws:// URL and the proxy's credentials, which the proxy would take off."""
+    async with web_server(ws_echo_app()) as base, TestProxy() as proxy:
+        port = URL(base).port
+        async with client.ClientSession() as session:
+            echoed = await _echo_once(
+                session, f"ws://origin.test:{port}/ws?x=1", proxy=proxy.url,
+                proxy_auth=client.BasicAuth("u", "p"), proxy_headers={"X-For-Proxy": "1"},
+            )
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+    assert echoed == "echo hi (Basic dTpw)"  # (this test proxy does not take them off)
+    (request,) = proxy.requests
+    assert f"{request.method} {request.target}" == f"GET ws://origin.test:{port}/ws?x=1"
+    assert request.header("x-for-proxy") is None
+
+
+@async_test(30)
+async def test_ws_handshake_to_the_proxy_same_as_aiohttp() -> None:
+    heads = []
+    async with web_server(ws_echo_app()) as base:
+        for client in (aiohttp, real_aiohttp):
+            async with TestProxy() as proxy, client.ClientSession() as session:
+                await _echo_once(session, f"ws://origin.test:{URL(base).port}/ws", proxy=proxy.url)
+            (request,) = proxy.requests
+            line, headers = _head(request)
+            heads.append((line, sorted(h for h in headers if h[0] != "sec-websocket-key")))
+    assert heads[0][0].startswith("GET ws://origin.test:")
+    assert heads[0] == heads[1]  # (the same headers; their order is each client's own)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_wss_through_pproxy_is_a_tunnel(client: Any, ca: Any) -> None:
+    trust = client_context(ca)
+    async with web_server(ws_echo_app(), ssl_context=server_context(ca, "localhost", "127.0.0.1")) as base:
+        async with pproxy_server("user:secret") as port, client.ClientSession() as session:
+            echoed = await _echo_once(
+                session, base.replace("https://", "wss://") + "/ws", ssl=trust,
+                proxy=f"http://127.0.0.1:{port}", proxy_auth=client.BasicAuth("user", "secret"),
+            )
+            if client is aiohttp:
+                assert_pool_clean(session.connector)
+    assert echoed == "echo hi (None)"  # the credentials went on the CONNECT only
+
+
+@async_test(30)
+async def test_wss_connect_goes_to_the_proxy(ca: Any) -> None:
+    trust = client_context(ca)
+    async with web_server(ws_echo_app(), ssl_context=server_context(ca, "origin.test")) as base:
+        async with TestProxy() as proxy, aiohttp.ClientSession() as session:
+            port = URL(base).port
+            echoed = await _echo_once(
+                session, f"wss://origin.test:{port}/ws", ssl=trust, proxy=proxy.url,
+                headers={"Proxy-Authorization": "Basic b3du"},
+            )
+    assert echoed == "echo hi (None)"
+    (request,) = proxy.requests
+    assert (request.method, request.target) == ("CONNECT", f"origin.test:{port}")
+    assert request.header("proxy-authorization") == "Basic b3du"
