@@ -355,6 +355,8 @@ class BaseConnector:
             # is cancelled just as the inner completes, the connection the inner made: a socket
             # nobody tracks any more.
             if tunnel is None:
+                if key.proxy is not None:
+                    traces = None  # the proxy's name lookup is not traced (aiohttp's rule)
                 protocol = await self._create_connection(key, sock_connect, deadline, traces)
             else:
                 protocol = await self._create_tunnel(key, tunnel, sock_connect, deadline)

@@ -560,3 +560,48 @@ async def test_wss_connect_goes_to_the_proxy(ca: Any) -> None:
     (request,) = proxy.requests
     assert (request.method, request.target) == ("CONNECT", f"origin.test:{port}")
     assert request.header("proxy-authorization") == "Basic b3du"
+
+
+# --- 6. tracing -----------------------------------------------------------------------------------
+
+
+async def _traced(client: Any, urls: list[str], proxy_url: str, **kwargs: Any) -> list[tuple[str, ...]]:
+    """The trace signals of GETs through the proxy (named by "localhost", for DNS signals)."""
+    import socket
+
+    log: list[tuple[str, ...]] = []
+    config = client.TraceConfig()
+    for name in (
+        "on_request_start", "on_request_end", "on_connection_create_start",
+        "on_connection_create_end", "on_connection_reuseconn", "on_dns_resolvehost_start",
+        "on_dns_resolvehost_end", "on_dns_cache_hit", "on_dns_cache_miss",
+    ):
+        async def record(session: Any, ctx: Any, params: Any, name: str = name) -> None:
+            log.append((name, str(getattr(params, "host", ""))))
+        getattr(config, name).append(record)
+    connector = client.TCPConnector(family=socket.AF_INET)
+    async with client.ClientSession(connector=connector, trace_configs=[config]) as session:
+        for url in urls:
+            async with session.get(url, proxy=proxy_url, **kwargs) as resp:
+                assert resp.status == 200
+                await resp.read()
+    return log
+
+
+@async_test(30)
+async def test_trace_signals_through_a_proxy_as_aiohttp(ca: Any) -> None:
+    """One connection made (create start/end around the whole proxy hop, tunnel included),
+    then reused; the proxy's own name lookup sends no DNS signals, as in aiohttp."""
+    trust = client_context(ca)
+    async with origin_server(ca) as secure, plain_origin() as plain, TestProxy() as proxy:
+        proxy_url = proxy.url.replace("127.0.0.1", "localhost")
+        urls = [f"https://origin.test:{secure.port}/", f"https://origin.test:{secure.port}/"]
+        plain_urls = [f"http://origin.test:{plain.port}/", f"http://origin.test:{plain.port}/"]
+        for targets in (urls, plain_urls):
+            ours = await _traced(aiohttp, targets, proxy_url, ssl=trust)
+            theirs = await _traced(real_aiohttp, targets, proxy_url, ssl=trust)
+            assert ours == theirs
+            assert [name for name, _ in ours] == [
+                "on_request_start", "on_connection_create_start", "on_connection_create_end",
+                "on_request_end", "on_request_start", "on_connection_reuseconn", "on_request_end",
+            ]
