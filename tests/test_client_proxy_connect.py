@@ -605,3 +605,51 @@ async def test_trace_signals_through_a_proxy_as_aiohttp(ca: Any) -> None:
                 "on_request_start", "on_connection_create_start", "on_connection_create_end",
                 "on_request_end", "on_request_start", "on_connection_reuseconn", "on_request_end",
             ]
+
+
+# --- a system proxy, where one is installed --------------------------------------------------------
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: Any) -> None:
+    """The same tunnel and forwarding through tinyproxy (skipped where it is not installed).
+    (squid: not covered; its start-up needs more than a test should write.)"""
+    import os
+    import shutil
+
+    binary = shutil.which("tinyproxy")
+    if binary is None:
+        pytest.skip("tinyproxy is not installed")
+    port = free_port()
+    config = tmp_path / "tinyproxy.conf"
+    lines = [f"Port {port}", "Listen 127.0.0.1", "Timeout 30", "MaxClients 20", "Allow 127.0.0.1"]
+    if os.geteuid() == 0:
+        lines.append("User nobody")  # tinyproxy will not run as root
+    config.write_text("\n".join(lines) + "\n")
+    process = await asyncio.create_subprocess_exec(
+        binary, "-d", "-c", str(config),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    trust = client_context(ca)
+    try:
+        for _ in range(100):  # until it listens (bounded: 5 s)
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            break
+        else:
+            pytest.fail("tinyproxy did not start")
+        async with origin_server(ca) as secure, plain_origin() as plain:
+            async with client.ClientSession() as session:
+                async with session.get(secure.url("/s"), proxy=f"http://127.0.0.1:{port}", ssl=trust) as resp:
+                    assert (await resp.read()).startswith(b"GET /s HTTP/1.1\r\n")
+                async with session.get(plain.url("/p"), proxy=f"http://127.0.0.1:{port}") as resp:
+                    assert resp.status == 200
+                    assert b"/p HTTP/1." in await resp.read()
+    finally:
+        process.terminate()
+        await process.wait()
