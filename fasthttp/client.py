@@ -38,7 +38,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
-from .arguments import check_trust_env, merge_ssl, refuse
+from .arguments import merge_ssl, refuse
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
@@ -75,6 +75,7 @@ from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .proxy import proxy_for
+from .trust_env import environment_proxy, netrc_credentials, proxy_from_environment
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
 from .upload_tracker import UploadTracker
@@ -220,8 +221,6 @@ class ClientSession:
                 raise InvalidURL(proxy) from exc
         self._default_proxy: Optional[URL] = proxy
         self._default_proxy_auth: Any = proxy_auth
-        if trust_env:
-            check_trust_env()
         if request_class is None:
             request_class = ClientRequest
         elif not (isinstance(request_class, type) and issubclass(request_class, ClientRequest)):
@@ -495,11 +494,18 @@ class ClientSession:
             if value is not None:
                 refuse(name, "with ws_connect (WebSockets through a proxy are not built yet)")
         upgrade = ws_upgrade(url, **options)
+        scheme = URL(url).scheme  # ws_proxy / wss_proxy serve it, not http(s)_proxy
+        if self._trust_env and self._default_proxy is None:
+            found = environment_proxy(upgrade.url, scheme)
+            if found is not None:
+                refuse("trust_env", f"with ws_connect here: {found.variable} names a proxy for "
+                       "it (WebSockets through a proxy are not built yet)")
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
             proxy=proxy, proxy_auth=proxy_auth, proxy_headers=proxy_headers,
             fingerprint=fingerprint, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
             server_hostname=server_hostname, allow_redirects=False, raise_for_status=False,
+            _proxy_scheme=scheme,
         )
         return ws_open(upgrade, response)
 
@@ -558,6 +564,7 @@ class ClientSession:
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
         upload_tracker: Optional[UploadTracker] = None,
         _tracking: bool = False,
+        _proxy_scheme: Optional[str] = None,  # ws_connect's: whose *_proxy variable applies
     ) -> ClientResponse:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
@@ -665,6 +672,9 @@ class ClientSession:
                 self._default_proxy_auth if proxy_auth is None else proxy_auth,
                 proxy_headers,
             )
+        if self._trust_env:
+            proxy_given = proxy is not None or self._default_proxy is not None
+            self._trust_environment(request, proxy_given, proxy_auth, proxy_headers, _proxy_scheme)
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
         if upload_tracker is not None:
@@ -738,6 +748,8 @@ class ClientSession:
                 base_headers = _redirect_headers(base_headers, request, response.status, target)
                 request = _build_redirect_request(request, response.status, target)
                 request._history = tuple(history)
+                if self._trust_env:
+                    self._trust_environment(request, proxy_given, proxy_auth, proxy_headers, None)
                 self._finish_request(request, base_headers, cookies)
 
             if raise_for_status:
@@ -754,6 +766,20 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    def _trust_environment(
+        self, request: ClientRequest, proxy_given: bool, proxy_auth: Any, proxy_headers: Any,
+        scheme: Optional[str],
+    ) -> None:
+        """trust_env=True, as aiohttp: .netrc credentials for a request given none, and the
+        environment's proxy when none was given; again for each redirect's target."""
+        if request.auth is None:
+            request.auth = netrc_credentials(request.url.host)
+        if not proxy_given:
+            request._proxy = proxy_from_environment(
+                request.url, self._default_proxy_auth if proxy_auth is None else proxy_auth,
+                proxy_headers, scheme,
+            )
 
     async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
         """_request with an UploadTracker: bound to this call first (a tracker observes one
