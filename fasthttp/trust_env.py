@@ -48,7 +48,6 @@ import os
 import sys
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple, Optional, Union
 
 from yarl import URL
@@ -73,12 +72,14 @@ _Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 def _variable(name: str) -> Optional[str]:
     """The value of `name`_proxy as urllib's getproxies_environment() picks it: lowercase
     first (set empty, it means none), then uppercase; None when unset or empty."""
-    value = os.environ.get(f"{name}_proxy")
+    environ = os.environ
+    value = environ.get(f"{name}_proxy")
     if value is not None:
         return value or None
-    if name == "http" and "REQUEST_METHOD" in os.environ:
+    value = environ.get(f"{name.upper()}_PROXY") or None
+    if value is not None and name == "http" and "REQUEST_METHOD" in environ:
         return None  # a CGI script: HTTP_PROXY may be the client's "Proxy:" header
-    return os.environ.get(f"{name.upper()}_PROXY") or None
+    return value
 
 
 class EnvironmentProxy(NamedTuple):
@@ -116,6 +117,7 @@ def _system_proxy(target: URL, scheme: str) -> Optional[EnvironmentProxy]:
     return EnvironmentProxy(_proxy_url(value), f"the system's {scheme} proxy setting")
 
 
+@lru_cache(maxsize=16)  # keyed by the variable's value: parsed once, still read per request
 def _proxy_url(value: str) -> URL:
     try:
         url = URL(value)
@@ -171,7 +173,7 @@ def no_proxy_matches(no_proxy: str, host: str, port: Optional[int]) -> bool:
         return True  # "*"
     host = host.lower().rstrip(".")
     address: Optional[_Address] = None
-    if any(e.network is not None for e in exemptions):
+    if (":" in host or host[-1:].isdigit()) and any(e.network is not None for e in exemptions):
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
@@ -254,11 +256,10 @@ def _netrc() -> Optional[netrc.netrc]:
     from_variable = os.environ.get("NETRC")
     if from_variable is not None:
         path = from_variable
-    else:
-        try:
-            path = str(Path.home() / ("_netrc" if sys.platform == "win32" else ".netrc"))
-        except RuntimeError:  # no home folder: no file either
-            return None
+    elif sys.platform == "win32":
+        path = os.path.join(os.path.expanduser("~"), "_netrc")
+    else:  # (Path.home() costs several times more: this runs per request)
+        path = os.path.join(os.environ.get("HOME") or os.path.expanduser("~"), ".netrc")
     try:
         info = os.stat(path)
         identity: Optional[tuple[int, ...]] = (
