@@ -75,9 +75,9 @@ from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
 from .proxy import proxy_for
-from .trust_env import environment_proxy, netrc_credentials, proxy_from_environment
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
+from .trust_env import environment_proxy, netrc_credentials, proxy_from_environment
 from .upload_tracker import UploadTracker
 
 __all__ = ("ClientSession", "request")
@@ -665,16 +665,8 @@ class ClientSession:
             method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )
-        if proxy is not None or self._default_proxy is not None:
-            request._proxy = proxy_for(
-                url,
-                self._default_proxy if proxy is None else proxy,
-                self._default_proxy_auth if proxy_auth is None else proxy_auth,
-                proxy_headers,
-            )
-        if self._trust_env:
-            proxy_given = proxy is not None or self._default_proxy is not None
-            self._trust_environment(request, proxy_given, proxy_auth, proxy_headers, _proxy_scheme)
+        if proxy is not None or self._default_proxy is not None or self._trust_env:
+            self._proxy_and_credentials(request, proxy, proxy_auth, proxy_headers, _proxy_scheme)
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
         if upload_tracker is not None:
@@ -748,8 +740,8 @@ class ClientSession:
                 base_headers = _redirect_headers(base_headers, request, response.status, target)
                 request = _build_redirect_request(request, response.status, target)
                 request._history = tuple(history)
-                if self._trust_env:
-                    self._trust_environment(request, proxy_given, proxy_auth, proxy_headers, None)
+                if proxy is not None or self._default_proxy is not None or self._trust_env:
+                    self._proxy_and_credentials(request, proxy, proxy_auth, proxy_headers, None)
                 self._finish_request(request, base_headers, cookies)
 
             if raise_for_status:
@@ -767,19 +759,25 @@ class ClientSession:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
 
-    def _trust_environment(
-        self, request: ClientRequest, proxy_given: bool, proxy_auth: Any, proxy_headers: Any,
+    def _proxy_and_credentials(
+        self, request: ClientRequest, proxy: Any, proxy_auth: Any, proxy_headers: Any,
         scheme: Optional[str],
     ) -> None:
-        """trust_env=True, as aiohttp: .netrc credentials for a request given none, and the
-        environment's proxy when none was given; again for each redirect's target."""
-        if request.auth is None:
-            request.auth = netrc_credentials(request.url.host)
-        if not proxy_given:
-            request._proxy = proxy_from_environment(
-                request.url, self._default_proxy_auth if proxy_auth is None else proxy_auth,
-                proxy_headers, scheme,
+        """The request's proxy: the call's, else the session's, else (trust_env=True) the
+        environment's; and with trust_env=True, .netrc credentials for a request given none.
+        Chosen again for each redirect's target, as aiohttp does (a redirect to https:// or
+        to a host NO_PROXY names does not keep the first request's way)."""
+        url = request.url
+        if proxy_auth is None:
+            proxy_auth = self._default_proxy_auth
+        if proxy is not None or self._default_proxy is not None:
+            request._proxy = proxy_for(
+                url, self._default_proxy if proxy is None else proxy, proxy_auth, proxy_headers
             )
+        elif self._trust_env:
+            request._proxy = proxy_from_environment(url, proxy_auth, proxy_headers, scheme)
+        if self._trust_env and request.auth is None:
+            request.auth = netrc_credentials(url.host)
 
     async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
         """_request with an UploadTracker: bound to this call first (a tracker observes one

@@ -564,3 +564,28 @@ def test_netrc_parsed_once_unless_it_may_still_be_changing(
     expected = aiohttp.BasicAuth("u", "p") if parses == 1 else aiohttp.BasicAuth("v", "q")
     assert trust_env.netrc_credentials("h") == expected
     assert len(calls) == parses
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("given", ["argument", "environment"])
+@async_test()
+async def test_a_redirect_to_https_never_goes_in_clear_to_the_proxy(
+    client: Any, given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy is chosen again for a redirect's target: an https:// one needs a tunnel
+    (aiohttp asks for a CONNECT, which this proxy refuses; fasthttp does the same or refuses
+    until tunnels are built), never `GET https://...` in clear to the proxy."""
+    redirect = keep_alive(lambda r: response(
+        403 if r.method == "CONNECT" else 302, headers={"Location": "https://secure.test/x"}
+    ))
+    async with RawServer(redirect) as proxy:
+        kwargs = {}
+        if given == "argument":
+            kwargs["proxy"] = proxy.url("")
+        else:
+            monkeypatch.setenv("HTTP_PROXY", proxy.url(""))
+            monkeypatch.setenv("HTTPS_PROXY", proxy.url(""))
+        with pytest.raises((NotImplementedError, client.ClientHttpProxyError)):
+            await _get(client, "http://origin.test/", **kwargs)
+    assert [(r.method, r.target) for r in proxy.requests][0] == ("GET", "http://origin.test/")
+    assert all(r.method == "CONNECT" for r in proxy.requests[1:])
