@@ -170,9 +170,17 @@ async def test_credentials_of_the_proxy(
     client: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """In the variable's URL; else the .netrc entry for the proxy's host (as aiohttp)."""
+    seen: list[Any] = []
+
+    async def middleware(request: Any, handler: Any) -> Any:
+        seen.append((request.proxy, request.proxy_auth))
+        return await handler(request)
+
     async with RawServer(_answer("proxy")) as proxy:
         monkeypatch.setenv("HTTP_PROXY", f"http://u:p@127.0.0.1:{proxy.port}")
-        await _get(client, "http://origin.test/")
+        await _get(client, "http://origin.test/", middlewares=(middleware,))
+        # The request shows the proxy without its credentials, and them apart (as aiohttp).
+        assert seen == [(real_aiohttp.client.URL(proxy.url("")), client.BasicAuth("u", "p"))]
         netrc = tmp_path / "netrc"
         netrc.write_text("machine 127.0.0.1 login nu password np\n")
         monkeypatch.setenv("NETRC", str(netrc))
