@@ -69,17 +69,18 @@ _Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 _Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-def _variable(name: str) -> Optional[str]:
-    """The value of `name`_proxy as urllib's getproxies_environment() picks it: lowercase
-    first (set empty, it means none), then uppercase; None when unset or empty."""
+def _variable(name: str) -> Optional[tuple[str, str]]:
+    """`name`_proxy as urllib's getproxies_environment() picks it, (its spelling, its value):
+    lowercase first (set empty, it means none), then uppercase; None when unset or empty."""
     environ = os.environ
-    value = environ.get(f"{name}_proxy")
-    if value is not None:
-        return value or None
-    value = environ.get(f"{name.upper()}_PROXY") or None
-    if value is not None and name == "http" and "REQUEST_METHOD" in environ:
-        return None  # a CGI script: HTTP_PROXY may be the client's "Proxy:" header
-    return value
+    spelling = f"{name}_proxy"
+    value = environ.get(spelling)
+    if value is None:
+        spelling = spelling.upper()
+        value = environ.get(spelling)
+        if value and name == "http" and "REQUEST_METHOD" in environ:
+            return None  # a CGI script: HTTP_PROXY may be the client's "Proxy:" header
+    return (spelling, value) if value else None
 
 
 class EnvironmentProxy(NamedTuple):
@@ -96,14 +97,14 @@ def environment_proxy(target: URL, scheme: Optional[str] = None) -> Optional[Env
     scheme = scheme or target.scheme
     if scheme not in _PROXY_SCHEMES:
         return None
-    value = _variable(scheme)
-    if value is None:
+    variable = _variable(scheme)
+    if variable is None:
         return _system_proxy(target, scheme) if _SYSTEM_SETTINGS else None
     host = target.host
     no_proxy = _variable("no")
-    if host is not None and no_proxy is not None and no_proxy_matches(no_proxy, host, target.port):
+    if host is not None and no_proxy is not None and no_proxy_matches(no_proxy[1], host, target.port):
         return None
-    return EnvironmentProxy(_proxy_url(value), f"{scheme}_proxy")
+    return EnvironmentProxy(_proxy_url(variable[1]), variable[0])
 
 
 def _system_proxy(target: URL, scheme: str) -> Optional[EnvironmentProxy]:
@@ -149,7 +150,7 @@ def proxy_from_environment(
         refuse(
             "trust_env",
             f"here: {found.variable} names the proxy {url} for this {target.scheme}:// "
-            f"request, and {exc}; it is not sent around the proxy",
+            f"request, and {exc}; it is not sent directly instead",
         )
 
 

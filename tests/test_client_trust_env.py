@@ -243,7 +243,7 @@ async def test_https_target_never_bypasses_https_proxy(
         with pytest.raises((NotImplementedError, client.ClientHttpProxyError)) as caught:
             await _get(client, f"https://origin.test:{origin.port}/")
     if isinstance(caught.value, NotImplementedError):
-        assert "trust_env=" in str(caught.value) and "https_proxy" in str(caught.value)
+        assert "trust_env=" in str(caught.value) and "HTTPS_PROXY" in str(caught.value)
         assert proxy.accepted == 0
     else:
         assert [r.method for r in proxy.requests] == ["CONNECT"]
@@ -266,7 +266,7 @@ async def test_an_https_proxy_url(client: Any, monkeypatch: pytest.MonkeyPatch) 
         with pytest.raises((NotImplementedError, aiohttp.ClientError)) as caught:
             await _get(client, target)
     if isinstance(caught.value, NotImplementedError):
-        assert "trust_env=" in str(caught.value) and "http_proxy" in str(caught.value)
+        assert "trust_env=" in str(caught.value) and "HTTP_PROXY" in str(caught.value)
     assert origin.accepted == 0
 
 
@@ -313,7 +313,7 @@ async def test_ws_connect_takes_ws_proxy_not_http_proxy(
             # WebSockets through a proxy are not built yet: refused by name, never direct.
             monkeypatch.setenv("WS_PROXY", proxy.url(""))
             async with client.ClientSession(trust_env=True) as session:
-                with pytest.raises(NotImplementedError, match=r"trust_env=.*ws_proxy"):
+                with pytest.raises(NotImplementedError, match=r"trust_env=.*WS_PROXY"):
                     await session.ws_connect(url)
             assert proxy.accepted == 0
 
