@@ -22,7 +22,7 @@ import pytest
 import fasthttp as aiohttp
 import fasthttp.abc
 from client_servers import RawServer, async_test, keep_alive, response, web_server
-from test_client_proxy import pproxy_server
+from test_client_proxy import _head, pproxy_server
 
 CLIENTS = [pytest.param(aiohttp, id="fasthttp"), pytest.param(real_aiohttp, id="aiohttp")]
 
@@ -190,6 +190,26 @@ async def test_credentials_of_the_proxy(
     assert first.header("proxy-authorization") == "Basic dTpw"
     assert second.header("proxy-authorization") == "Basic bnU6bnA="
     assert first.header("authorization") is second.header("authorization") is None
+
+
+@async_test()
+async def test_the_proxy_sees_the_same_request_from_both_clients(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """HTTP_PROXY with credentials, .netrc credentials for the origin: the same request line
+    and headers reach the proxy from fasthttp and from aiohttp."""
+    _netrc(monkeypatch, tmp_path, "machine origin.test login n password m\n")
+    heads = []
+    for client in (aiohttp, real_aiohttp):
+        async with RawServer(_answer("proxy")) as proxy:
+            monkeypatch.setenv("HTTP_PROXY", f"http://u:p@127.0.0.1:{proxy.port}")
+            await _get(client, "http://origin.test/p?q=1", headers={"X-Test": "yes"})
+        (request,) = proxy.requests
+        line, headers = _head(request)
+        heads.append((line, sorted(headers)))
+    assert heads[0] == heads[1]
+    assert ("authorization", "Basic bjpt") in heads[0][1]
+    assert ("proxy-authorization", "Basic dTpw") in heads[0][1]
 
 
 @async_test()
