@@ -494,9 +494,10 @@ class ClientSession:
             if value is not None:
                 refuse(name, "with ws_connect (WebSockets through a proxy are not built yet)")
         upgrade = ws_upgrade(url, **options)
-        scheme = URL(url).scheme  # ws_proxy / wss_proxy serve it, not http(s)_proxy
-        if self._trust_env and self._default_proxy is None:
-            found = environment_proxy(upgrade.url, scheme)
+        scheme = None
+        if self._trust_env:
+            scheme = URL(url).scheme  # ws_proxy / wss_proxy serve it, not http(s)_proxy
+            found = None if self._default_proxy is not None else environment_proxy(upgrade.url, scheme)
             if found is not None:
                 refuse("trust_env", f"with ws_connect here: {found.variable} names a proxy for "
                        "it (WebSockets through a proxy are not built yet)")
