@@ -5,8 +5,8 @@ request, or a proxy, given none. Nothing here runs for a session with trust_env=
 
 Read per request, as aiohttp reads them, so a change to the environment (or to the .netrc
 file) applies to the next request of an open session. Reading costs a few dictionary look-ups
-(the four spellings this request needs, not a scan of the whole environment) and one stat()
-of the .netrc file, whose parsed content is kept while the file is unchanged.
+(the spellings this request needs, not a scan of the whole environment) and a stat() of the
+.netrc file per host looked up, its parsed content being kept while the file is unchanged.
 
 Which variable serves which request, as aiohttp (and urllib's getproxies()): the one named
 after the target's scheme (http:// targets: http_proxy, https:// targets: https_proxy,
@@ -23,9 +23,10 @@ case ignored) matches that host and its subdomains (`example.com` and `.example.
 match `example.com` and `api.example.com`), an entry with a port (`example.com:8080`,
 `[::1]:8080`) only that port. Where this differs from aiohttp and the standard library:
 
-- CIDR blocks: `10.0.0.0/8`, `::1/128`, and bare addresses, `::1` or `[::1]`, match a target
-  given as an IP address inside them (urllib compares text only, so aiohttp proxies a request
-  to 10.1.2.3 despite NO_PROXY=10.0.0.0/8; curl and Go read CIDR as here).
+- CIDR blocks (`10.0.0.0/8`, `::1/128`) match a target given as an IP address inside them,
+  and an IPv6 address matches in brackets too (`[::1]`): urllib compares text only, so
+  aiohttp proxies a request to 10.1.2.3 despite NO_PROXY=10.0.0.0/8 (curl and Go read CIDR
+  blocks as here).
 - An entry with a port matches the target's port, written in the URL or not (aiohttp checks
   the host alone, so there `example.com:8080` never matches anything).
 - Only the all-lowercase and all-uppercase spellings are read (urllib also takes
