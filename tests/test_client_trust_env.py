@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import aiohttp as real_aiohttp
 import aiohttp.abc as real_abc
@@ -617,3 +617,23 @@ async def test_a_redirect_to_https_never_goes_in_clear_to_the_proxy(
             await _get(client, "http://origin.test/", **kwargs)
     assert [(r.method, r.target) for r in proxy.requests][0] == ("GET", "http://origin.test/")
     assert all(r.method == "CONNECT" for r in proxy.requests[1:])
+
+
+@pytest.mark.parametrize("no_proxy", [
+    "*", "", " , ,", "example.com", ".example.com", "EXAMPLE.com", "ample.com", "com",
+    "other.org, example.com", "example.com:8080", "localhost,127.0.0.1", "api.example.com",
+])
+@pytest.mark.parametrize(("host", "port"), [
+    ("example.com", None), ("example.com", 8080), ("api.example.com", None), ("myexample.com", None),
+    ("127.0.0.1", None), ("localhost", 8080),
+])
+def test_no_proxy_hosts_as_urllib_reads_them(no_proxy: str, host: str, port: Optional[int]) -> None:
+    """Entries without a CIDR block: the same answer as the standard library's reading (given
+    the host with the port the URL spells, as urllib's own handler passes it)."""
+    from urllib.request import proxy_bypass_environment
+
+    from fasthttp.trust_env import no_proxy_matches
+
+    spelled = host if port is None else f"{host}:{port}"
+    expected = bool(proxy_bypass_environment(spelled, {"no": no_proxy}))
+    assert no_proxy_matches(no_proxy, host, port if port is not None else 80) is expected
