@@ -192,19 +192,19 @@ def _run_processes(spec: dict[str, Any], processes: int, live: bool) -> Result:
     for reader in readers:
         reader.start()
     view: Optional[LiveView] = None
-    snapshot = Result(spec["client"])
-    if live:
-        view = LiveView(sys.stdout, snapshot, spec["requests"], spec["duration"], time.perf_counter())
     try:
         while any(reader.is_alive() for reader in readers):
-            for reader in readers:
-                reader.join(1.0 / REDRAWS_PER_SECOND)
-                if view is not None:
-                    merged = Result(spec["client"])
-                    for part in latest:
-                        if part is not None:
-                            merged.merge(part)
-                    view.show(merged)
+            alive = next(reader for reader in readers if reader.is_alive())
+            alive.join(1.0 / REDRAWS_PER_SECOND)
+            if live and any(part is not None for part in latest):
+                merged = Result(spec["client"])
+                for part in latest:
+                    if part is not None:
+                        merged.merge(part)
+                if view is None:  # the children's clocks started about one tick ago
+                    started = time.perf_counter() - TICK_INTERVAL
+                    view = LiveView(sys.stdout, merged, spec["requests"], spec["duration"], started)
+                view.show(merged)
     finally:
         if view is not None:
             view.erase()
