@@ -254,3 +254,31 @@ def test_no_tui_and_pipes_get_the_summary_alone(base: str) -> None:
     assert code == 0, drawn
     assert "req/s now" not in drawn and "\x1b[" not in drawn
     assert "Status codes:  200: 20" in drawn
+
+
+# --- the latency histogram --------------------------------------------------------------------
+
+
+def test_histogram_is_bounded_and_accurate() -> None:
+    """200k latencies up to 20 s: a few thousand buckets, percentiles within 0.4%."""
+    import random
+
+    from fasthttp.cli.bench_stats import LatencyHistogram
+
+    rng = random.Random(7)
+    samples = [rng.lognormvariate(-7, 2) for _ in range(200_000)] + [20.0, 0.00005]
+    histogram = LatencyHistogram()
+    for value in samples:
+        histogram.record(value)
+    assert len(histogram.counts) < 6000
+    ordered = sorted(samples)
+    for p in (50.0, 90.0, 99.0, 99.9):
+        exact = ordered[max(0, -(-len(ordered) * int(p * 10) // 1000) - 1)]
+        assert histogram.percentile(p) == pytest.approx(exact, rel=0.004, abs=1e-6), p
+    assert histogram.max == 20.0 and histogram.min == min(samples)
+    # merging two halves gives the same counts as recording everything in one
+    left, right = LatencyHistogram(), LatencyHistogram()
+    for index, value in enumerate(samples):
+        (left if index % 2 else right).record(value)
+    left.merge(right)
+    assert left.counts == histogram.counts and left.count == histogram.count

@@ -28,6 +28,11 @@ _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 EPILOG = """\
 Durations: 500ms, 10s, 1m, 1h, 1m30s, or a plain number of seconds.
 
+Percentiles come from a log-linear (HDR-style) histogram: exact to the microsecond below 256 us,
+within 0.4% above; memory stays bounded however long the run, and -p results merge exactly.
+Failed requests are counted by reason ("ConnectionRefusedError: connection refused to
+127.0.0.1:1 (100)").
+
 Where this differs from oha: -p is --processes (not HTTP/2 parallelism); -q is the rate of the
 whole run, shared by all connections and processes (hey's -q is per worker); --latency-correction
 needs -q (oha ignores it silently); at a -z deadline requests in flight are cancelled and shown
