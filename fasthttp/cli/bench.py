@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Any, Coroutine, Optional, Sequence
 
+from multidict import CIMultiDict
+
 from .bench_options import BenchOptions, UsageError, parse_options
 from .bench_progress import REDRAWS_PER_SECOND, LiveView
 from .bench_rate import Timetable
@@ -50,7 +52,7 @@ async def _load(spec: dict[str, Any], on_tick: Optional[Any] = None) -> Result:
     timeout_s = spec["timeout"]
     method, url = spec["method"], spec["url"]
     body = bytes.fromhex(spec["body"]) if spec["body"] is not None else None
-    headers = spec["headers"] or None
+    headers = CIMultiDict((name, value) for name, value in spec["headers"]) if spec["headers"] else None
     rate, correction = spec["rate"], spec["latency_correction"]
     latency, statuses, errors = result.latency, result.statuses, result.errors
     clock = time.perf_counter

@@ -28,6 +28,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 EPILOG = """\
 Durations: 500ms, 10s, 1m, 1h, 1m30s, or a plain number of seconds.
 
+Without -q each connection first sends 3 warm-up requests, not counted, before the clock
+starts; with -q there is no warm-up (it would exceed the rate).
+
 Percentiles come from a log-linear (HDR-style) histogram: exact to the microsecond below 256 us,
 within 0.4% above; memory stays bounded however long the run, and -p results merge exactly.
 Failed requests are counted by reason ("ConnectionRefusedError: connection refused to
@@ -68,7 +71,7 @@ class BenchOptions:
     rate: Optional[float]
     latency_correction: bool
     method: str
-    headers: dict[str, str]
+    headers: list[tuple[str, str]]
     body: Optional[bytes]
     disable_keepalive: bool
     insecure: bool
@@ -123,17 +126,17 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _headers(raw: Sequence[str], content_type: Optional[str]) -> dict[str, str]:
-    headers: dict[str, str] = {}
+def _headers(raw: Sequence[str], content_type: Optional[str]) -> list[tuple[str, str]]:
+    """-H items in order (a repeated name is sent repeatedly); -T replaces any Content-Type."""
+    headers: list[tuple[str, str]] = []
     for item in raw:
         name, sep, value = item.partition(":")
         if not sep or not name.strip() or name != name.strip():
             raise UsageError(f"-H {item!r}: expected 'Name: value'")
-        headers[name] = value.strip()
+        headers.append((name, value.strip()))
     if content_type is not None:
-        for name in [n for n in headers if n.lower() == "content-type"]:
-            del headers[name]
-        headers["Content-Type"] = content_type
+        headers = [(n, v) for n, v in headers if n.lower() != "content-type"]
+        headers.append(("Content-Type", content_type))
     return headers
 
 
