@@ -10,6 +10,7 @@ import json
 import os
 import re
 import select
+import signal
 import subprocess
 import time
 from typing import Any, Iterator
@@ -199,6 +200,44 @@ def test_disable_keepalive(base: str, tally: Tally, flag: list[str], most_connec
         assert len(ports) == 20  # a new connection per request
     else:
         assert len(ports) <= most_connections
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("processes,whole_group", [("1", False), ("2", True), ("2", False)])
+def test_ctrl_c_stops_and_still_reports(base: str, tally: Tally, processes: str, whole_group: bool) -> None:
+    """SIGINT (a terminal's Ctrl-C hits the whole process group; `kill -INT` only the parent):
+    the run stops at once and the summary of the requests so far is printed, exit status 130."""
+    tally.reset()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "fasthttp", "bench", f"{base}/record", "-z", "60s", "-c", "2", "-q", "200",
+         "-p", processes, "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        # every client process is sending (each of its connections has been seen)
+        while len({seen["peer"] for seen in tally.requests}) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        interrupted_at = time.monotonic()
+        if whole_group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert time.monotonic() - interrupted_at < 10
+    assert process.returncode == 130, err
+    assert "interrupted (Ctrl-C)" in err.decode() and "Traceback" not in err.decode(), err
+    ours = json.loads(out)["fasthttp"]
+    assert ours["interrupted"] is True
+    assert 10 <= ours["requests"] <= len(tally.requests)
+    assert ours["status_codes"] == {"200": ours["requests"]}
+    assert ours["elapsed_s"] < 20
 
 
 # --- the live view ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -98,13 +99,13 @@ async def _load(spec: dict[str, Any], on_tick: Optional[Any] = None) -> Result:
 
         ticker = asyncio.ensure_future(on_tick(result, started)) if on_tick is not None else None
         workers = [worker() for _ in range(connections)]
+        interrupted = _on_interrupt()
         try:
-            if deadline is None:
-                await asyncio.gather(*workers)
-            else:
-                # Like oha: at the deadline the requests still in flight are cancelled, and
-                # reported apart (they neither succeeded nor failed).
-                result.aborted = await _bounded(workers, deadline - clock())
+            # Like oha: at a -z deadline or on Ctrl-C the requests still in flight are
+            # cancelled and reported apart (they neither succeeded nor failed).
+            limit = deadline - clock() if deadline is not None else None
+            result.aborted = await _bounded(workers, limit, interrupted)
+            result.interrupted = interrupted.is_set()
         finally:
             result.elapsed = clock() - started
             if ticker is not None:
@@ -113,16 +114,39 @@ async def _load(spec: dict[str, Any], on_tick: Optional[Any] = None) -> Result:
     return result
 
 
-async def _bounded(coros: list[Coroutine[Any, Any, None]], limit: float) -> int:
-    """Run coroutines for up to `limit` seconds; cancel those still running, say how many."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    done, pending = await asyncio.wait(tasks, timeout=max(0.0, limit))
+async def _bounded(coros: list[Coroutine[Any, Any, None]], limit: Optional[float],
+                   stop: Optional[asyncio.Event] = None) -> int:
+    """Run coroutines for up to `limit` seconds (None: no limit) or until `stop` is set;
+    cancel those still running and say how many."""
+    tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(coro) for coro in coros]
+    stopper: asyncio.Future[Any] = asyncio.ensure_future((stop or asyncio.Event()).wait())
+    end = None if limit is None else time.perf_counter() + limit
+    pending = set(tasks)
+    while pending and not stopper.done():
+        remaining = None if end is None else end - time.perf_counter()
+        if remaining is not None and remaining <= 0:
+            break
+        _, pending = await asyncio.wait(pending | {stopper}, timeout=remaining,
+                                        return_when=asyncio.FIRST_COMPLETED)
+        pending.discard(stopper)
+    stopper.cancel()
     for task in pending:
         task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    for task in done:
-        task.result()  # re-raise what a finished one raised
+    await asyncio.gather(*pending, stopper, return_exceptions=True)
+    for task in tasks:
+        if task not in pending:
+            task.result()  # re-raise what a finished one raised
     return len(pending)
+
+
+def _on_interrupt() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT), so that a run stops and still reports (as oha does)."""
+    event = asyncio.Event()
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, event.set)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+        pass
+    return event
 
 
 def _event_loop_runner(spec: dict[str, Any]) -> Any:
@@ -190,6 +214,13 @@ def _run_processes(spec: dict[str, Any], processes: int, live: bool) -> Result:
             elif kind == "RESULT":
                 finals[index] = Result.from_wire(json.loads(payload))
 
+    def forward_interrupt(signum: int, frame: Any) -> None:
+        # The children stop, report what they have, and the parent merges it as usual.
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, forward_interrupt)
     readers = [threading.Thread(target=read, args=(i, c), daemon=True) for i, c in enumerate(children)]
     for reader in readers:
         reader.start()
@@ -212,6 +243,7 @@ def _run_processes(spec: dict[str, Any], processes: int, live: bool) -> Result:
             view.erase()
         for child in children:
             child.wait(timeout=600)
+        signal.signal(signal.SIGINT, previous)
     merged = Result(spec["client"])
     for index, (part, child) in enumerate(zip(finals, children)):
         if part is None:
@@ -248,7 +280,14 @@ def _compare(options: BenchOptions, url: str) -> tuple[Result, Result, Compariso
     ours, theirs, comparison = Result("fasthttp"), Result("aiohttp"), Comparison()
     for round_index in range(options.rounds):
         order = ("fasthttp", "aiohttp") if round_index % 2 == 0 else ("aiohttp", "fasthttp")
-        runs = {client: _run(_spec(options, url, client), options) for client in order}
+        runs: dict[str, Result] = {}
+        for client in order:
+            runs[client] = _run(_spec(options, url, client), options)
+            if runs[client].interrupted:
+                break
+        if len(runs) < 2 or any(run.interrupted for run in runs.values()):
+            ours.interrupted = True  # Ctrl-C: the figures are those of the rounds completed
+            break
         comparison.add(runs["fasthttp"], runs["aiohttp"])
         ours.merge(runs["fasthttp"], sequential=True)
         theirs.merge(runs["aiohttp"], sequential=True)
@@ -298,12 +337,16 @@ def bench_main(argv: Sequence[str]) -> int:
     finally:
         if server is not None:
             server.stop()
+    if comparison is not None and not comparison.rounds:
+        print("fasthttp bench: interrupted (Ctrl-C) before the first round of --compare completed",
+              file=sys.stderr)
+        return 130
     return _report(options, url, target, ours, theirs, comparison)
 
 
 def _report(options: BenchOptions, url: str, target: str, ours: Result,
             theirs: Optional[Result], comparison: Optional[Comparison]) -> int:
-    failed = not ours.latency.count and (ours.errors or ours.aborted)
+    failed = not ours.latency.count and (ours.errors or ours.aborted) and not ours.interrupted
     if options.as_json:
         report: dict[str, Any] = {
             "target": url, "connections": options.connections, "processes": options.processes,
@@ -324,6 +367,10 @@ def _report(options: BenchOptions, url: str, target: str, ours: Result,
             print(format_result(theirs, target, options.connections, options.processes, None, rounds))
             print()
             print(format_comparison(comparison))
+    if ours.interrupted:
+        what = "the rounds completed until then" if comparison is not None else "the requests until then"
+        print(f"fasthttp bench: interrupted (Ctrl-C): the summary covers {what}", file=sys.stderr)
+        return 130
     if failed:
         why = reasons_line(ours.errors) if ours.errors else (
             f"no answer before the -z deadline ({ours.aborted} requests in flight were aborted)")

@@ -51,7 +51,10 @@ def format_result(result: Result, target: str, connections: int, processes: int,
         "Errors:        " + (reasons_line(result.errors) or "none"),
     ]
     if result.aborted:
-        lines.append(f"Aborted:       {result.aborted} in flight at the -z deadline (not counted)")
+        lines.append(f"Aborted:       {result.aborted} in flight at the "
+                     f"{'interruption' if result.interrupted else '-z deadline'} (not counted)")
+    if result.interrupted:
+        lines.append("Interrupted:   Ctrl-C; the figures cover the requests until then")
     return "\n".join(lines)
 
 

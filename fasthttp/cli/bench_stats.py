@@ -111,7 +111,8 @@ class Result:
         self.latency = LatencyHistogram()
         self.statuses: collections.Counter[int] = collections.Counter()
         self.errors: collections.Counter[str] = collections.Counter()
-        self.aborted = 0  # in flight when a -z deadline struck: cancelled, not counted
+        self.aborted = 0  # in flight at a -z deadline or Ctrl-C: cancelled, not counted
+        self.interrupted = False  # stopped early by Ctrl-C
         self.bytes = 0
         self.elapsed = 0.0
 
@@ -129,13 +130,14 @@ class Result:
         self.statuses.update(other.statuses)
         self.errors.update(other.errors)
         self.aborted += other.aborted
+        self.interrupted = self.interrupted or other.interrupted
         self.bytes += other.bytes
         self.elapsed = self.elapsed + other.elapsed if sequential else max(self.elapsed, other.elapsed)
 
     def to_wire(self) -> dict[str, Any]:
         return {"client": self.client, "latency": self.latency.to_wire(),
                 "statuses": dict(self.statuses), "errors": dict(self.errors),
-                "aborted": self.aborted, "bytes": self.bytes, "elapsed": self.elapsed}
+                "aborted": self.aborted, "interrupted": self.interrupted, "bytes": self.bytes, "elapsed": self.elapsed}
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> "Result":
@@ -144,6 +146,7 @@ class Result:
         result.statuses.update({int(k): v for k, v in data["statuses"].items()})
         result.errors.update(data["errors"])
         result.aborted = data["aborted"]
+        result.interrupted = data["interrupted"]
         result.bytes = data["bytes"]
         result.elapsed = data["elapsed"]
         return result
@@ -168,7 +171,8 @@ class Result:
             },
             "status_codes": {str(k): v for k, v in sorted(self.statuses.items())},
             "errors": dict(self.errors.most_common()),
-            "aborted_at_deadline": self.aborted,
+            "aborted": self.aborted,
+            "interrupted": self.interrupted,
         }
 
 
