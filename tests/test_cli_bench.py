@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
 import random
 import re
@@ -168,6 +169,12 @@ def test_processes_merge(base: str) -> None:
     assert ours["requests"] == 201
     assert ours["status_codes"] == {"200": 201}
     check_latency(ours)
+
+
+def test_processes_auto_is_one_per_core(base: str) -> None:
+    report = bench_json(f"{base}/", "-c", "2", "-n", "8", "-p", "auto")
+    assert report["processes"] == (os.cpu_count() or 1)
+    assert report["fasthttp"]["status_codes"] == {"200": 8}
 
 
 def test_processes_with_duration(base: str) -> None:
@@ -393,6 +400,7 @@ def test_unresolvable_host() -> None:
     (["-d", "x", "-D", "f"], "not allowed with"),
     (["--rounds", "2"], "--rounds needs --compare"),
     (["-p", "0"], "-p"),
+    (["-p", "many"], "'auto'"),
     (["--timeout", "0"], "--timeout"),
     (["--timeout", "soon"], "invalid duration"),
     (["-n", "5", "-z", "1"], "not allowed with"),

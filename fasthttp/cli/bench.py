@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Coroutine, Optional, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Optional, Sequence
 
 from multidict import CIMultiDict
 
@@ -33,11 +33,14 @@ WARMUP_LIMIT = 2.0  # seconds the warm-up may take (a silent server must not sta
 WARMUP_REQUESTS = 3  # per connection, before the clock starts (not with -q: it would break the rate)
 TICK_INTERVAL = 0.25  # seconds between the snapshots a -p child sends for the live view
 
+# Runs beside the load with the live Result and the start time (the live view, -p snapshots).
+TickHook = Callable[[Result, float], Awaitable[None]]
+
 
 # --- running the load in one process -----------------------------------------------------------
 
 
-async def _load(spec: dict[str, Any], on_tick: Optional[Any] = None) -> Result:
+async def _load(spec: dict[str, Any], on_tick: Optional[TickHook] = None) -> Result:
     client = spec["client"]
     result = Result(client)
     if client == "aiohttp":
@@ -151,16 +154,13 @@ def _on_interrupt() -> asyncio.Event:
 
 def _event_loop_runner(spec: dict[str, Any]) -> Any:
     if spec.get("uvloop"):
-        try:
-            import uvloop
+        import uvloop  # bench_main checked that it is installed
 
-            return uvloop.run
-        except ImportError:
-            pass
+        return uvloop.run
     return asyncio.run
 
 
-def run_in_process(spec: dict[str, Any], on_tick: Optional[Any] = None) -> Result:
+def run_in_process(spec: dict[str, Any], on_tick: Optional[TickHook] = None) -> Result:
     """One process's share of the load (also the body of a -p child)."""
     return _event_loop_runner(spec)(_load(spec, on_tick))  # type: ignore[no-any-return]
 
@@ -309,6 +309,11 @@ def bench_main(argv: Sequence[str]) -> int:
             import aiohttp  # noqa: F401  # type: ignore[import-not-found,unused-ignore]
         except ImportError:
             return _error("--compare needs aiohttp installed (pip install aiohttp)")
+    if options.uvloop:
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            return _error("--uvloop needs uvloop installed (pip install uvloop)")
     server = None
     if options.url is None:
         from .bench_target import EmbeddedServer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import re
 import sys
 from typing import Optional, Sequence
@@ -60,6 +61,15 @@ def parse_duration(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"invalid duration {text!r} (try 500ms, 10s, 1m, 1m30s or a number of seconds)")
     return sum(float(number) * _UNITS[unit] for number, unit in parts)
+
+
+def _processes(text: str) -> int:
+    if text == "auto":
+        return os.cpu_count() or 1
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r} (a number or 'auto')") from None
 
 
 @dataclasses.dataclass
@@ -113,8 +123,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("-t", "--timeout", type=parse_duration, default=DEFAULT_TIMEOUT, metavar="DURATION",
                         help=f"time one request may take before it counts as a timeout (default {DEFAULT_TIMEOUT:g}s)")
-    parser.add_argument("-p", "--processes", type=int, default=1,
-                        help="client processes sharing -c, -n and -q (e.g. one per core); results merge exactly")
+    parser.add_argument("-p", "--processes", type=_processes, default=1,
+                        help="client processes sharing -c, -n and -q; 'auto' is one per core "
+                             "(default 1); results merge exactly")
     parser.add_argument("--json", dest="as_json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--no-tui", action="store_true",
                         help="no live progress view (it is only drawn when stdout is a terminal anyway)")
