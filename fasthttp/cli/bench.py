@@ -1,421 +1,387 @@
-"""`fasthttp bench`: a load generator in the spirit of oha/hey, on fasthttp's own client.
+"""`fasthttp bench`: a load generator in the spirit of oha/hey/wrk, on fasthttp's own client.
 
-`fasthttp bench [URL] -c CONNECTIONS (-n REQUESTS | -d SECONDS) [-m METHOD] [--body TEXT]
-[-p PROCESSES] [--json] [--compare]`. Without a URL it starts the embedded default, a
-fasthttp.web server on a free 127.0.0.1 port in a separate process, and loads that.
-`--compare` runs the same load through aiohttp's client (when installed) and prints both with
-the ratio. Reports requests/s, transfer rate, latency percentiles with a small histogram,
-status codes and errors by kind; `--json` prints the same for machines.
+`fasthttp bench [URL] [-c N] [-n N | -z DURATION] [-q QPS [--latency-correction]] [-m METHOD]
+[-H 'Name: value'...] [-d TEXT | -D FILE] [-T TYPE] [--disable-keepalive] [-k] [-p PROCESSES]
+[--json] [--no-tui] [--compare [--rounds N]]` (bench_options.py has the flags). Without a URL
+it loads the embedded default, a fasthttp.web server on a free 127.0.0.1 port in a separate
+process. This module runs the load (one asyncio loop per process, -p processes merged
+exactly), bench_stats.py measures, bench_report.py prints, bench_progress.py draws the live view.
 """
 
 from __future__ import annotations
 
-import argparse
-import array
 import asyncio
-import collections
 import json
+import signal
 import subprocess
 import sys
+import threading
 import time
-from typing import Any, Coroutine, Optional, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Optional, Sequence
+
+from multidict import CIMultiDict
+
+from .bench_options import BenchOptions, UsageError, parse_options
+from .bench_progress import REDRAWS_PER_SECOND, LiveView
+from .bench_rate import Timetable
+from .bench_report import Comparison, format_comparison, format_result
+from .bench_stats import Result, error_reason, reasons_line
 
 __all__ = ("bench_main", "Result")
 
-PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 WARMUP_LIMIT = 2.0  # seconds the warm-up may take (a silent server must not stall the run)
-DEADLINE_GRACE = 1.0  # with -d: seconds after the deadline for in-flight requests to finish
-DEFAULT_TIMEOUT = 30.0  # seconds per request (--timeout); a slower request counts as a timeout
+WARMUP_REQUESTS = 3  # per connection, before the clock starts (not with -q: it would break the rate)
+TICK_INTERVAL = 0.25  # seconds between the snapshots a -p child sends for the live view
+
+# Runs beside the load with the live Result and the start time (the live view, -p snapshots).
+TickHook = Callable[[Result, float], Awaitable[None]]
 
 
-class Result:
-    """What one load run measured (mergeable across processes)."""
-
-    def __init__(self, client: str) -> None:
-        self.client = client
-        self.latencies = array.array("d")
-        self.statuses: collections.Counter[int] = collections.Counter()
-        self.errors: collections.Counter[str] = collections.Counter()
-        self.bytes = 0
-        self.elapsed = 0.0
-
-    @property
-    def requests(self) -> int:
-        return len(self.latencies) + sum(self.errors.values())
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.elapsed if self.elapsed > 0 else 0.0
-
-    def merge(self, other: "Result") -> None:
-        self.latencies.extend(other.latencies)
-        self.statuses.update(other.statuses)
-        self.errors.update(other.errors)
-        self.bytes += other.bytes
-        self.elapsed = max(self.elapsed, other.elapsed)
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "client": self.client,
-            "latencies": self.latencies.tobytes().hex(),
-            "statuses": dict(self.statuses),
-            "errors": dict(self.errors),
-            "bytes": self.bytes,
-            "elapsed": self.elapsed,
-        }
-
-    @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> "Result":
-        result = cls(data["client"])
-        result.latencies.frombytes(bytes.fromhex(data["latencies"]))
-        result.statuses.update({int(k): v for k, v in data["statuses"].items()})
-        result.errors.update(data["errors"])
-        result.bytes = data["bytes"]
-        result.elapsed = data["elapsed"]
-        return result
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return 0.0
-        index = min(len(ordered) - 1, max(0, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-        return ordered[index]
-
-    def summary(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies)
-        return {
-            "client": self.client,
-            "requests": self.requests,
-            "elapsed_s": round(self.elapsed, 4),
-            "requests_per_sec": round(self.rps, 1),
-            "transfer_bytes_per_sec": round(self.bytes / self.elapsed, 1) if self.elapsed else 0.0,
-            "latency_ms": {
-                **{f"p{p:g}": round(self.percentile(p) * 1000, 3) for p in PERCENTILES},
-                "max": round(ordered[-1] * 1000, 3) if ordered else 0.0,
-                "mean": round(sum(ordered) / len(ordered) * 1000, 3) if ordered else 0.0,
-            },
-            "status_codes": {str(k): v for k, v in sorted(self.statuses.items())},
-            "errors": dict(self.errors),
-        }
+# --- running the load in one process -----------------------------------------------------------
 
 
-# --- running the load ------------------------------------------------------------------------
-
-
-async def _load(client: str, url: str, connections: int, requests: Optional[int],
-                duration: Optional[float], method: str, body: Optional[bytes],
-                progress: bool, timeout_s: float = DEFAULT_TIMEOUT, insecure: bool = False) -> Result:
+async def _load(spec: dict[str, Any], on_tick: Optional[TickHook] = None) -> Result:
+    client = spec["client"]
     result = Result(client)
     if client == "aiohttp":
         import aiohttp as lib  # type: ignore[import-not-found,unused-ignore]
     else:
         import fasthttp as lib  # type: ignore[no-redef]
-    # ssl=False only skips certificate checks for https targets (-k); plain http ignores it.
-    connector = lib.TCPConnector(limit=connections, ssl=False) if insecure else lib.TCPConnector(limit=connections)
-    timeout = lib.ClientTimeout(total=timeout_s)
-    latencies = result.latencies
-    statuses = result.statuses
-    errors = result.errors
-    counter = [0]
-    loop_time = time.perf_counter
+    connections = spec["connections"]
+    connector_args: dict[str, Any] = {"limit": connections}
+    if spec["insecure"]:
+        connector_args["ssl"] = False  # skips certificate checks for https targets; http ignores it
+    if spec["disable_keepalive"]:
+        connector_args["force_close"] = True
+    timeout_s = spec["timeout"]
+    method, url = spec["method"], spec["url"]
+    body = bytes.fromhex(spec["body"]) if spec["body"] is not None else None
+    headers = CIMultiDict((name, value) for name, value in spec["headers"]) if spec["headers"] else None
+    rate, correction = spec["rate"], spec["latency_correction"]
+    latency, statuses, errors = result.latency, result.statuses, result.errors
+    clock = time.perf_counter
 
-    async with lib.ClientSession(connector=connector, timeout=timeout) as session:
-        # Warm up: open the connections, let the pool settle.
-        async def warm() -> None:
-            for _ in range(3):
-                try:
-                    async with session.request(method, url, data=body) as response:
-                        await response.read()
-                except Exception:
-                    return
+    async with lib.ClientSession(connector=lib.TCPConnector(**connector_args),
+                                 timeout=lib.ClientTimeout(total=timeout_s)) as session:
+        if not rate:
+            async def warm() -> None:
+                for _ in range(WARMUP_REQUESTS):
+                    try:
+                        async with session.request(method, url, data=body, headers=headers) as response:
+                            await response.read()
+                    except Exception:
+                        return
 
-        await _bounded([warm() for _ in range(connections)], WARMUP_LIMIT)
-        started = loop_time()
-        deadline = started + duration if duration is not None else None
-        budget = [requests if requests is not None else -1]
+            await _bounded([warm() for _ in range(connections)], WARMUP_LIMIT)
+        started = clock()
+        deadline = started + spec["duration"] if spec["duration"] is not None else None
+        timetable = Timetable(spec["requests"], deadline, rate, started)
 
         async def worker() -> None:
             nbytes = 0
             try:
                 while True:
-                    if deadline is not None:
-                        if loop_time() >= deadline:
-                            break
-                    else:
-                        if budget[0] <= 0:
-                            break
-                        budget[0] -= 1
-                    t0 = loop_time()
+                    due = timetable.next_due()
+                    if due is None:
+                        break
+                    if rate:
+                        wait = due - clock()
+                        if wait > 0:
+                            await asyncio.sleep(wait)
+                    sent = clock()
                     try:
-                        async with session.request(method, url, data=body) as response:
+                        async with session.request(method, url, data=body, headers=headers) as response:
                             payload = await response.read()
                             statuses[response.status] += 1
-                        latencies.append(loop_time() - t0)
+                        latency.record(clock() - (due if correction else sent))
                         nbytes += len(payload)
                     except Exception as exc:
-                        errors[type(exc).__name__] += 1
-                    counter[0] += 1
+                        errors[error_reason(exc, timeout_s)] += 1
             finally:
                 result.bytes += nbytes
 
-        ticker = asyncio.ensure_future(_ticker(counter, started, progress)) if progress else None
+        ticker = asyncio.ensure_future(on_tick(result, started)) if on_tick is not None else None
         workers = [worker() for _ in range(connections)]
-        if deadline is None:
-            await asyncio.gather(*workers)
-        else:
-            # A duration run ends near its deadline: requests still in flight after the grace
-            # period are cancelled and counted as timeouts.
-            stragglers = await _bounded(workers, deadline - loop_time() + DEADLINE_GRACE)
-            if stragglers:
-                errors["TimeoutError"] += stragglers
-        result.elapsed = loop_time() - started
-        if ticker is not None:
-            ticker.cancel()
-            sys.stderr.write("\r" + " " * 70 + "\r")
+        interrupted = _on_interrupt()
+        try:
+            # Like oha: at a -z deadline or on Ctrl-C the requests still in flight are
+            # cancelled and reported apart (they neither succeeded nor failed).
+            limit = deadline - clock() if deadline is not None else None
+            result.aborted = await _bounded(workers, limit, interrupted)
+            result.interrupted = interrupted.is_set()
+        finally:
+            result.elapsed = clock() - started
+            if ticker is not None:
+                ticker.cancel()
+                await asyncio.gather(ticker, return_exceptions=True)
     return result
 
 
-async def _bounded(coros: list[Coroutine[Any, Any, None]], limit: float) -> int:
-    """Run coroutines for up to `limit` seconds; cancel those still running, say how many."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    done, pending = await asyncio.wait(tasks, timeout=max(0.0, limit))
+async def _bounded(coros: list[Coroutine[Any, Any, None]], limit: Optional[float],
+                   stop: Optional[asyncio.Event] = None) -> int:
+    """Run coroutines for up to `limit` seconds (None: no limit) or until `stop` is set;
+    cancel those still running and say how many."""
+    tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(coro) for coro in coros]
+    stopper: asyncio.Future[Any] = asyncio.ensure_future((stop or asyncio.Event()).wait())
+    end = None if limit is None else time.perf_counter() + limit
+    pending = set(tasks)
+    while pending and not stopper.done():
+        remaining = None if end is None else end - time.perf_counter()
+        if remaining is not None and remaining <= 0:
+            break
+        _, pending = await asyncio.wait(pending | {stopper}, timeout=remaining,
+                                        return_when=asyncio.FIRST_COMPLETED)
+        pending.discard(stopper)
+    stopper.cancel()
     for task in pending:
         task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    for task in done:
-        task.result()  # re-raise what a finished one raised
+    await asyncio.gather(*pending, stopper, return_exceptions=True)
+    for task in tasks:
+        if task not in pending:
+            task.result()  # re-raise what a finished one raised
     return len(pending)
 
 
-async def _ticker(counter: list[int], started: float, enabled: bool) -> None:
-    while True:
-        await asyncio.sleep(0.25)
-        elapsed = time.perf_counter() - started
-        rate = counter[0] / elapsed if elapsed else 0.0
-        sys.stderr.write(f"\r  {counter[0]:>9} requests  {rate:>10.0f} req/s  {elapsed:6.1f} s")
-        sys.stderr.flush()
+def _on_interrupt() -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT), so that a run stops and still reports (as oha does)."""
+    event = asyncio.Event()
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, event.set)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
+        pass
+    return event
 
 
-def _run_in_process(spec: dict[str, Any]) -> Result:
-    """One process's share of the load (also the body of a -p worker)."""
-    run = asyncio.run
+def _event_loop_runner(spec: dict[str, Any]) -> Any:
     if spec.get("uvloop"):
+        import uvloop  # bench_main checked that it is installed
+
+        return uvloop.run
+    return asyncio.run
+
+
+def run_in_process(spec: dict[str, Any], on_tick: Optional[TickHook] = None) -> Result:
+    """One process's share of the load (also the body of a -p child)."""
+    return _event_loop_runner(spec)(_load(spec, on_tick))  # type: ignore[no-any-return]
+
+
+def _run_live(spec: dict[str, Any]) -> Result:
+    async def tick(result: Result, started: float) -> None:
+        view = LiveView(sys.stdout, result, spec["requests"], spec["duration"], started)
         try:
-            import uvloop
+            await view.run()
+        finally:
+            view.erase()
 
-            run = uvloop.run
-        except ImportError:
-            pass
-    return run(_load(spec["client"], spec["url"], spec["connections"], spec["requests"],
-                     spec["duration"], spec["method"],
-                     spec["body"].encode() if spec["body"] is not None else None,
-                     spec["progress"], spec.get("timeout", DEFAULT_TIMEOUT), spec.get("insecure", False)))
+    return run_in_process(spec, tick)
 
 
-def _run(spec: dict[str, Any], processes: int) -> Result:
-    if processes <= 1:
-        return _run_in_process(spec)
-    children = []
+# --- several processes -------------------------------------------------------------------------
+
+
+def _shares(spec: dict[str, Any], processes: int) -> list[dict[str, Any]]:
+    """Split -c, -n and -q between processes (the parts add up to the whole exactly)."""
+    shares = []
     for index in range(processes):
-        share = dict(spec, progress=False)
+        share = dict(spec)
         share["connections"] = max(1, spec["connections"] // processes + (index < spec["connections"] % processes))
         if spec["requests"] is not None:
             share["requests"] = spec["requests"] // processes + (index < spec["requests"] % processes)
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "fasthttp.cli.bench_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        ))
-        assert children[-1].stdin is not None
-        children[-1].stdin.write(json.dumps(share))
-        children[-1].stdin.close()
-    merged = Result(spec["client"])
-    for child in children:
+        if spec["rate"]:
+            share["rate"] = spec["rate"] / processes
+        shares.append(share)
+    return [share for share in shares if share["requests"] != 0]
+
+
+def _run_processes(spec: dict[str, Any], processes: int, live: bool) -> Result:
+    children = []
+    for share in _shares(spec, processes):
+        child = subprocess.Popen([sys.executable, "-m", "fasthttp.cli.bench_worker"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert child.stdin is not None
+        child.stdin.write(json.dumps(dict(share, ticks=live)))
+        child.stdin.close()
+        children.append(child)
+    latest: list[Optional[Result]] = [None] * len(children)
+    finals: list[Optional[Result]] = [None] * len(children)
+
+    def read(index: int, child: "subprocess.Popen[str]") -> None:
         assert child.stdout is not None
-        out = child.stdout.read()
-        child.wait(timeout=600)
-        merged.merge(Result.from_wire(json.loads(out)))
+        for line in child.stdout:
+            kind, _, payload = line.partition(" ")
+            if kind == "TICK":
+                latest[index] = Result.from_wire(json.loads(payload))
+            elif kind == "RESULT":
+                finals[index] = Result.from_wire(json.loads(payload))
+
+    def forward_interrupt(signum: int, frame: Any) -> None:
+        # The children stop, report what they have, and the parent merges it as usual.
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, forward_interrupt)
+    readers = [threading.Thread(target=read, args=(i, c), daemon=True) for i, c in enumerate(children)]
+    for reader in readers:
+        reader.start()
+    view: Optional[LiveView] = None
+    try:
+        while any(reader.is_alive() for reader in readers):
+            alive = next(reader for reader in readers if reader.is_alive())
+            alive.join(1.0 / REDRAWS_PER_SECOND)
+            if live and any(part is not None for part in latest):
+                merged = Result(spec["client"])
+                for part in latest:
+                    if part is not None:
+                        merged.merge(part)
+                if view is None:  # the children's clocks started about one tick ago
+                    started = time.perf_counter() - TICK_INTERVAL
+                    view = LiveView(sys.stdout, merged, spec["requests"], spec["duration"], started)
+                view.show(merged)
+    finally:
+        if view is not None:
+            view.erase()
+        for child in children:
+            child.wait(timeout=600)
+        signal.signal(signal.SIGINT, previous)
+    merged = Result(spec["client"])
+    for index, (part, child) in enumerate(zip(finals, children)):
+        if part is None:
+            raise RuntimeError(f"client process {index + 1} of {len(children)} exited with status "
+                               f"{child.returncode} without a result")
+        merged.merge(part)
     return merged
 
 
-# --- the embedded server -----------------------------------------------------------------------
+def _run(spec: dict[str, Any], options: BenchOptions) -> Result:
+    if options.processes > 1:
+        return _run_processes(spec, options.processes, options.live)
+    if options.live:
+        return _run_live(spec)
+    return run_in_process(spec)
 
 
-class EmbeddedServer:
-    """fasthttp.web on a free 127.0.0.1 port, in a child process."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fasthttp.cli.embedded_server"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line.startswith("PORT "):
-            self.stop()
-            raise RuntimeError(f"it printed {line.strip()!r} instead of its port" if line else "it exited")
-        self.url = f"http://127.0.0.1:{int(line.split()[1])}/"
-
-    def stop(self) -> None:
-        if self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+# --- the command -------------------------------------------------------------------------------
 
 
-# --- reporting --------------------------------------------------------------------------------
+def _spec(options: BenchOptions, url: str, client: str) -> dict[str, Any]:
+    return {
+        "client": client, "url": url, "connections": options.connections,
+        "requests": options.requests, "duration": options.duration, "rate": options.rate,
+        "latency_correction": options.latency_correction, "method": options.method,
+        "headers": options.headers, "body": options.body.hex() if options.body is not None else None,
+        "disable_keepalive": options.disable_keepalive, "insecure": options.insecure,
+        "timeout": options.timeout, "uvloop": options.uvloop,
+    }
 
 
-def _format(result: Result, target: str, connections: int, processes: int) -> str:
-    from ..http import IMPLEMENTATION
-
-    summary = result.summary()
-    lat = summary["latency_ms"]
-    lines = [
-        f"Target:        {target}",
-        f"Client:        {result.client}"
-        + (f" (parser: {IMPLEMENTATION})" if result.client == "fasthttp" else "")
-        + f", {connections} connections, {processes} process{'es' if processes > 1 else ''}",
-        f"Requests:      {summary['requests']} in {result.elapsed:.2f} s",
-        f"Requests/sec:  {summary['requests_per_sec']:.1f}",
-        f"Transfer/sec:  {_size(summary['transfer_bytes_per_sec'])}",
-        "Latency:       " + "  ".join(f"{k} {v:.2f} ms" for k, v in lat.items() if k != "mean"),
-        "Histogram:",
-        *_histogram(result),
-        "Status codes:  " + (", ".join(f"{k}: {v}" for k, v in summary["status_codes"].items()) or "none"),
-        "Errors:        " + (", ".join(f"{k}: {v}" for k, v in summary["errors"].items()) or "none"),
-    ]
-    return "\n".join(lines)
+def _compare(options: BenchOptions, url: str) -> tuple[Result, Result, Comparison]:
+    """--compare: rounds of both clients, alternating which goes first to cancel out drift."""
+    ours, theirs, comparison = Result("fasthttp"), Result("aiohttp"), Comparison()
+    for round_index in range(options.rounds):
+        order = ("fasthttp", "aiohttp") if round_index % 2 == 0 else ("aiohttp", "fasthttp")
+        runs: dict[str, Result] = {}
+        for client in order:
+            runs[client] = _run(_spec(options, url, client), options)
+            if runs[client].interrupted:
+                break
+        if len(runs) < 2 or any(run.interrupted for run in runs.values()):
+            ours.interrupted = True  # Ctrl-C: the figures are those of the rounds completed
+            break
+        comparison.add(runs["fasthttp"], runs["aiohttp"])
+        ours.merge(runs["fasthttp"], sequential=True)
+        theirs.merge(runs["aiohttp"], sequential=True)
+    return ours, theirs, comparison
 
 
-def _histogram(result: Result, buckets: int = 10, width: int = 30) -> list[str]:
-    values = sorted(result.latencies)
-    if not values:
-        return ["  (no successful requests)"]
-    low, high = values[0], values[min(len(values) - 1, int(len(values) * 0.999))]
-    if high <= low:
-        high = low + 1e-6
-    step = (high - low) / buckets
-    counts = [0] * buckets
-    for value in values:
-        counts[min(buckets - 1, int((value - low) / step))] += 1
-    peak = max(counts) or 1
-    return [
-        f"  {(low + (i + 1) * step) * 1000:8.2f} ms |{'#' * max(1 if c else 0, round(c / peak * width)):<{width}} {c}"
-        for i, c in enumerate(counts)
-    ]
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fasthttp bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("url", nargs="?", help="the target (default: an embedded fasthttp.web server)")
-    parser.add_argument("-c", "--connections", type=int, default=64)
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("-n", "--requests", type=int, help="total requests (default 20000)")
-    group.add_argument("-d", "--duration", type=float, help="seconds to run instead of -n")
-    parser.add_argument("-m", "--method", default="GET")
-    parser.add_argument("--body", help="request body (text)")
-    parser.add_argument("-p", "--processes", type=int, default=1)
-    parser.add_argument("--json", dest="as_json", action="store_true", help="machine-readable output")
-    parser.add_argument("--compare", action="store_true", help="also run the load through aiohttp's client")
-    parser.add_argument("--uvloop", action="store_true", help="run the client on uvloop")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help=f"seconds one request may take before it counts as a timeout (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
-    return parser
+def _error(message: str) -> int:
+    print(f"fasthttp bench: error: {message}", file=sys.stderr)
+    return 1
 
 
 def bench_main(argv: Sequence[str]) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(list(argv))
-    if args.connections < 1:
-        print("fasthttp bench: error: -c must be at least 1", file=sys.stderr)
-        return 1
-    if args.requests is not None and args.requests < 1 or args.duration is not None and args.duration <= 0:
-        print("fasthttp bench: error: -n and -d must be positive", file=sys.stderr)
-        return 1
-    if args.processes < 1:
-        print("fasthttp bench: error: -p must be at least 1", file=sys.stderr)
-        return 1
-    if not args.timeout > 0:
-        print("fasthttp bench: error: --timeout must be positive", file=sys.stderr)
-        return 1
-    requests = args.requests if args.requests is not None or args.duration is not None else 20000
+    try:
+        options = parse_options(argv)
+    except UsageError as exc:
+        return _error(str(exc))
+    if options.compare:
+        try:
+            import aiohttp  # noqa: F401  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            return _error("--compare needs aiohttp installed (pip install aiohttp)")
+    if options.uvloop:
+        try:
+            import uvloop  # noqa: F401
+        except ImportError:
+            return _error("--uvloop needs uvloop installed (pip install uvloop)")
     server = None
-    url = args.url
-    if url is None:
+    if options.url is None:
+        from .bench_target import EmbeddedServer
+
         try:
             server = EmbeddedServer()
         except Exception as exc:
-            print(f"fasthttp bench: error: the embedded server did not start: {exc}", file=sys.stderr)
-            return 1
+            return _error(f"the embedded server did not start: {exc}")
         url = server.url
         target = f"{url} (embedded fasthttp.web server)"
     else:
         from .request_cmd import normalize_url
 
-        url = normalize_url(url)
-        target = url
+        url = target = normalize_url(options.url)
+    theirs: Optional[Result] = None
+    comparison: Optional[Comparison] = None
     try:
-        spec = {
-            "client": "fasthttp", "url": url, "connections": args.connections,
-            "requests": requests, "duration": args.duration, "method": args.method.upper(),
-            "body": args.body, "progress": sys.stderr.isatty() and not args.as_json,
-            "uvloop": args.uvloop, "timeout": args.timeout, "insecure": args.insecure,
-        }
-        try:
-            ours = _run(spec, args.processes)
-        except Exception as exc:
-            print(f"fasthttp bench: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 1
-        theirs = None
-        if args.compare:
-            try:
-                import aiohttp  # noqa: F401  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:
-                print("fasthttp bench: --compare needs aiohttp installed; skipped", file=sys.stderr)
-            else:
-                theirs = _run(dict(spec, client="aiohttp"), args.processes)
+        if options.compare:
+            ours, theirs, comparison = _compare(options, url)
+        else:
+            ours = _run(_spec(options, url, "fasthttp"), options)
+    except KeyboardInterrupt:
+        return _error("interrupted")
+    except Exception as exc:
+        return _error(f"{type(exc).__name__}: {exc}")
     finally:
         if server is not None:
             server.stop()
-    if not ours.latencies and ours.errors:
-        first = next(iter(ours.errors))
-        print(f"fasthttp bench: error: every request failed ({first}: {ours.errors[first]}) against {url}", file=sys.stderr)
-        if args.as_json:
-            print(json.dumps({"fasthttp": ours.summary()}, indent=2))
-        return 1
-    if args.as_json:
-        report: dict[str, Any] = {"target": url, "connections": args.connections,
-                                  "processes": args.processes, "fasthttp": ours.summary()}
-        if theirs is not None:
+    if comparison is not None and not comparison.rounds:
+        print("fasthttp bench: interrupted (Ctrl-C) before the first round of --compare completed",
+              file=sys.stderr)
+        return 130
+    return _report(options, url, target, ours, theirs, comparison)
+
+
+def _report(options: BenchOptions, url: str, target: str, ours: Result,
+            theirs: Optional[Result], comparison: Optional[Comparison]) -> int:
+    failed = not ours.latency.count and (ours.errors or ours.aborted) and not ours.interrupted
+    if options.as_json:
+        report: dict[str, Any] = {
+            "target": url, "connections": options.connections, "processes": options.processes,
+            "rate": options.rate, "latency_correction": options.latency_correction,
+            "fasthttp": ours.summary(),
+        }
+        if theirs is not None and comparison is not None:
             report["aiohttp"] = theirs.summary()
-            report["ratio_requests_per_sec"] = round(ours.rps / theirs.rps, 3) if theirs.rps else None
+            report.update(comparison.to_json())
         print(json.dumps(report, indent=2))
-        return 0
-    print(_format(ours, target, args.connections, args.processes))
-    if theirs is not None:
-        print()
-        print(_format(theirs, target, args.connections, args.processes))
-        print()
-        ratio = ours.rps / theirs.rps if theirs.rps else float("inf")
-        print(f"fasthttp {ours.rps:.0f} req/s vs aiohttp {theirs.rps:.0f} req/s: {ratio:.2f}x")
+    elif not failed:
+        from ..http import IMPLEMENTATION
+
+        rounds = options.rounds if comparison is not None else 1
+        print(format_result(ours, target, options.connections, options.processes, IMPLEMENTATION, rounds))
+        if theirs is not None and comparison is not None:
+            print()
+            print(format_result(theirs, target, options.connections, options.processes, None, rounds))
+            print()
+            print(format_comparison(comparison))
+    if ours.interrupted:
+        what = "the rounds completed until then" if comparison is not None else "the requests until then"
+        print(f"fasthttp bench: interrupted (Ctrl-C): the summary covers {what}", file=sys.stderr)
+        return 130
+    if failed:
+        why = reasons_line(ours.errors) if ours.errors else (
+            f"no answer before the -z deadline ({ours.aborted} requests in flight were aborted)")
+        return _error(f"every request failed against {url}: {why}")
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(bench_main(sys.argv[1:]))
-

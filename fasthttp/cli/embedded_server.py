@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 
 from .. import web
@@ -61,6 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    # Its lifetime is its stdin: Ctrl-C on the terminal stops the benchmark, which then stops
+    # this server, rather than killing the target under requests still in flight.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     run = asyncio.run
     try:
         import uvloop  # the server should not be the bottleneck of a client benchmark
