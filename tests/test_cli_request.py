@@ -21,41 +21,13 @@ from typing import Any, Iterator
 
 import pytest
 
+from cli_echo import echo, multipart
 from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, raw_server, refused_port, run_cli, web_server
 
 aiohttp_web = pytest.importorskip("aiohttp.web")
 web: Any = aiohttp_web
 
 BLOB = hashlib.sha256(b"seed").digest() * (300 * 1024 // 32 + 7)  # ~300 KiB of non-text bytes
-
-
-def _headers(request: Any) -> dict[str, str]:
-    return {name.lower(): value for name, value in request.headers.items()}
-
-
-async def echo(request: Any) -> Any:
-    body = await request.read()
-    return web.json_response({
-        "method": request.method,
-        "path": request.path,
-        "query": [[k, v] for k, v in request.query.items()],
-        "headers": _headers(request),
-        "content_type": request.content_type,
-        "body_b64": base64.b64encode(body).decode(),
-    })
-
-
-async def multipart(request: Any) -> Any:
-    reader = await request.multipart()
-    parts = []
-    async for part in reader:
-        data = await part.read()
-        parts.append({
-            "name": part.name, "filename": part.filename,
-            "content_type": part.headers.get("Content-Type"),
-            "data_b64": base64.b64encode(bytes(data)).decode(),
-        })
-    return web.json_response({"content_type": request.content_type, "parts": parts})
 
 
 async def blob(request: Any) -> Any:

@@ -112,10 +112,12 @@ def _plan(args: argparse.Namespace, to_terminal: bool) -> Plan:
 
 
 def _default_headers(args: argparse.Namespace, plan: Plan) -> list[tuple[str, str]]:
-    json_mode = not (args.form or args.multipart)
-    defaults = [("Accept", JSON_ACCEPT if args.as_json or (json_mode and plan.items.data) else "*/*")]
+    # httpie: JSON is asked for (and a body without a type of its own labelled JSON) with -j,
+    # or in the default JSON mode whenever there is a body.
+    json_mode = args.as_json or (not (args.form or args.multipart) and plan.body.data is not None)
+    defaults = [("Accept", JSON_ACCEPT if json_mode else "*/*")]
     content_type = plan.body.content_type
-    if args.as_json and plan.body.data is not None and content_type is None:
+    if json_mode and content_type is None:  # httpie labels even an empty -j request JSON
         content_type = "application/json"
     if content_type:
         defaults.append(("Content-Type", content_type))

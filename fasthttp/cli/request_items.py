@@ -123,7 +123,7 @@ def parse_items(items: list[str]) -> RequestItems:
         elif sep == "==":
             parsed.query.append((name, value))
         elif sep == "==@":
-            parsed.query.append((name, _text(value, item)))
+            parsed.query.append((name, _text(value, item).rstrip("\r\n")))
         elif sep == "=":
             parsed.data.append((name, value))
         elif sep == "=@":
