@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Optional, Sequence
 
 from yarl import URL
 
-from .request_args import build_parser, split_target
+from .request_args import build_parser, normalize_url, split_target
 from .request_body import JSON_ACCEPT, Body, build_body
 from .request_items import RequestItems, UsageError, parse_items
 from .request_network import (EXIT_ERROR, EXIT_REDIRECT, auth_arguments, describe_failure, proxy_for,
@@ -25,7 +25,7 @@ from .request_network import (EXIT_ERROR, EXIT_REDIRECT, auth_arguments, describ
 from .request_output import Printer, error, request_head, response_head, style_exists, warning
 from .request_session import Session, load_session
 
-__all__ = ("request_main",)
+__all__ = ("request_main", "normalize_url")  # bench takes normalize_url from here
 
 
 @dataclass
@@ -209,7 +209,8 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     timeout = fasthttp.ClientTimeout(total=None, sock_connect=args.timeout, sock_read=args.timeout)
     started = time.monotonic()
     try:
-        async with fasthttp.ClientSession(timeout=timeout, trust_env=True,
+        # unsafe=True: cookies from an IP-address host are kept, as httpie (requests) keeps them.
+        async with fasthttp.ClientSession(timeout=timeout, trust_env=True, cookie_jar=fasthttp.CookieJar(unsafe=True),
                                           middlewares=auth_kwargs.pop("middlewares", ())) as client:
             if plan.session is not None:
                 for cookie in plan.session.cookies:

@@ -50,7 +50,7 @@ class Session:
         self.headers = list(kept.values())
 
     def save(self) -> None:
-        document = {
+        document: dict[str, Any] = {
             "__meta__": {"about": "fasthttp session file (httpie's layout)"},
             "headers": [{"name": name, "value": value} for name, value in self.headers],
             "cookies": self.cookies,
