@@ -88,14 +88,19 @@ def auth_arguments(raw: Optional[str], kind: Optional[str]) -> tuple[dict[str, A
 
 
 def _ssl_reason(error: BaseException) -> Optional[str]:
+    """OpenSSL's reason (e.g. WRONG_VERSION_NUMBER) from the error or what it wraps."""
     seen: Optional[BaseException] = error
-    for _ in range(5):
+    fallback = None
+    for _ in range(6):
         if seen is None:
-            return None
+            break
         if isinstance(seen, ssl.SSLError):
-            return str(getattr(seen, "reason", None) or seen)
+            reason = getattr(seen, "reason", None)
+            if reason:
+                return str(reason)
+            fallback = fallback or str(seen)
         seen = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
-    return None
+    return fallback
 
 
 def describe_failure(exc: BaseException, method: str, url: URL, timeout: Optional[float],

@@ -126,9 +126,10 @@ def response_head(response: Any) -> str:
 
 
 def _message(kind: str, text: str, printer: Optional[Printer]) -> None:
-    # A body without a final newline must not swallow the start of the message on a terminal.
-    if printer is not None and printer.to_terminal:
-        printer.end_line()
+    # A body without a final newline must not swallow the start of the message: the newline
+    # goes to stderr (as httpie does), so that stdout keeps exactly the body's bytes.
+    if printer is not None and not printer.at_line_start:
+        sys.stderr.write("\n")
     sys.stderr.write(f"fasthttp: {kind}: {text}\n")
     sys.stderr.flush()
 
