@@ -468,3 +468,26 @@ def test_console_script_entry_point(base: str) -> None:
     proc = subprocess.run([PYTHON, "-c", code], capture_output=True, timeout=30, env=cli_env(), cwd=REPO)
     assert proc.returncode == 0, proc
     assert json.loads(proc.stdout)["query"] == [["k", "v"]]
+
+
+def test_readme_next_step_puts_the_command_on_path() -> None:
+    """README, after the two set-up commands: its first shell line (activating .venv) makes
+    `fasthttp` a command, as written (run when the suite runs from the venv those commands make)."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    step = block.splitlines()[0].split("#", 1)[0].strip()
+    assert step == "source .venv/bin/activate"
+    if not os.path.exists(os.path.join(REPO, ".venv", "bin", "fasthttp")):
+        pytest.skip("no .venv here: the set-up commands were not run in this checkout")
+    env = {k: v for k, v in cli_env().items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = "/usr/bin:/bin"  # fasthttp is not on PATH before the step
+    before = subprocess.run(["bash", "-c", "command -v fasthttp"], capture_output=True, env=env, timeout=30)
+    assert before.returncode != 0
+    proc = subprocess.run(["bash", "-c", f"{step} && fasthttp --version"], capture_output=True,
+                          env=env, cwd=REPO, timeout=60)
+    assert proc.returncode == 0, proc
+    import fasthttp
+
+    assert proc.stdout.decode().strip() == fasthttp.__version__
