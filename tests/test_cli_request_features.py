@@ -24,6 +24,8 @@ from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, refused_port, run_cli
 web: Any = pytest.importorskip("aiohttp.web")
 
 BLOB = bytes(range(256)) * 1200  # binary: holds NUL bytes
+RANGES: Any = web.AppKey("ranges", list)
+BLOB_PATH: Any = web.AppKey("blob_path", str)
 
 
 async def blob(request: Any) -> Any:
@@ -50,8 +52,8 @@ async def set_cookie(request: Any) -> Any:
 
 
 async def file_with_ranges(request: Any) -> Any:
-    request.app["ranges"].append(request.headers.get("Range"))
-    return web.FileResponse(request.app["blob_path"])
+    request.app[RANGES].append(request.headers.get("Range"))
+    return web.FileResponse(request.app[BLOB_PATH])
 
 
 async def status(request: Any) -> Any:
@@ -67,8 +69,8 @@ def loop_thread() -> Iterator[ThreadLoop]:
 
 def make_app(blob_path: str) -> Any:
     app = web.Application()
-    app["ranges"] = []
-    app["blob_path"] = blob_path
+    app[RANGES] = []
+    app[BLOB_PATH] = blob_path
     app.router.add_route("*", "/echo", echo)
     app.router.add_get("/blob", blob)
     app.router.add_get("/attachment", attachment)
@@ -153,11 +155,11 @@ def test_binary_body_off_a_terminal_is_written_as_is(base: str) -> None:
     assert b"binary data not shown" in run_cli("--pretty=all", f"{base}/blob").out
 
 
-def on_a_terminal(*args: str, timeout: float = 30.0) -> bytes:
+def on_a_terminal(*args: str, timeout: float = 30.0, cwd: str = REPO) -> bytes:
     """Run the command with stdout and stderr on a pseudo-terminal; everything it wrote."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([PYTHON, "-m", "fasthttp", *args], stdin=subprocess.DEVNULL, stdout=slave,
-                            stderr=slave, cwd=REPO, env=cli_env(TERM="xterm-256color"))
+                            stderr=slave, cwd=cwd, env=cli_env(TERM="xterm-256color"))
     os.close(slave)
     output = bytearray()
     deadline = time.monotonic() + timeout
@@ -234,6 +236,27 @@ def test_piped_stdin_is_the_body(base: str) -> None:
     assert echoed(run_cli(f"{base}/echo", stdin=b""))["method"] == "GET"  # empty: no body
 
 
+def test_silent_open_stdin_gets_a_hint_not_a_hang(base: str) -> None:
+    proc = subprocess.Popen([PYTHON, "-m", "fasthttp", f"{base}/echo"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=cli_env())
+    try:
+        assert proc.stderr is not None and proc.stdin is not None
+        line = proc.stderr.readline()  # the hint comes after 10 s of silence
+        assert b"--ignore-stdin" in line, line
+        proc.stdin.write(b"late body")
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    import base64
+
+    assert base64.b64decode(json.loads(out)["body_b64"]) == b"late body"
+
+
 def test_auth_basic_and_bearer(base: str) -> None:
     basic = echoed(run_cli("-a", "alice:s3cret", f"{base}/echo"))
     assert basic["headers"]["authorization"] == "Basic YWxpY2U6czNjcmV0"
@@ -290,13 +313,23 @@ def test_download_names_the_file_from_the_response(base: str, tmp_path: Any) -> 
     assert (tmp_path / "blob.bin").read_bytes() == BLOB
 
 
+def test_download_on_a_terminal_shows_progress(base: str, tmp_path: Any) -> None:
+    out = on_a_terminal("-d", f"{base}/blob", cwd=str(tmp_path)).decode()
+    assert (tmp_path / "blob.bin").read_bytes() == BLOB
+    assert "HTTP/1.1 200 OK" in out  # the response head goes to the terminal (stderr)
+    size = f"{len(BLOB) / 1024:.1f} KiB"
+    assert "[" + "#" * 30 + f"] {size}/{size} " in out
+    assert "Done." in out and "blob.bin" in out
+    assert "\x00\x01\x02" not in out  # the body went to the file only
+
+
 def test_download_resumes_with_a_range_request(app_and_base: tuple[Any, str], tmp_path: Any) -> None:
     app, base = app_and_base
     target = tmp_path / "partial.bin"
     target.write_bytes(BLOB[:100_000])
     run = run_cli("-d", "-c", "-o", str(target), f"{base}/file.bin")
     assert run.code == 0, run
-    assert app["ranges"][-1] == "bytes=100000-"
+    assert app[RANGES][-1] == "bytes=100000-"
     assert target.read_bytes() == BLOB
     needs_output = run_cli("-d", "-c", f"{base}/file.bin")
     one_error_line(needs_output, "--continue")

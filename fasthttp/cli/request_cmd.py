@@ -61,16 +61,29 @@ def _print_letters(args: argparse.Namespace, to_terminal: bool) -> str:
 
 
 def _read_stdin(args: argparse.Namespace, items: RequestItems) -> Optional[bytes]:
-    """Piped stdin is the body when nothing else is (an empty one is no body)."""
+    """Piped stdin is the body when nothing else is (an empty one is no body). A pipe that
+    stays open and silent gets httpie's hint after a while, not a silent hang."""
     if args.ignore_stdin or items.has_data or args.raw is not None or sys.stdin is None:
         return None
     try:
         if sys.stdin.isatty():
             return None
+        _hint_when_stdin_is_silent(sys.stdin.fileno())
         data = sys.stdin.buffer.read()
     except (OSError, ValueError):
         return None
     return data or None
+
+
+def _hint_when_stdin_is_silent(fd: int, wait: float = 10.0) -> None:
+    import select
+
+    try:
+        ready, _, _ = select.select([fd], [], [], wait)
+    except (OSError, ValueError):  # not selectable (e.g. a file on Windows): just read it
+        return
+    if not ready:
+        warning(f"no stdin data read in {wait:g} s (perhaps you want --ignore-stdin)")
 
 
 def _merge_headers(plan_headers: list[tuple[str, str]], defaults: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -210,7 +223,8 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     started = time.monotonic()
     try:
         # unsafe=True: cookies from an IP-address host are kept, as httpie (requests) keeps them.
-        async with fasthttp.ClientSession(timeout=timeout, trust_env=True, cookie_jar=fasthttp.CookieJar(unsafe=True),
+        async with fasthttp.ClientSession(timeout=timeout, trust_env=_environment_names_proxies(),
+                                          cookie_jar=fasthttp.CookieJar(unsafe=True),
                                           middlewares=auth_kwargs.pop("middlewares", ())) as client:
             if plan.session is not None:
                 for cookie in plan.session.cookies:
@@ -238,6 +252,15 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
         code, line = describe_failure(exc, method, url, args.timeout, args.max_redirects)
         error(line, printer)
         return code
+
+
+def _environment_names_proxies() -> bool:
+    """httpie honours the *_proxy variables, so trust_env=True when they are set. Not otherwise:
+    trust_env also means netrc, which the command does not read (--help says so), and fasthttp
+    refuses trust_env=True where a netrc file exists."""
+    from urllib.request import getproxies
+
+    return any(scheme in getproxies() for scheme in ("http", "https"))
 
 
 def _update_session(plan: Plan, args: argparse.Namespace, client: Any, raw_auth: Optional[str],
