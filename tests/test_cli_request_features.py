@@ -223,6 +223,9 @@ def test_offline_sends_nothing(base: str) -> None:
     assert f"Host: 127.0.0.1:{port}" in text and "X-T: y" in text
     assert "Content-Type: application/json" in text
     assert text.rstrip().endswith('{"a": "1"}')
+    with_auth = run_cli("--offline", "-a", "u:p", f"http://127.0.0.1:{port}/")
+    assert "Authorization: Basic dTpw" in with_auth.out.decode().splitlines()
+    one_error_line(run_cli("--offline", "-A", "digest", f"http://127.0.0.1:{port}/"), "--auth")
 
 
 def test_piped_stdin_is_the_body(base: str) -> None:

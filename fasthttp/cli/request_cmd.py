@@ -192,9 +192,29 @@ def _print_request(printer: Printer, what: str, method: str, path_qs: str,
         printer.write("\n")  # httpie's blank line between the request and the response
 
 
+def _auth(args: argparse.Namespace, plan: Plan) -> tuple[Optional[str], Optional[str], dict[str, Any],
+                                                        list[tuple[str, str]]]:
+    """-a/-A, or the session's auth: (raw, type, request keyword arguments, extra headers)."""
+    raw_auth, auth_type = args.auth, args.auth_type
+    if raw_auth is None and plan.session is not None and plan.session.auth:
+        raw_auth, auth_type = plan.session.auth["raw_auth"], plan.session.auth["type"]
+    kwargs, headers = auth_arguments(raw_auth, auth_type)
+    return raw_auth, auth_type, kwargs, headers
+
+
 def _offline(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
+    try:
+        _, _, auth_kwargs, auth_headers = _auth(args, plan)
+        ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
+        proxy_for(args.proxy, plan.url)
+    except UsageError as exc:
+        error(str(exc), printer)
+        return EXIT_ERROR
+    if "auth" in auth_kwargs:  # basic: known before sending (digest needs the server's challenge)
+        auth_headers.append(("Authorization", auth_kwargs["auth"].encode()))
     url = plan.url.update_query(plan.items.query) if plan.items.query else plan.url
-    headers = [("Host", url.raw_authority)] + _merge_headers(plan.headers, _default_headers(args, plan))
+    headers = [("Host", url.raw_authority)] + _merge_headers(plan.headers + auth_headers,
+                                                             _default_headers(args, plan))
     headers = [h for h in headers if h[0].lower() not in {r.lower() for r in plan.removed}]
     if plan.body.data is not None:
         headers.append(("Content-Length", str(len(plan.body.data))))
@@ -207,10 +227,7 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
 
     method, url = plan.method, plan.url
     try:
-        raw_auth, auth_type = args.auth, args.auth_type
-        if raw_auth is None and plan.session is not None and plan.session.auth:
-            raw_auth, auth_type = plan.session.auth["raw_auth"], plan.session.auth["type"]
-        auth_kwargs, auth_headers = auth_arguments(raw_auth, auth_type)
+        raw_auth, auth_type, auth_kwargs, auth_headers = _auth(args, plan)
         ssl_value = ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
         proxy = proxy_for(args.proxy, url)
     except UsageError as exc:
