@@ -205,6 +205,12 @@ def test_terminal_output_ends_on_a_fresh_line(base: str) -> None:
     assert out == b"no final newline\n"
 
 
+def test_output_file_from_a_terminal_gets_the_body_as_off_one(base: str, tmp_path: Any) -> None:
+    target = tmp_path / "out.json"
+    assert on_a_terminal("-o", str(target), f"{base}/json") == b""
+    assert target.read_bytes() == b'{"b": 1, "a": [1, 2]}'  # no head, no colours, unformatted
+
+
 def _strip_ansi(data: bytes) -> bytes:
     import re
 

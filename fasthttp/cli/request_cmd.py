@@ -42,6 +42,8 @@ class Plan:
 
 
 def _print_letters(args: argparse.Namespace, to_terminal: bool) -> str:
+    if args.quiet:
+        return ""
     if args.print_what:
         unknown = set(args.print_what) - set("HBhbm")
         if unknown:
@@ -159,6 +161,8 @@ def request_main(argv: Sequence[str]) -> int:
         print(fasthttp.__version__)
         return 0
     out, to_terminal = sys.stdout.buffer, sys.stdout.isatty()
+    if args.output and not args.download:
+        to_terminal = False  # -o FILE: the output is a file, printed as off a terminal
     try:
         plan = _plan(args, to_terminal)
         if args.output and not args.download:
@@ -305,8 +309,6 @@ async def _show_response(args: argparse.Namespace, plan: Plan, printer: Printer,
                        plan.body.data)
     if args.download:
         return await _download(args, printer, response, offset)
-    if args.quiet:
-        what = ""
     if "h" in what:
         printer.head(response_head(response))
     body = await response.read()
