@@ -2,8 +2,9 @@
 
 The behaviour peer is aiohttp.web (its own multipart parser checks what we send) running in a
 background thread; raw asyncio servers stand in for a peer that never answers. Every run is
-bounded by a subprocess timeout. Exit codes: 0 ok, 1 error, 2 timeout, 3 redirects, 4 HTTP 4xx,
-5 HTTP 5xx; failures print one line on stderr.
+bounded by a subprocess timeout. Exit codes are httpie's: 0 ok, 1 error, 2 timeout, 3 an
+unexpected 3xx, 4 HTTP 4xx and 5 HTTP 5xx (those three only with --check-status), 6 too many
+redirects; failures print one line on stderr. The httpie-only flags are in test_cli_request_*.py.
 """
 
 from __future__ import annotations
@@ -20,41 +21,13 @@ from typing import Any, Iterator
 
 import pytest
 
+from cli_echo import echo, multipart
 from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, raw_server, refused_port, run_cli, web_server
 
 aiohttp_web = pytest.importorskip("aiohttp.web")
 web: Any = aiohttp_web
 
 BLOB = hashlib.sha256(b"seed").digest() * (300 * 1024 // 32 + 7)  # ~300 KiB of non-text bytes
-
-
-def _headers(request: Any) -> dict[str, str]:
-    return {name.lower(): value for name, value in request.headers.items()}
-
-
-async def echo(request: Any) -> Any:
-    body = await request.read()
-    return web.json_response({
-        "method": request.method,
-        "path": request.path,
-        "query": [[k, v] for k, v in request.query.items()],
-        "headers": _headers(request),
-        "content_type": request.content_type,
-        "body_b64": base64.b64encode(body).decode(),
-    })
-
-
-async def multipart(request: Any) -> Any:
-    reader = await request.multipart()
-    parts = []
-    async for part in reader:
-        data = await part.read()
-        parts.append({
-            "name": part.name, "filename": part.filename,
-            "content_type": part.headers.get("Content-Type"),
-            "data_b64": base64.b64encode(bytes(data)).decode(),
-        })
-    return web.json_response({"content_type": request.content_type, "parts": parts})
 
 
 async def blob(request: Any) -> Any:
@@ -142,7 +115,8 @@ def test_get_with_query_items(base: str) -> None:
 
 def test_explicit_method(base: str) -> None:
     assert echoed(run_cli("DELETE", f"{base}/echo"))["method"] == "DELETE"
-    assert echoed(run_cli("PUT", f"{base}/echo", "-d", "x"))["method"] == "PUT"
+    assert echoed(run_cli("put", f"{base}/echo", "--raw", "x"))["method"] == "PUT"  # any case
+    assert echoed(run_cli("patch", f"{base}/echo"))["method"] == "PATCH"
 
 
 def test_headers_from_option_and_items(base: str) -> None:
@@ -173,7 +147,7 @@ def test_json_flag_with_items(base: str) -> None:
 
 
 def test_json_flag_with_raw_data_sends_json_content_type(base: str) -> None:
-    data = echoed(run_cli("--json", f"{base}/echo", "-d", '{"raw": [1, 2]}'))
+    data = echoed(run_cli("--json", f"{base}/echo", "--raw", '{"raw": [1, 2]}'))
     assert data["method"] == "POST"
     assert data["body"] == b'{"raw": [1, 2]}'
     assert data["content_type"] == "application/json"
@@ -181,7 +155,7 @@ def test_json_flag_with_raw_data_sends_json_content_type(base: str) -> None:
 
 
 def test_raw_data(base: str) -> None:
-    data = echoed(run_cli(f"{base}/echo", "-d", "hello=world&x=ü", "Content-Type:text/plain"))
+    data = echoed(run_cli(f"{base}/echo", "--raw", "hello=world&x=ü", "Content-Type:text/plain"))
     assert data["method"] == "POST"
     assert data["body"] == "hello=world&x=ü".encode()
     assert data["content_type"] == "text/plain"
@@ -191,14 +165,14 @@ def test_raw_data_from_file(base: str, tmp_path: Any) -> None:
     payload = bytes(range(256)) * 40 + b"\r\n\x00end"
     path = tmp_path / "body.bin"
     path.write_bytes(payload)
-    data = echoed(run_cli("PUT", f"{base}/echo", "-d", f"@{path}"))
+    data = echoed(run_cli("PUT", f"{base}/echo", f"@{path}"))
     assert data["method"] == "PUT"
     assert data["body"] == payload
     assert data["headers"]["content-length"] == str(len(payload))
 
 
 def test_raw_data_from_missing_file(base: str, tmp_path: Any) -> None:
-    run = run_cli(f"{base}/echo", "-d", f"@{tmp_path / 'nope.bin'}")
+    run = run_cli(f"{base}/echo", f"@{tmp_path / 'nope.bin'}")
     assert run.code == 1, run
     assert_one_error_line(run, "nope.bin")
 
@@ -207,8 +181,7 @@ def test_multipart_fields_and_file(base: str, tmp_path: Any) -> None:
     payload = b"\x00\x01binary\r\n--not-a-boundary\r\n" + bytes(range(256)) * 20
     path = tmp_path / "photo.bin"
     path.write_bytes(payload)
-    run = run_cli(f"{base}/multipart", "-F", "title=hello world", "-F", f"file=@{path}",
-                  "-F", "note=ü")
+    run = run_cli("--form", f"{base}/multipart", "title=hello world", f"file@{path}", "note=ü")
     assert run.code == 0, run
     data = json.loads(run.out)
     assert data["content_type"] == "multipart/form-data"
@@ -218,19 +191,14 @@ def test_multipart_fields_and_file(base: str, tmp_path: Any) -> None:
     assert parts["title"]["filename"] is None
     assert base64.b64decode(parts["note"]["data_b64"]) == "ü".encode()
     assert parts["file"]["filename"] == "photo.bin"
+    assert parts["file"]["content_type"] == "application/octet-stream"
     assert base64.b64decode(parts["file"]["data_b64"]) == payload
 
 
 def test_multipart_missing_file(base: str, tmp_path: Any) -> None:
-    run = run_cli(f"{base}/multipart", "-F", f"file=@{tmp_path / 'absent.txt'}")
+    run = run_cli("-f", f"{base}/multipart", f"file@{tmp_path / 'absent.txt'}")
     assert run.code == 1, run
     assert_one_error_line(run, "absent.txt")
-
-
-def test_multipart_bad_field(base: str) -> None:
-    run = run_cli(f"{base}/multipart", "-F", "no-equals-sign")
-    assert run.code == 1, run
-    assert_one_error_line(run, "no-equals-sign")
 
 
 def test_localhost_shorthand(base: str) -> None:
@@ -264,7 +232,7 @@ def test_output_file_exact_bytes(base: str, tmp_path: Any, path: str) -> None:
 
 def test_output_file_progress_bar(base: str, tmp_path: Any) -> None:
     target = tmp_path / "download.bin"
-    run = run_cli(f"{base}/blob", "-o", str(target), env=cli_env(FASTHTTP_PROGRESS="1"))
+    run = run_cli(f"{base}/blob", "-d", "-o", str(target), env=cli_env(FASTHTTP_PROGRESS="1"))
     assert run.code == 0, run
     assert target.read_bytes() == BLOB
     assert run.out == b""
@@ -278,7 +246,8 @@ def test_output_file_progress_bar(base: str, tmp_path: Any) -> None:
 
 def test_output_file_progress_without_length(base: str, tmp_path: Any) -> None:
     target = tmp_path / "download.bin"
-    run = run_cli(f"{base}/chunked-blob", "-o", str(target), env=cli_env(FASTHTTP_PROGRESS="1"))
+    run = run_cli(f"{base}/chunked-blob", "--download", "-o", str(target),
+                  env=cli_env(FASTHTTP_PROGRESS="1"))
     assert run.code == 0, run
     assert target.read_bytes() == BLOB
     final = run.err.split("\r")[-1]
@@ -292,30 +261,43 @@ def test_output_file_unwritable(base: str, tmp_path: Any) -> None:
 
 
 def test_verbose_shows_both_heads(base: str) -> None:
+    """-v: the request, a blank line, the response, all on stdout as httpie prints them."""
     run = run_cli("-v", f"{base}/echo", "a==1", "X-Test:yes")
     assert run.code == 0, run
-    lines = run.err.splitlines()
-    assert lines[0] == "> GET /echo?a=1 HTTP/1.1"
-    assert "> X-Test: yes" in lines
-    assert any(line.lower().startswith("> host: 127.0.0.1:") for line in lines)
-    assert "<" in lines and ">" in lines
-    assert "< HTTP/1.1 200 OK" in lines
-    assert any(line.lower() == "< content-type: application/json; charset=utf-8" for line in lines)
-    assert lines.index("> GET /echo?a=1 HTTP/1.1") < lines.index("< HTTP/1.1 200 OK")
-    assert json.loads(run.out)["path"] == "/echo"  # the body still goes to stdout
+    assert run.err == ""
+    text = run.out.decode()
+    lines = text.splitlines()
+    assert lines[0] == "GET /echo?a=1 HTTP/1.1"
+    assert "X-Test: yes" in lines
+    assert any(line.lower().startswith("host: 127.0.0.1:") for line in lines)
+    assert "HTTP/1.1 200 OK" in lines
+    assert any(line.lower() == "content-type: application/json; charset=utf-8" for line in lines)
+    assert lines.index("GET /echo?a=1 HTTP/1.1") < lines.index("HTTP/1.1 200 OK")
+    body = text.split("HTTP/1.1 200 OK", 1)[1].split("\n\n", 1)[1]
+    assert json.loads(body)["path"] == "/echo"
+
+
+def test_redirects_not_followed_by_default(base: str) -> None:
+    run = run_cli(f"{base}/redirect/3", "-h")
+    assert run.code == 0, run  # httpie: a 3xx is not an error unless --check-status
+    assert run.out.decode().startswith("HTTP/1.1 302 Found\n")
+    assert "location: /redirect/2" in run.out.decode().lower()
+    run = run_cli(f"{base}/redirect/3", "--check-status")
+    assert run.code == 3, run
+    assert_one_error_line(run, "302")
 
 
 def test_redirects_followed(base: str) -> None:
-    run = run_cli("-v", f"{base}/redirect/3")
-    data = echoed(run)
+    data = echoed(run_cli("--follow", f"{base}/redirect/3"))
     assert data["path"] == "/echo"
     assert data["query"] == [["arrived", "yes"]]
-    assert "> GET /echo?arrived=yes HTTP/1.1" in run.err.splitlines()
+    run = run_cli("-F", "-v", f"{base}/redirect/1")
+    assert "GET /echo?arrived=yes HTTP/1.1" in run.out.decode().splitlines()
 
 
 def test_too_many_redirects(base: str) -> None:
-    run = run_cli(f"{base}/redirect/5", "--max-redirects", "2")
-    assert run.code == 3, run
+    run = run_cli(f"{base}/redirect/5", "--follow", "--max-redirects", "2")
+    assert run.code == 6, run
     assert_one_error_line(run, "redirect")
 
 
@@ -324,6 +306,10 @@ def test_too_many_redirects(base: str) -> None:
                                                    (503, 5, "Service Unavailable")])
 def test_http_errors(base: str, code: int, exit_code: int, reason: str) -> None:
     run = run_cli(f"{base}/status/{code}")
+    assert run.code == 0, run  # httpie: only --check-status makes an HTTP error an exit status
+    assert run.err == ""
+    assert run.out == f"status {code} body\n".encode()
+    run = run_cli(f"{base}/status/{code}", "--check-status")
     assert run.code == exit_code, run
     line = assert_one_error_line(run, str(code))
     assert reason.lower() in line.lower()
@@ -332,7 +318,7 @@ def test_http_errors(base: str, code: int, exit_code: int, reason: str) -> None:
 
 def test_http_error_with_output_file(base: str, tmp_path: Any) -> None:
     target = tmp_path / "error.txt"
-    run = run_cli(f"{base}/status/404", "-o", str(target))
+    run = run_cli(f"{base}/status/404", "-o", str(target), "--check-status")
     assert run.code == 4, run
     assert target.read_bytes() == b"status 404 body\n"
 
@@ -438,8 +424,10 @@ def test_options_but_no_url() -> None:
     (["http://127.0.0.1:1/", "justaword"], "justaword"),
     (["http://127.0.0.1:1/", "n:=not json"], "not valid json"),
     (["-H", "NoColon", "http://127.0.0.1:1/"], "NoColon"),
-    (["http://127.0.0.1:1/", "a=1", "-d", "raw"], "only one"),
-    (["http://127.0.0.1:1/", "-d", "raw", "-F", "a=b"], "only one"),
+    (["http://127.0.0.1:1/", "a=1", "--raw", "raw"], "cannot be mixed"),
+    (["http://127.0.0.1:1/", "f@pyproject.toml"], "--form"),
+    (["-f", "http://127.0.0.1:1/", "a:=1"], "--form"),
+    (["--print", "Hx", "http://127.0.0.1:1/"], "Hx"),
 ])
 def test_bad_items(args: list[str], needle: str) -> None:
     run = run_cli(*args)
@@ -480,3 +468,26 @@ def test_console_script_entry_point(base: str) -> None:
     proc = subprocess.run([PYTHON, "-c", code], capture_output=True, timeout=30, env=cli_env(), cwd=REPO)
     assert proc.returncode == 0, proc
     assert json.loads(proc.stdout)["query"] == [["k", "v"]]
+
+
+def test_readme_next_step_puts_the_command_on_path() -> None:
+    """README, after the two set-up commands: its first shell line (activating .venv) makes
+    `fasthttp` a command, as written (run when the suite runs from the venv those commands make)."""
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    step = block.splitlines()[0].split("#", 1)[0].strip()
+    assert step == "source .venv/bin/activate"
+    if not os.path.exists(os.path.join(REPO, ".venv", "bin", "fasthttp")):
+        pytest.skip("no .venv here: the set-up commands were not run in this checkout")
+    env = {k: v for k, v in cli_env().items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env["PATH"] = "/usr/bin:/bin"  # fasthttp is not on PATH before the step
+    before = subprocess.run(["bash", "-c", "command -v fasthttp"], capture_output=True, env=env, timeout=30)
+    assert before.returncode != 0
+    proc = subprocess.run(["bash", "-c", f"{step} && fasthttp --version"], capture_output=True,
+                          env=env, cwd=REPO, timeout=60)
+    assert proc.returncode == 0, proc
+    import fasthttp
+
+    assert proc.stdout.decode().strip() == fasthttp.__version__

@@ -1,278 +1,350 @@
-"""`fasthttp [METHOD] URL [ITEM ...]`: one request from the shell, httpie-style.
+"""`fasthttp [METHOD] URL [REQUEST_ITEM ...]`: one request from the shell with httpie's interface
+(httpie's documentation is the reference; `fasthttp --help` lists where it differs on purpose).
 
-Items: `Name:value` header, `field=value` JSON string field, `field:=json` raw JSON field,
-`param==value` query parameter. Options: -H, -d/--data, --json, -F (multipart), -o FILE (with a
-progress bar), -v, --timeout, --insecure. The body goes to stdout (pretty JSON on a terminal).
-Failures print one line on stderr and exit non-zero: 1 connection or other error, 2 timeout,
-3 too many redirects, 4 for an HTTP 4xx answer, 5 for 5xx.
+The pieces: request_args (options), request_items (items), request_body (JSON, form, multipart,
+raw), request_session (--session files), request_network (TLS, proxy, auth, failures),
+request_output (what is printed), download (--download).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import re
 import sys
 import time
-from typing import Any, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Optional, Sequence
 
-__all__ = ("request_main", "parse_items", "normalize_url")
+from yarl import URL
 
-_METHOD_RE = re.compile(r"^[A-Z]+$")
-_SEPARATORS = (":=", "==", "=", ":")
-_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+from .request_args import build_parser, normalize_url, split_target
+from .request_body import JSON_ACCEPT, Body, build_body
+from .request_items import RequestItems, UsageError, parse_items
+from .request_network import (EXIT_ERROR, EXIT_REDIRECT, auth_arguments, describe_failure, proxy_for,
+                              ssl_argument)
+from .request_output import Printer, error, request_head, response_head, style_exists, warning
+from .request_session import Session, load_session
 
-EXIT_ERROR, EXIT_TIMEOUT, EXIT_REDIRECTS = 1, 2, 3
-
-
-class UsageError(Exception):
-    pass
-
-
-def normalize_url(url: str) -> str:
-    """`:8080/x` -> http://localhost:8080/x; `example.org` -> http://example.org."""
-    if url.startswith(":"):
-        return "http://localhost" + url
-    if "://" not in url:
-        return "http://" + url
-    return url
+__all__ = ("request_main", "normalize_url")  # bench takes normalize_url from here
 
 
-def parse_items(items: Sequence[str]) -> tuple[list[tuple[str, str]], dict[str, Any], list[tuple[str, str]]]:
-    """Headers, JSON fields and query parameters from httpie-style items."""
-    headers: list[tuple[str, str]] = []
-    fields: dict[str, Any] = {}
-    query: list[tuple[str, str]] = []
-    for item in items:
-        best = None
-        for sep in _SEPARATORS:
-            index = item.find(sep)
-            if index > 0 and (best is None or index < best[0] or index == best[0] and len(sep) > len(best[1])):
-                best = (index, sep)
-        if best is None:
-            raise UsageError(f"'{item}' is not a valid request item (use Name:value, field=value, field:=json or param==value)")
-        index, sep = best
-        key, value = item[:index], item[index + len(sep):]
-        if sep == ":":
-            headers.append((key.strip(), value.strip()))
-        elif sep == "==":
-            query.append((key, value))
-        elif sep == "=":
-            fields[key] = value
-        else:
-            try:
-                fields[key] = json.loads(value)
-            except ValueError as exc:
-                raise UsageError(f"'{item}': the value after := is not valid JSON ({exc})") from None
-    return headers, fields, query
+@dataclass
+class Plan:
+    """Everything decided before the request is sent."""
+    method: str
+    url: URL
+    items: RequestItems
+    headers: list[tuple[str, str]]  # what the user asked for (items, -H, the session)
+    removed: list[str]
+    body: Body
+    what: str  # httpie's --print letters
+    session: Optional[Session]
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fasthttp",
-        description="Send an HTTP request (fasthttp bench ... runs the load generator).",
+def _print_letters(args: argparse.Namespace, to_terminal: bool) -> str:
+    if args.quiet:
+        return ""
+    if args.print_what:
+        unknown = set(args.print_what) - set("HBhbm")
+        if unknown:
+            raise UsageError(f"--print '{args.print_what}': unknown letters {''.join(sorted(unknown))} (use HBhbm)")
+        return str(args.print_what)
+    if args.verbose:
+        return "HBhbm" if args.verbose > 1 else "HBhb"
+    if args.headers:
+        return "h"
+    if args.meta:
+        return "m"
+    if args.body:
+        return "b"
+    if args.offline:
+        return "HB"
+    return "hb" if to_terminal else "b"
+
+
+def _read_stdin(args: argparse.Namespace, items: RequestItems) -> Optional[bytes]:
+    """Piped stdin is the body when nothing else is (an empty one is no body). A pipe that
+    stays open and silent gets httpie's hint after a while, not a silent hang."""
+    if args.ignore_stdin or items.has_data or args.raw is not None or sys.stdin is None:
+        return None
+    try:
+        if sys.stdin.isatty():
+            return None
+        _hint_when_stdin_is_silent(sys.stdin.fileno())
+        data = sys.stdin.buffer.read()
+    except (OSError, ValueError):
+        return None
+    return data or None
+
+
+def _hint_when_stdin_is_silent(fd: int, wait: float = 10.0) -> None:
+    import select
+
+    try:
+        ready, _, _ = select.select([fd], [], [], wait)
+    except (OSError, ValueError):  # not selectable (e.g. a file on Windows): just read it
+        return
+    if not ready:
+        warning(f"no stdin data read in {wait:g} s (perhaps you want --ignore-stdin)")
+
+
+def _merge_headers(plan_headers: list[tuple[str, str]], defaults: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    given = {name.lower() for name, _ in plan_headers}
+    return [h for h in defaults if h[0].lower() not in given] + plan_headers
+
+
+def _plan(args: argparse.Namespace, to_terminal: bool) -> Plan:
+    method, url_text, item_args = split_target(list(args.target))
+    items = parse_items(item_args)
+    headers = list(items.headers)
+    for raw in args.header:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"-H '{raw}': expected 'Name: value'")
+        headers.append((name.strip(), value.strip()))
+    raw_body = args.raw.encode("utf-8") if args.raw is not None else _read_stdin(args, items)
+    body = build_body(items, args.form, args.multipart, args.boundary, raw_body)
+    try:
+        url = URL(url_text)
+    except ValueError as exc:
+        raise UsageError(f"invalid URL {url_text!r}: {exc}") from None
+    if not url.host:
+        raise UsageError(f"invalid URL {url_text!r}: no host")
+    session = None
+    name = args.session or args.session_read_only
+    if name:
+        session = load_session(name, url)
+        headers = _merge_headers(headers, session.headers)
+    if not style_exists(args.style):
+        raise UsageError(f"--style {args.style}: no such Pygments style")
+    if args.resume and not (args.download and args.output):
+        raise UsageError("-c/--continue needs --download and -o/--output")
+    return Plan(
+        method=method or ("POST" if body.data is not None else "GET"),
+        url=url, items=items, headers=headers, removed=list(items.removed_headers), body=body,
+        what=_print_letters(args, to_terminal), session=session,
     )
-    parser.add_argument("target", nargs="+", metavar="[METHOD] URL [ITEM ...]",
-                        help="an optional method, the URL, then request items")
-    parser.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'")
-    parser.add_argument("-d", "--data", help="raw request body (@FILE reads a file)")
-    parser.add_argument("--json", dest="as_json", action="store_true",
-                        help="send the data items as a JSON object (the default for items)")
-    parser.add_argument("-F", "--form", action="append", default=[], metavar="name=value|name=@path",
-                        help="a multipart/form-data field or file")
-    parser.add_argument("-o", "--output", help="write the body to FILE, with a progress bar")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show request and response heads")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds for the whole request")
-    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    parser.add_argument("--max-redirects", type=int, default=30)
-    return parser
+
+
+def _default_headers(args: argparse.Namespace, plan: Plan) -> list[tuple[str, str]]:
+    # httpie: JSON is asked for (and a body without a type of its own labelled JSON) with -j,
+    # or in the default JSON mode whenever there is a body.
+    json_mode = args.as_json or (not (args.form or args.multipart) and plan.body.data is not None)
+    defaults = [("Accept", JSON_ACCEPT if json_mode else "*/*")]
+    content_type = plan.body.content_type
+    if json_mode and content_type is None:  # httpie labels even an empty -j request JSON
+        content_type = "application/json"
+    if content_type:
+        defaults.append(("Content-Type", content_type))
+    return defaults
+
+
+def _output_stream(args: argparse.Namespace) -> tuple[BinaryIO, bool]:
+    if args.output and not args.download:
+        try:
+            return open(args.output, "wb"), False
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+    return sys.stdout.buffer, sys.stdout.isatty()
 
 
 def request_main(argv: Sequence[str]) -> int:
-    parser = _build_parser()
+    parser = build_parser()
     if not argv:
         parser.print_usage(sys.stderr)
-        print("fasthttp: error: a URL is required (or: fasthttp bench)", file=sys.stderr)
+        error("a URL is required (or: fasthttp bench)")
         return EXIT_ERROR
     args = parser.parse_intermixed_args(argv)  # items may follow options, as in httpie
-    target = list(args.target)
-    method = None
-    if len(target) >= 2 and _METHOD_RE.match(target[0]):
-        method = target.pop(0)
-    elif target[0] in _COMMON_METHODS:
-        print(f"fasthttp: error: a URL is required after {target[0]}", file=sys.stderr)
-        return EXIT_ERROR
-    url = normalize_url(target.pop(0))
+    if args.version:
+        import fasthttp
+
+        print(fasthttp.__version__)
+        return 0
+    out, to_terminal = sys.stdout.buffer, sys.stdout.isatty()
+    if args.output and not args.download:
+        to_terminal = False  # -o FILE: the output is a file, printed as off a terminal
     try:
-        headers, fields, query = parse_items(target)
-        for raw in args.header:
-            name, sep, value = raw.partition(":")
-            if not sep:
-                raise UsageError(f"-H '{raw}': expected 'Name: value'")
-            headers.append((name.strip(), value.strip()))
-        if sum(bool(x) for x in (args.data is not None, fields, args.form)) > 1:
-            raise UsageError("use only one of -d/--data, data items and -F/--form")
-        if args.as_json:
-            # httpie's --json: ask for JSON, and label a raw -d body as JSON (items already are).
-            given = {name.lower() for name, _ in headers}
-            if "accept" not in given:
-                headers.append(("Accept", "application/json, */*;q=0.5"))
-            if args.data is not None and "content-type" not in given:
-                headers.append(("Content-Type", "application/json"))
+        plan = _plan(args, to_terminal)
+        if args.output and not args.download:
+            out, to_terminal = _output_stream(args)
     except UsageError as exc:
-        print(f"fasthttp: error: {exc}", file=sys.stderr)
+        error(str(exc))
         return EXIT_ERROR
+    pretty = args.pretty or ("all" if to_terminal else "none")
+    printer = Printer(out, to_terminal, colors=pretty in ("all", "colors"), format=pretty in ("all", "format"),
+                      style=args.style)
     try:
-        return asyncio.run(_run(method, url, headers, fields, query, args))
+        if args.offline:
+            return _offline(args, plan, printer)
+        return asyncio.run(_send(args, plan, printer))
     except KeyboardInterrupt:
-        print("fasthttp: interrupted", file=sys.stderr)
+        error("interrupted", printer)
         return 130
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
 
 
-async def _run(method: Optional[str], url: str, headers: list[tuple[str, str]],
-               fields: dict[str, Any], query: list[tuple[str, str]], args: argparse.Namespace) -> int:
+def _print_request(printer: Printer, what: str, method: str, path_qs: str,
+                   headers: list[tuple[str, str]], body: Optional[bytes]) -> None:
+    if "H" in what:
+        printer.head(request_head(method, path_qs, headers))
+    if "B" in what and body:
+        printer.body(body, dict((k.lower(), v) for k, v in headers).get("content-type", ""), "utf-8")
+        printer.end_line()
+    if set(what) & set("hbm"):
+        printer.write("\n")  # httpie's blank line between the request and the response
+
+
+def _auth(args: argparse.Namespace, plan: Plan) -> tuple[Optional[str], Optional[str], dict[str, Any],
+                                                        list[tuple[str, str]]]:
+    """-a/-A, or the session's auth: (raw, type, request keyword arguments, extra headers)."""
+    raw_auth, auth_type = args.auth, args.auth_type
+    if raw_auth is None and plan.session is not None and plan.session.auth:
+        raw_auth, auth_type = plan.session.auth["raw_auth"], plan.session.auth["type"]
+    kwargs, headers = auth_arguments(raw_auth, auth_type)
+    return raw_auth, auth_type, kwargs, headers
+
+
+def _offline(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
+    try:
+        _, _, auth_kwargs, auth_headers = _auth(args, plan)
+        ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
+        proxy_for(args.proxy, plan.url)
+    except UsageError as exc:
+        error(str(exc), printer)
+        return EXIT_ERROR
+    if "auth" in auth_kwargs:  # basic: known before sending (digest needs the server's challenge)
+        auth_headers.append(("Authorization", auth_kwargs["auth"].encode()))
+    url = plan.url.update_query(plan.items.query) if plan.items.query else plan.url
+    headers = [("Host", url.raw_authority)] + _merge_headers(plan.headers + auth_headers,
+                                                             _default_headers(args, plan))
+    headers = [h for h in headers if h[0].lower() not in {r.lower() for r in plan.removed}]
+    if plan.body.data is not None:
+        headers.append(("Content-Length", str(len(plan.body.data))))
+    _print_request(printer, plan.what, plan.method, url.raw_path_qs, headers, plan.body.data)
+    return 0
+
+
+async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     import fasthttp
 
-    kwargs: dict[str, Any] = {}
-    if query:
-        kwargs["params"] = query
-    files_opened = []
-    if args.data is not None:
-        data = args.data
-        if data.startswith("@"):
-            try:
-                with open(data[1:], "rb") as handle:
-                    kwargs["data"] = handle.read()
-            except OSError as exc:
-                print(f"fasthttp: error: cannot read {data[1:]}: {exc.strerror}", file=sys.stderr)
-                return EXIT_ERROR
-        else:
-            kwargs["data"] = data.encode("utf-8")
-    elif fields:
-        kwargs["json"] = fields
-    elif args.form:
-        form = fasthttp.FormData()
-        for field in args.form:
-            name, sep, value = field.partition("=")
-            if not sep:
-                print(f"fasthttp: error: -F '{field}': expected name=value or name=@path", file=sys.stderr)
-                return EXIT_ERROR
-            if value.startswith("@"):
-                try:
-                    handle = open(value[1:], "rb")
-                except OSError as exc:
-                    print(f"fasthttp: error: cannot open {value[1:]}: {exc.strerror}", file=sys.stderr)
-                    return EXIT_ERROR
-                files_opened.append(handle)
-                form.add_field(name, handle, filename=os.path.basename(value[1:]))
-            else:
-                form.add_field(name, value)
-        kwargs["data"] = form
-    if method is None:
-        method = "POST" if kwargs.get("data") is not None or "json" in kwargs else "GET"
-    timeout = fasthttp.ClientTimeout(total=args.timeout)
+    method, url = plan.method, plan.url
     try:
-        async with fasthttp.ClientSession(timeout=timeout) as session:
-            async with session.request(
-                method, url, headers=headers or None, ssl=not args.insecure,
-                max_redirects=args.max_redirects, **kwargs,
-            ) as response:
-                if args.verbose:
-                    _show_heads(response)
-                if args.output:
-                    await _download(response, args.output)
-                else:
-                    await _print_body(response)
-                if response.status >= 400:
-                    print(f"fasthttp: HTTP {response.status} {response.reason}", file=sys.stderr)
-                    return 4 if response.status < 500 else 5
-                return 0
-    except fasthttp.TooManyRedirects:
-        print(f"fasthttp: error: too many redirects (more than {args.max_redirects})", file=sys.stderr)
-        return EXIT_REDIRECTS
-    except asyncio.TimeoutError:
-        print(f"fasthttp: error: request timed out after {args.timeout:g} s: {method} {url}", file=sys.stderr)
-        return EXIT_TIMEOUT
-    except fasthttp.ClientConnectorError as exc:
-        error = exc.os_error
-        # asyncio's "Connect call failed (...)" hides the reason; errno names it.
-        reason = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
-        print(f"fasthttp: error: cannot connect to {exc.host}:{exc.port}: {reason}", file=sys.stderr)
+        raw_auth, auth_type, auth_kwargs, auth_headers = _auth(args, plan)
+        ssl_value = ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
+        proxy = proxy_for(args.proxy, url)
+    except UsageError as exc:
+        error(str(exc), printer)
         return EXIT_ERROR
-    except (fasthttp.ClientError, ValueError, OSError) as exc:
-        print(f"fasthttp: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    finally:
-        for handle in files_opened:
-            handle.close()
-
-
-def _show_heads(response: Any) -> None:
-    info = response.request_info
-    out = sys.stderr
-    print(f"> {info.method} {info.url.raw_path_qs or '/'} HTTP/1.1", file=out)
-    for name, value in info.headers.items():
-        print(f"> {name}: {value}", file=out)
-    print(">", file=out)
-    print(f"< HTTP/{response.version[0]}.{response.version[1]} {response.status} {response.reason}", file=out)
-    for name, value in response.headers.items():
-        print(f"< {name}: {value}", file=out)
-    print("<", file=out)
-
-
-async def _print_body(response: Any) -> None:
-    body = await response.read()
-    out = sys.stdout
-    if out.isatty() and "json" in response.content_type:
-        try:
-            text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-        except ValueError:
-            text = body.decode(response.charset or "utf-8", "replace")
-        out.write(text + "\n")
-        return
-    if out.isatty():
-        out.write(body.decode(response.charset or "utf-8", "replace"))
-        return
-    out.buffer.write(body)
-    out.flush()
-
-
-async def _download(response: Any, path: str) -> None:
-    total = response.content_length
-    done = 0
+    removed = {name.lower() for name in plan.removed}
+    headers = [h for h in _merge_headers(plan.headers + auth_headers, _default_headers(args, plan))
+               if h[0].lower() not in removed]
+    timeout = fasthttp.ClientTimeout(total=None, sock_connect=args.timeout, sock_read=args.timeout)
     started = time.monotonic()
-    last_draw = 0.0
-    show = sys.stderr.isatty() or os.environ.get("FASTHTTP_PROGRESS") == "1"
-    with open(path, "wb") as handle:
-        async for chunk in response.content.iter_chunked(65536):
-            handle.write(chunk)
-            done += len(chunk)
-            now = time.monotonic()
-            if show and now - last_draw > 0.1:
-                last_draw = now
-                _draw_progress(done, total, now - started)
-    if show:
-        _draw_progress(done, total, time.monotonic() - started, final=True)
+    try:
+        # unsafe=True: cookies from an IP-address host are kept, as httpie (requests) keeps them.
+        async with fasthttp.ClientSession(timeout=timeout, trust_env=_environment_names_proxies(),
+                                          cookie_jar=fasthttp.CookieJar(unsafe=True),
+                                          middlewares=auth_kwargs.pop("middlewares", ())) as client:
+            if plan.session is not None:
+                for cookie in plan.session.cookies:
+                    client.cookie_jar.update_cookies({cookie["name"]: cookie["value"]}, response_url=url)
+            offset = 0
+            if args.resume:
+                from .download import resume_offset
+
+                offset = resume_offset(args.output)
+                if offset:
+                    headers.append(("Range", f"bytes={offset}-"))
+            async with client.request(
+                method, url, params=plan.items.query or None, data=plan.body.data, headers=headers,
+                skip_auto_headers=plan.removed or None, allow_redirects=args.follow or args.download,
+                max_redirects=args.max_redirects, ssl=ssl_value, proxy=proxy, **auth_kwargs,
+            ) as response:
+                status = await _show_response(args, plan, printer, response, offset, started)
+            if plan.session is not None and args.session:
+                _update_session(plan, args, client, raw_auth, auth_type)
+            return status
+    except UsageError as exc:
+        error(str(exc), printer)
+        return EXIT_ERROR
+    except (fasthttp.ClientError, asyncio.TimeoutError, ValueError, OSError, NotImplementedError) as exc:
+        code, line = describe_failure(exc, method, url, args.timeout, args.max_redirects)
+        error(line, printer)
+        return code
 
 
-def _draw_progress(done: int, total: Optional[int], elapsed: float, final: bool = False) -> None:
-    rate = done / elapsed if elapsed > 0 else 0.0
-    if total:
-        fraction = min(done / total, 1.0)
-        bar = "#" * int(fraction * 30)
-        eta = (total - done) / rate if rate > 0 else 0.0
-        line = f"\r[{bar:<30}] {_size(done)}/{_size(total)} {_size(rate)}/s ETA {eta:4.1f}s"
-    else:
-        line = f"\r{_size(done)} {_size(rate)}/s"
-    sys.stderr.write(line + ("\n" if final else ""))
-    sys.stderr.flush()
+def _environment_names_proxies() -> bool:
+    """httpie honours the *_proxy variables, so trust_env=True when they are set. Not otherwise:
+    trust_env also means netrc, which the command does not read (--help says so), and fasthttp
+    refuses trust_env=True where a netrc file exists."""
+    from urllib.request import getproxies
+
+    return any(scheme in getproxies() for scheme in ("http", "https"))
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
+def _update_session(plan: Plan, args: argparse.Namespace, client: Any, raw_auth: Optional[str],
+                    auth_type: Optional[str]) -> None:
+    assert plan.session is not None
+    plan.session.update_headers(plan.headers)
+    if raw_auth is not None:
+        plan.session.auth = {"type": auth_type or "basic", "raw_auth": raw_auth}
+    plan.session.cookies = [
+        {"name": morsel.key, "value": morsel.value, "domain": morsel["domain"], "path": morsel["path"] or "/"}
+        for morsel in client.cookie_jar
+    ]
+    try:
+        plan.session.save()
+    except OSError as exc:
+        warning(f"cannot save session {plan.session.path}: {exc.strerror}")
+
+
+async def _show_response(args: argparse.Namespace, plan: Plan, printer: Printer, response: Any,
+                         offset: int, started: float) -> int:
+    what = plan.what
+    info = response.request_info
+    if set(what) & set("HB"):
+        _print_request(printer, what, info.method, info.url.raw_path_qs, list(info.headers.items()),
+                       plan.body.data)
+    if args.download:
+        return await _download(args, printer, response, offset)
+    if "h" in what:
+        printer.head(response_head(response))
+    body = await response.read()
+    if "b" in what:
+        printer.body(body, response.content_type, response.charset)
+    if "m" in what:
+        printer.end_line()
+        printer.write(f"\nElapsed time: {time.monotonic() - started:.6f}s\n")
+    return _status_exit(args, printer, response, checked=args.check_status)
+
+
+def _status_exit(args: argparse.Namespace, printer: Printer, response: Any, checked: bool) -> int:
+    status = int(response.status)
+    if not checked or status < 300:
+        return 0
+    code = EXIT_REDIRECT if status < 400 else 4 if status < 500 else 5
+    if not printer.to_terminal and args.quiet < 2:
+        warning(f"HTTP {status} {response.reason}", printer)  # httpie's notice off a terminal
+    return code
+
+
+async def _download(args: argparse.Namespace, printer: Printer, response: Any, offset: int) -> int:
+    from .download import filename_for, save, size
+
+    if sys.stderr.isatty():
+        sys.stderr.write(response_head(response) + "\n")
+    if response.status >= 300 or (offset and response.status not in (200, 206)):
+        body = await response.read()
+        printer.body(body, response.content_type, response.charset)
+        return _status_exit(args, printer, response, checked=True)
+    path = args.output or filename_for(response, response.url)
+    try:
+        done = await save(response, path, offset)
+    except OSError as exc:
+        error(f"cannot write {path}: {exc.strerror}", printer)
+        return EXIT_ERROR
+    if sys.stderr.isatty():
+        sys.stderr.write(f"Done. {size(done)} saved to {path!r}\n")
+    return 0

@@ -1,0 +1,143 @@
+"""httpie's request items, parsed: `Name:value`, `Name;`, `param==value`, `field=value`,
+`field:=json`, `field@file`, `field=@file`, `field:=@file`, `Name:@file`, `param==@file`, and
+`@file` alone (the body from a file).
+
+The separator is the first one in the item (the longest at that position); a backslash escapes a
+separator character in the name (`a\\:b=c` is the field `a:b`). File items may carry
+`;type=MIME` after the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+__all__ = ("UsageError", "FileItem", "RequestItems", "parse_items")
+
+# Longest first: at one position the longest separator wins (`:=@` over `:=` over `:`).
+_SEPARATORS = (":=@", "==@", ":=", "==", "=@", ":@", ":", "=", "@", ";")
+_SEPARATOR_CHARS = frozenset(":=@;")
+
+
+class UsageError(Exception):
+    """A mistake on the command line: one line on stderr, exit status 1."""
+
+
+@dataclass
+class FileItem:
+    name: str
+    path: str
+    content: bytes
+    mime: Optional[str]
+
+
+@dataclass
+class RequestItems:
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    removed_headers: list[str] = field(default_factory=list)  # `Name:`: do not send it at all
+    query: list[tuple[str, str]] = field(default_factory=list)
+    data: list[tuple[str, Any]] = field(default_factory=list)  # (name, str or a JSON value)
+    raw_json_names: list[str] = field(default_factory=list)  # names given with := (not form-able)
+    files: list[FileItem] = field(default_factory=list)
+    body_file: Optional[FileItem] = None  # `@path` alone
+    # Data and file items in command-line order: a multipart body keeps it, as httpie's does.
+    form_order: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.data or self.files or self.body_file)
+
+
+def _split(item: str) -> tuple[str, str, str]:
+    """(name, separator, value), honouring backslash escapes in the name."""
+    name: list[str] = []
+    i = 0
+    while i < len(item):
+        char = item[i]
+        if char == "\\" and i + 1 < len(item) and item[i + 1] in _SEPARATOR_CHARS | {"\\"}:
+            name.append(item[i + 1])
+            i += 2
+            continue
+        for sep in _SEPARATORS:
+            if item.startswith(sep, i):
+                return "".join(name), sep, item[i + len(sep):]
+        name.append(char)
+        i += 1
+    raise UsageError(f"'{item}' is not a valid request item "
+                     "(use Header:value, param==value, field=value, field:=json or field@file)")
+
+
+def _read(path: str, item: str) -> bytes:
+    try:
+        with open(os.path.expanduser(path), "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UsageError(f"'{item}': cannot read {path}: {exc.strerror}") from None
+
+
+def _text(path: str, item: str) -> str:
+    try:
+        return _read(path, item).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"'{item}': {path} is not UTF-8 text") from None
+
+
+def _json(text: str, item: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"'{item}': the value after := is not valid JSON ({exc})") from None
+
+
+def _file(name: str, value: str, item: str) -> FileItem:
+    path, mime = value, None
+    if ";type=" in value:
+        path, _, mime = value.rpartition(";type=")
+    return FileItem(name, path, _read(path, item), mime)
+
+
+def parse_items(items: list[str]) -> RequestItems:
+    parsed = RequestItems()
+    for item in items:
+        name, sep, value = _split(item)
+        if sep == "@" and not name:
+            if parsed.body_file is not None:
+                raise UsageError(f"'{item}': only one @file can be the request body")
+            parsed.body_file = _file("", value, item)
+            continue
+        if not name:
+            raise UsageError(f"'{item}': the name before '{sep}' is empty")
+        if sep == ":":
+            if value.strip():
+                parsed.headers.append((name.strip(), value.strip()))
+            else:
+                parsed.removed_headers.append(name.strip())
+        elif sep == ";":
+            if value:
+                raise UsageError(f"'{item}': 'Name;' sends an empty header and takes no value")
+            parsed.headers.append((name.strip(), ""))
+        elif sep == ":@":
+            parsed.headers.append((name.strip(), _text(value, item).strip()))
+        elif sep == "==":
+            parsed.query.append((name, value))
+        elif sep == "==@":
+            parsed.query.append((name, _text(value, item).rstrip("\r\n")))
+        elif sep == "=":
+            parsed.data.append((name, value))
+        elif sep == "=@":
+            parsed.data.append((name, _text(value, item)))
+        elif sep == ":=":
+            parsed.data.append((name, _json(value, item)))
+            parsed.raw_json_names.append(name)
+        elif sep == ":=@":
+            parsed.data.append((name, _json(_text(value, item), item)))
+            parsed.raw_json_names.append(name)
+        else:  # "@": a file field
+            parsed.files.append(_file(name, value, item))
+            parsed.form_order.append((name, parsed.files[-1]))
+            continue
+        if sep in ("=", "=@", ":=", ":=@"):
+            parsed.form_order.append(parsed.data[-1])
+    return parsed
