@@ -277,8 +277,8 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
 
 def _environment_names_proxies() -> bool:
     """httpie honours the *_proxy variables, so trust_env=True when they are set. Not otherwise:
-    trust_env also means netrc, which the command does not read (--help says so), and fasthttp
-    refuses trust_env=True where a netrc file exists."""
+    trust_env also means .netrc credentials, which the command does not read yet (--help says
+    so), and which with an Authorization item of the command's own would be refused."""
     from urllib.request import getproxies
 
     return any(scheme in getproxies() for scheme in ("http", "https"))
