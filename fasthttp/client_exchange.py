@@ -28,6 +28,7 @@ from .client_exceptions import (
     ClientOSError,
     ClientResponseError,
     RequestInfo,
+    ServerDisconnectedError,
 )
 from .compression import get_decoder
 from .http import ResponseHead
@@ -180,15 +181,19 @@ async def send(
             _request_info(request), request._history, status=exc.code, message=exc.message,
             headers=exc.headers,
         ) from exc
-    except BaseException:
+    except BaseException as exc:
         _abandon(connection, writer)
+        if connection.reused and isinstance(exc, (ServerDisconnectedError, ClientOSError)):
+            # A pooled connection the server may have closed meanwhile: the session may send
+            # the request once more, above the middlewares (as aiohttp retries).
+            exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
         raise
     # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
     keep = head.upgrade or not content.is_eof()
     response = settings.response_class(
         method, request.url, head=head, content=content,
         connection=connection if keep else None,
-        request_info=_request_info(request), history=request._history,
+        request_headers=headers, history=request._history,
         resolve_charset=settings.resolve_charset,
     )
     if not keep:
