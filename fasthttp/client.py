@@ -137,7 +137,9 @@ class _RequestContextManager:
         response = self._response
         if response is not None:
             response.release()
-            await response.wait_for_close()
+            if response._writer is not None or type(response) is not ClientResponse:
+                # A request body still being sent (or a response_class= of its own)
+                await response.wait_for_close()
 
 
 class _WSRequestContextManager:
@@ -323,6 +325,7 @@ class ClientSession:
         self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
         # Small per-session caches for what repeats from request to request.
         self._url_cache: dict[str, URL] = {}
+        self._checked_urls: dict[Union[str, URL], URL] = {}
         self._host_headers: dict[tuple[str, str, Optional[int]], str] = {}
         self._connection_keys: dict[tuple[Any, ...], ConnectionKey] = {}
         # URL -> (method, header template, headers, head bytes) of requests with nothing of
@@ -568,7 +571,8 @@ class ClientSession:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
             return await self._tracked_request(locals())
-        if self.closed:
+        connector = self._connector
+        if connector is None or connector._closed:
             raise RuntimeError("Session is closed")
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
@@ -586,13 +590,26 @@ class ClientSession:
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
-        try:
-            url = self._build_url(str_or_url)
-        except ValueError as exc:
-            raise InvalidUrlClientError(str_or_url) from exc
-        if params is not None:
-            url = _with_params(url, params)
-        _check_url(url, redirect=False)
+        # A URL asked for before (the usual case of a service calling the same endpoints):
+        # joined to base_url and checked then; only URLs without credentials are kept.
+        url = None
+        if params is None and (type(str_or_url) is str or type(str_or_url) is URL):
+            url = self._checked_urls.get(str_or_url)
+        if url is None:
+            try:
+                url = self._build_url(str_or_url)
+            except ValueError as exc:
+                raise InvalidUrlClientError(str_or_url) from exc
+            if params is not None:
+                url = _with_params(url, params)
+            _check_url(url, redirect=False)
+            has_user = url.raw_user is not None
+            if params is None and not has_user and (type(str_or_url) is str or type(str_or_url) is URL):
+                if len(self._checked_urls) >= 512:
+                    self._checked_urls.clear()
+                self._checked_urls[str_or_url] = url
+        else:
+            has_user = False
 
         skip = self._skip_auto_headers
         template = self._header_template(self._auto_decompress if auto_decompress is None else auto_decompress)
@@ -612,14 +629,18 @@ class ClientSession:
             auth = self._default_auth
         elif type(auth) is not BasicAuth:
             auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
-        if auth is not None and url.raw_user is not None:
-            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-        if auth is None and url.raw_user is not None:
+        if has_user:
+            if auth is not None:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
             auth = BasicAuth.from_url(url)
 
-        body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
-        if compress and (body is None or isinstance(body, bytes) and not body):
+        if data is None and text is None and (json is _SENTINEL or json is None):
+            body = None
             compress = None  # nothing to compress (aiohttp neither labels an empty body)
+        else:
+            body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
+            if compress and (body is None or isinstance(body, bytes) and not body):
+                compress = None
         settings = self._settings
         if (
             chunked is not None or expect100 or server_hostname is not None

@@ -382,7 +382,8 @@ class ClientResponse:
             raise error if error is not None else ClientConnectionError("Connection closed")
         if self._body is None:
             try:
-                self._body = await self.content.read()
+                body = self.content._read_all_if_ended()
+                self._body = await self.content.read() if body is None else body
                 if self._traces is not None:
                     for trace in self._traces:
                         await trace.send_response_chunk_received(self.method, self._url, self._body)
