@@ -351,8 +351,11 @@ class ResponseHandler(asyncio.Protocol):
         if read_timeout is not None:
             self._last_read = self._loop.time()
             self._read_clock_held = False
-        if deadline is not None or read_timeout is not None:
             self._arm_timer()
+        elif deadline is not None:
+            timer = self._timer
+            if timer is None or timer.when() > deadline:  # else it fires first and re-checks
+                self._arm_timer()
         return waiter
 
     def _dispatch(self, events: Sequence[Any]) -> None:
