@@ -323,6 +323,10 @@ class ClientSession:
         # Session headers plus the automatic ones, built once per (auto_decompress, version of
         # self._default_headers): most requests then start from one C-level multidict copy.
         self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
+        # The one most requests use (the session's auto_decompress), at hand: set by
+        # _header_template, with the version of _default_headers it was built from.
+        self._template: CIMultiDict[str] = CIMultiDict()
+        self._template_version = -1
         # Small per-session caches for what repeats from request to request.
         self._url_cache: dict[str, URL] = {}
         self._checked_urls: dict[Union[str, URL], URL] = {}
@@ -612,7 +616,12 @@ class ClientSession:
             has_user = False
 
         skip = self._skip_auto_headers
-        template = self._header_template(self._auto_decompress if auto_decompress is None else auto_decompress)
+        # The session's template, unless its headers changed since (or auto_decompress differs).
+        template = self._template
+        if auto_decompress is not None or self._template_version != getversion(self._default_headers):  # type: ignore[arg-type]
+            template = self._header_template(
+                self._auto_decompress if auto_decompress is None else auto_decompress
+            )
         if skip_auto_headers is not None:
             skip = skip | frozenset(istr(h) for h in skip_auto_headers)
             base_headers = CIMultiDict(template)
@@ -830,6 +839,8 @@ class ClientSession:
         if hdrs.USER_AGENT not in template and hdrs.USER_AGENT not in skip:
             template[hdrs.USER_AGENT] = USER_AGENT
         self._header_templates[auto_decompress] = (version, template)
+        if auto_decompress == self._auto_decompress:
+            self._template, self._template_version = template, version
         return template
 
     @staticmethod
