@@ -74,7 +74,7 @@ from .cookiejar import AbstractCookieJar, CookieJar, request_cookie_header
 from .foreign_objects import auth_from, check_connector, ssl_from, timeout_from
 from .http_types import HttpVersion, HttpVersion11
 from .payloads import Payload
-from .proxy import proxy_for
+from .proxy import proxy_connection_key, proxy_for, tunnel_for
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
 from .upload_tracker import UploadTracker
@@ -504,9 +504,6 @@ class ClientSession:
         tracing, cookies); client_ws checks its answer and takes the connection over."""
         from .client_ws import ws_open, ws_upgrade
 
-        for name, value in (("proxy", proxy), ("proxy_auth", proxy_auth), ("proxy_headers", proxy_headers)):
-            if value is not None:
-                refuse(name, "with ws_connect (WebSockets through a proxy are not built yet)")
         upgrade = ws_upgrade(url, **options)
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
@@ -700,6 +697,7 @@ class ClientSession:
                 self._default_proxy if proxy is None else proxy,
                 self._default_proxy_auth if proxy_auth is None else proxy_auth,
                 proxy_headers,
+                self._default_headers,
             )
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
@@ -782,6 +780,13 @@ class ClientSession:
                     cookies = None  # the call's own cookies, like its credentials, stay home
                 base_headers = _redirect_headers(base_headers, request, response.status, target)
                 request = _build_redirect_request(request, response.status, target)
+                if request._proxy is not None:
+                    # Forwarded or tunnelled by the new target's scheme; the credentials
+                    # are the proxy's own again, never what the last request carried.
+                    proxy_settings = request._proxy
+                    request._proxy = proxy_for(
+                        target, proxy_settings.url, proxy_settings.auth, proxy_settings.headers
+                    )
                 request._history = tuple(history)
                 self._finish_request(request, base_headers, cookies)
 
@@ -906,10 +911,16 @@ class ClientSession:
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
         proxy = request._proxy
-        if proxy is not None and proxy.auth is not None:
-            # Forwarded by the proxy (http:// targets): its credentials go on this request,
-            # which the proxy reads and removes (aiohttp's rule).
-            headers[hdrs.PROXY_AUTHORIZATION] = proxy.auth.encode()
+        if proxy is not None:
+            if proxy.tunnel:
+                # Through a tunnel the origin reads every header: the proxy's credentials,
+                # even a caller's own Proxy-Authorization, go on the CONNECT only.
+                own = headers.popall(hdrs.PROXY_AUTHORIZATION, None)
+                request._proxy = proxy._replace(authorization=own[-1] if own else None)
+            elif proxy.auth is not None:
+                # Forwarded by the proxy (http:// targets): its credentials go on this
+                # request, which the proxy reads and removes (aiohttp's rule).
+                headers[hdrs.PROXY_AUTHORIZATION] = proxy.auth.encode()
         self._add_cookies(headers, url, cookies)
         body = request._body
         if body is not None and settings.compress is not None:
@@ -982,9 +993,21 @@ class ClientSession:
         return await send(request, connection, head_bytes)
 
     async def _proxy_connection(self, request: ClientRequest, connector: BaseConnector) -> Connection:
-        """A connection to the proxy that forwards the request; failing to reach it is a
-        ClientProxyConnectionError (as aiohttp)."""
-        key = request.connection_key
+        """A connection to the proxy that forwards the request, or a tunnel through it;
+        failing to reach the proxy is a ClientProxyConnectionError (as aiohttp)."""
+        proxy = request._proxy
+        assert proxy is not None
+        if proxy.tunnel:
+            url = request.url
+            key, tunnel = tunnel_for(
+                proxy, url, request._ssl, request._settings.server_hostname,
+                request.headers.get(hdrs.HOST) or url.raw_host or "",
+            )
+            return await connector.connect(
+                key, request.timeout, deadline=request._deadline, traces=request._traces,
+                tunnel=tunnel,
+            )
+        key = proxy_connection_key(proxy, request._ssl)
         try:
             return await connector.connect(
                 key, request.timeout, deadline=request._deadline, traces=request._traces
@@ -1045,6 +1068,7 @@ def _redirect_headers(
     if request.url.origin() != target.origin():
         headers.popall(hdrs.AUTHORIZATION, None)
         headers.popall(hdrs.COOKIE, None)
+        headers.popall(hdrs.PROXY_AUTHORIZATION, None)  # (aiohttp drops it too)
     return headers
 
 

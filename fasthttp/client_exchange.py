@@ -57,9 +57,13 @@ def encode_request_head(request: "ClientRequest") -> bytes:
     """The request line and headers as bytes, refused (ValueError) if unsafe to send."""
     url = request.url
     target = url.raw_path_qs or "/"
-    if request._proxy is not None:
+    proxy = request._proxy
+    if proxy is not None and not proxy.tunnel:
         # To an HTTP proxy: the absolute form, so it knows where to forward (RFC 9112 3.2.2).
         target = str(url.with_fragment(None))
+        if url.scheme == "http" and hdrs.SEC_WEBSOCKET_KEY in request.headers:
+            # A WebSocket handshake names its ws:// URL to the proxy, as aiohttp's does.
+            target = "ws" + target[4:]
     version = request._settings.version
     if version is HttpVersion11 or version == HttpVersion11:
         return encode_head(request.method, target, request.headers)

@@ -259,10 +259,14 @@ class ClientRequest:
 
     @property
     def connection_key(self) -> ConnectionKey:
-        if self._proxy is not None:
-            from .proxy import proxy_connection_key
+        proxy = self._proxy
+        if proxy is not None:
+            from .proxy import proxy_connection_key, tunnel_for
 
-            return proxy_connection_key(self._proxy)
+            if proxy.tunnel:
+                host = self.headers.get("Host") or self.host
+                return tunnel_for(proxy, self.url, self._ssl, self.server_hostname, host)[0]
+            return proxy_connection_key(proxy, self._ssl)
         is_ssl = self.is_ssl()
         return ConnectionKey(
             self.host, self.port, is_ssl, self._ssl if is_ssl else True, self.server_hostname

@@ -36,6 +36,7 @@ from .client_exceptions import (
     ClientConnectorDNSError,
     ClientConnectorError,
     ClientConnectorSSLError,
+    ClientProxyConnectionError,
     ConnectionKey,
     ConnectionTimeoutError,
     ServerFingerprintMismatch,
@@ -49,6 +50,7 @@ from .resolver import AbstractResolver, DefaultResolver, ResolveResult
 from .tls_settings import connection_tls, ssl_context_for
 
 if TYPE_CHECKING:
+    from .proxy import Tunnel
     from .tracing import Trace
 
 __all__ = ("BaseConnector", "TCPConnector", "Connection")
@@ -255,12 +257,14 @@ class BaseConnector:
         *,
         deadline: Optional[float] = None,
         traces: Optional[Sequence[Trace]] = None,
+        tunnel: Optional[Tunnel] = None,
     ) -> Connection:
         """A connection for key: an idle one, a new one, or the next one freed.
 
         `timeout` is a ClientTimeout (its `connect` and `sock_connect` apply) or None;
         `deadline` (loop time) is the request's total deadline, which bounds the wait too.
         `traces`: the request's tracing hooks (queued, create, reuse, DNS signals), if any.
+        `tunnel`: for a key through a proxy's CONNECT tunnel, how to open one (proxy.py).
         """
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
@@ -292,10 +296,10 @@ class BaseConnector:
                             await trace.send_connection_reuseconn()
                     return Connection(self, key, protocol, True)
                 if traces is None:
-                    return await self._connect_new(key, deadline, sock_connect, None)
+                    return await self._connect_new(key, deadline, sock_connect, None, tunnel)
                 for trace in traces:
                     await trace.send_connection_create_start()
-                connection = await self._connect_new(key, deadline, sock_connect, traces)
+                connection = await self._connect_new(key, deadline, sock_connect, traces, tunnel)
                 for trace in traces:
                     await trace.send_connection_create_end()
                 return connection
@@ -356,6 +360,7 @@ class BaseConnector:
         deadline: Optional[float],
         sock_connect: Optional[float],
         traces: Optional[Sequence[Trace]],
+        tunnel: Optional[Tunnel] = None,
     ) -> Connection:
         reservation = _Reservation()
         self._acquired.add(reservation)
@@ -366,7 +371,12 @@ class BaseConnector:
             # wrapped around another one (asyncio.wait_for in wait_for) drops, when the outer
             # is cancelled just as the inner completes, the connection the inner made: a socket
             # nobody tracks any more.
-            protocol = await self._create_connection(key, sock_connect, deadline, traces)
+            if tunnel is None:
+                if key.proxy is not None:
+                    traces = None  # the proxy's name lookup is not traced (aiohttp's rule)
+                protocol = await self._create_connection(key, sock_connect, deadline, traces)
+            else:
+                protocol = await self._create_tunnel(key, tunnel, sock_connect, deadline)
         except BaseException:
             self._drop_reservation(key, reservation)
             self._wake_next()
@@ -445,6 +455,16 @@ class BaseConnector:
         """A new connection for key, made by `deadline` (loop time), each attempt within
         `sock_connect` seconds; ConnectionTimeoutError otherwise."""
         raise NotImplementedError
+
+    async def _create_tunnel(
+        self,
+        key: ConnectionKey,
+        tunnel: Tunnel,
+        sock_connect: Optional[float],
+        deadline: Optional[float],
+    ) -> ResponseHandler:
+        """A new connection for key through a proxy's CONNECT tunnel."""
+        refuse("proxy", f"with {type(self).__name__} (tunnels go through a TCPConnector)")
 
 
 async def open_bounded(
@@ -679,6 +699,41 @@ class TCPConnector(BaseConnector):
 
     # --- connecting --------------------------------------------------------------------------
 
+    def _new_protocol(self) -> ResponseHandler:
+        max_line_size, max_field_size, max_headers = self._parser_limits
+        return ResponseHandler(
+            self._loop,
+            max_line_size=max_line_size,
+            max_field_size=max_field_size,
+            max_headers=max_headers,
+        )
+
+    async def _create_tunnel(
+        self,
+        key: ConnectionKey,
+        tunnel: Tunnel,
+        sock_connect: Optional[float],
+        deadline: Optional[float],
+    ) -> ResponseHandler:
+        """The proxy reached (TLS to it for an https:// proxy: its key says so), then the
+        tunnel through it to the origin. As in aiohttp, the proxy hop sends no DNS or
+        connection signals of its own (the request's create start/end surround it all), and
+        failing to reach the proxy is a ClientProxyConnectionError."""
+        from .proxy_tunnel import open_tunnel
+
+        proxy_key = tunnel.proxy_key
+        try:
+            proxy_protocol = await self._create_connection(proxy_key, sock_connect, deadline, None)
+        except ClientConnectorError as exc:
+            if type(exc) is not ClientConnectorError:
+                raise  # DNS, TLS: as aiohttp, those keep their own type
+            raise ClientProxyConnectionError(proxy_key, exc.os_error) from exc
+        tls, pin = connection_tls(key, self._ssl, self._tls_extra)
+        return await open_tunnel(
+            self._loop, proxy_protocol, key, tunnel, tls, pin, sock_connect, deadline,
+            self._new_protocol,
+        )
+
     async def _create_connection(
         self,
         key: ConnectionKey,
@@ -695,16 +750,7 @@ class TCPConnector(BaseConnector):
                 key, OSError(None, f"no address of family {self._family!r} for {key.host}")
             )
         tls, pin = connection_tls(key, self._ssl, self._tls_extra)
-        max_line_size, max_field_size, max_headers = self._parser_limits
-
-        def factory() -> ResponseHandler:
-            return ResponseHandler(
-                loop,
-                max_line_size=max_line_size,
-                max_field_size=max_field_size,
-                max_headers=max_headers,
-            )
-
+        factory = self._new_protocol
         mismatch: Optional[ServerFingerprintMismatch] = None
         while addr_infos:
             connect = functools.partial(

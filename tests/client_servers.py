@@ -19,8 +19,11 @@ import gc
 import os
 import socket
 import ssl
+import sys
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Optional, TypeVar
+
+import pytest
 
 T = TypeVar("T")
 
@@ -322,6 +325,39 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
+
+
+# --- a real proxy ------------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def pproxy_server(auth: str = "") -> AsyncIterator[int]:
+    """pproxy serving HTTP (forwarding and CONNECT) on 127.0.0.1, `auth` as user:password."""
+    pytest.importorskip("pproxy")
+    port = free_port()
+    uri = f"http://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
+    process = await asyncio.create_subprocess_exec(
+        # (pproxy picks uvloop when installed, then fails to find a loop on 3.11: kept off.)
+        sys.executable, "-c",
+        "import sys; sys.modules['uvloop'] = None; from pproxy.server import main; main()",
+        "-l", uri,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):  # until it listens (bounded: 10 s)
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            break
+        else:
+            pytest.fail("pproxy did not start")
+        yield port
+    finally:
+        process.terminate()
+        await process.wait()
 
 
 # --- pool checks --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ _PIN = "test_client_fingerprint.py"
 _EYEBALLS = "test_client_happy_eyeballs.py"
 _CONNECTORS = "test_client_connectors.py"
 _PROXY = "test_client_proxy.py"
+_CONNECT = "test_client_proxy_connect.py"
 
 IMPLEMENTED: dict[tuple[str, str], str] = {
     # ClientSession(...)
@@ -127,6 +128,9 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ws_connect", "max_msg_size"): "test_ws_client.py::test_message_over_max_msg_size_from_real_server",
     ("ws_connect", "fingerprint"): f"{_PIN}::test_ws_connect_fingerprint",
     ("ws_connect", "decode_text"): "test_ws_aiohttp_parity.py::test_decode_text",
+    ("ws_connect", "proxy"): f"{_CONNECT}::test_ws_through_a_proxy_is_forwarded_as_aiohttp",
+    ("ws_connect", "proxy_auth"): f"{_CONNECT}::test_wss_through_pproxy_is_a_tunnel",
+    ("ws_connect", "proxy_headers"): f"{_CONNECT}::test_ws_through_a_proxy_is_forwarded_as_aiohttp",
     # TCPConnector(...)
     ("TCPConnector", "verify_ssl"): _TLS,
     ("TCPConnector", "ssl_context"): _TLS,
@@ -157,9 +161,6 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
 REFUSED: dict[tuple[str, str], Any] = {
     ("ClientSession", "request_class"): type("AiohttpRequest", (real_aiohttp.ClientRequest,), {}),
     ("ClientSession", "ws_response_class"): type("MyWS", (), {}),
-    ("ws_connect", "proxy"): "http://127.0.0.1:3128",
-    ("ws_connect", "proxy_auth"): fasthttp.BasicAuth("u", "p"),
-    ("ws_connect", "proxy_headers"): {"X-Proxy": "1"},
     ("TCPConnector", "enable_cleanup_closed"): True,
     ("TCPConnector", "timeout_ceil_threshold"): 1,
 }

@@ -6,8 +6,6 @@ No request leaves 127.0.0.1: the origins' names are only what the proxy is asked
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sys
 from typing import Any, AsyncIterator
 
 import pytest
@@ -22,6 +20,7 @@ from client_servers import (
     echo_route,
     free_port,
     keep_alive,
+    pproxy_server,
     response,
 )
 
@@ -128,15 +127,6 @@ async def test_unreachable_proxy(client: Any) -> None:
 
 
 @async_test()
-async def test_not_yet_built_targets_refuse_by_name() -> None:
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(NotImplementedError, match="proxy="):
-            await session.get("https://origin.test/", proxy="http://127.0.0.1:9")
-        with pytest.raises(NotImplementedError, match="proxy="):
-            await session.ws_connect("ws://origin.test/", proxy="http://127.0.0.1:9")
-
-
-@async_test()
 async def test_bad_proxy_url_and_auth() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ValueError, match="proxy_auth must be None or BasicAuth"):
@@ -146,36 +136,6 @@ async def test_bad_proxy_url_and_auth() -> None:
 
 
 # --- a real proxy: pproxy ------------------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def pproxy_server(auth: str = "") -> AsyncIterator[int]:
-    """pproxy serving HTTP (forwarding and CONNECT) on 127.0.0.1, `auth` as user:password."""
-    pytest.importorskip("pproxy")
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
-    process = await asyncio.create_subprocess_exec(
-        # (pproxy picks uvloop when installed, then fails to find a loop on 3.11: kept off.)
-        sys.executable, "-c",
-        "import sys; sys.modules['uvloop'] = None; from pproxy.server import main; main()",
-        "-l", uri,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):  # until it listens (bounded: 10 s)
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            break
-        else:
-            pytest.fail("pproxy did not start")
-        yield port
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 @pytest.mark.parametrize("client", CLIENTS)
