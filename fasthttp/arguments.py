@@ -9,17 +9,13 @@ signature, of what is implemented and what refuses.
 
 from __future__ import annotations
 
-import os
 import warnings
-from pathlib import Path
 from ssl import SSLContext
 from typing import Any, NoReturn, Optional
 
 from .fingerprint import Fingerprint
 
-__all__ = ("PROXIES", "check_ssl", "check_trust_env", "merge_ssl", "refuse")
-
-PROXIES = "(proxies from the environment are not supported yet)"
+__all__ = ("check_ssl", "merge_ssl", "refuse")
 
 
 def refuse(name: str, why: str = "") -> NoReturn:
@@ -72,22 +68,3 @@ def check_ssl(ssl: Any) -> None:
         raise TypeError(
             f"ssl should be SSLContext, bool, Fingerprint or None, got {ssl!r} instead."
         )
-
-
-def check_trust_env() -> None:
-    """trust_env=True: what aiohttp then takes from the environment (proxies from the
-    *_PROXY variables, credentials from a netrc file) is not built, so it refuses when the
-    environment holds any of it; without them trust_env=True asks for nothing and is accepted."""
-    from urllib.request import getproxies
-
-    proxies = sorted(k for k in getproxies() if k in ("http", "https", "ws", "wss"))
-    if proxies:
-        refuse("trust_env", f"(the environment names {'/'.join(proxies)} proxies; {PROXIES[1:-1]})")
-    netrc_path = os.environ.get("NETRC")
-    if netrc_path is None:
-        try:
-            netrc_path = str(Path.home() / ".netrc")
-        except RuntimeError:  # no home directory: no netrc either
-            return
-    if os.path.isfile(netrc_path):
-        refuse("trust_env", f"(netrc credentials from {netrc_path} are not supported yet)")

@@ -38,7 +38,7 @@ from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
 from yarl import URL
 
 from . import __version__, hdrs
-from .arguments import check_trust_env, merge_ssl, refuse
+from .arguments import merge_ssl, refuse
 from .auth import BasicAuth
 from .client_exceptions import (
     ClientConnectionError,
@@ -77,6 +77,7 @@ from .payloads import Payload
 from .proxy import proxy_connection_key, proxy_for, tunnel_for
 from .timeouts import DEFAULT_TIMEOUT, ClientTimeout
 from .tracing import Trace, TraceConfig
+from .trust_env import netrc_credentials, proxy_from_environment
 from .upload_tracker import UploadTracker
 
 __all__ = ("ClientSession", "request")
@@ -222,8 +223,6 @@ class ClientSession:
                 raise InvalidURL(proxy) from exc
         self._default_proxy: Optional[URL] = proxy
         self._default_proxy_auth: Any = proxy_auth
-        if trust_env:
-            check_trust_env()
         if request_class is None:
             request_class = ClientRequest
         elif not (isinstance(request_class, type) and issubclass(request_class, ClientRequest)):
@@ -505,11 +504,14 @@ class ClientSession:
         from .client_ws import ws_open, ws_upgrade
 
         upgrade = ws_upgrade(url, **options)
+        # With trust_env, ws_proxy / wss_proxy serve it, not http(s)_proxy.
+        scheme = URL(url).scheme if self._trust_env else None
         response = await self._request(
             upgrade.method, upgrade.url, params=params, headers=upgrade.headers, auth=auth,
             proxy=proxy, proxy_auth=proxy_auth, proxy_headers=proxy_headers,
             fingerprint=fingerprint, ssl=ssl, verify_ssl=verify_ssl, ssl_context=ssl_context,
             server_hostname=server_hostname, allow_redirects=False, raise_for_status=False,
+            _proxy_scheme=scheme,
         )
         return ws_open(upgrade, response)
 
@@ -568,6 +570,7 @@ class ClientSession:
         middlewares: Optional[Sequence[ClientMiddlewareType]] = None,
         upload_tracker: Optional[UploadTracker] = None,
         _tracking: bool = False,
+        _proxy_scheme: Optional[str] = None,  # ws_connect's: whose *_proxy variable applies
     ) -> ClientResponse:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
@@ -691,14 +694,8 @@ class ClientSession:
             method, url, base_headers, body, auth,
             timeout, ssl, settings,
         )
-        if proxy is not None or self._default_proxy is not None:
-            request._proxy = proxy_for(
-                url,
-                self._default_proxy if proxy is None else proxy,
-                self._default_proxy_auth if proxy_auth is None else proxy_auth,
-                proxy_headers,
-                self._default_headers,
-            )
+        if proxy is not None or self._default_proxy is not None or self._trust_env:
+            self._proxy_and_credentials(request, proxy, proxy_auth, proxy_headers, _proxy_scheme)
         if timeout.total is not None:
             request._deadline = self._loop.time() + timeout.total
         if upload_tracker is not None:
@@ -780,14 +777,9 @@ class ClientSession:
                     cookies = None  # the call's own cookies, like its credentials, stay home
                 base_headers = _redirect_headers(base_headers, request, response.status, target)
                 request = _build_redirect_request(request, response.status, target)
-                if request._proxy is not None:
-                    # Forwarded or tunnelled by the new target's scheme; the credentials
-                    # are the proxy's own again, never what the last request carried.
-                    proxy_settings = request._proxy
-                    request._proxy = proxy_for(
-                        target, proxy_settings.url, proxy_settings.auth, proxy_settings.headers
-                    )
                 request._history = tuple(history)
+                if proxy is not None or self._default_proxy is not None or self._trust_env:
+                    self._proxy_and_credentials(request, proxy, proxy_auth, proxy_headers, None)
                 self._finish_request(request, base_headers, cookies)
 
             if raise_for_status:
@@ -804,6 +796,31 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    def _proxy_and_credentials(
+        self, request: ClientRequest, proxy: Any, proxy_auth: Any, proxy_headers: Any,
+        scheme: Optional[str],
+    ) -> None:
+        """The request's proxy: the call's, else the session's, else (trust_env=True) the
+        environment's; and with trust_env=True, .netrc credentials for a request given none.
+        Chosen again for each redirect's target, as aiohttp does (a redirect to https:// or
+        to a host NO_PROXY names does not keep the first request's way)."""
+        url = request.url
+        if proxy_auth is None:
+            proxy_auth = self._default_proxy_auth
+        if proxy is not None or self._default_proxy is not None:
+            # Forwarded or tunnelled by the target's scheme; the credentials are the proxy's
+            # own, never what a request before a redirect carried.
+            request._proxy = proxy_for(
+                url, self._default_proxy if proxy is None else proxy, proxy_auth, proxy_headers,
+                self._default_headers,
+            )
+        elif self._trust_env:
+            request._proxy = proxy_from_environment(
+                url, proxy_auth, proxy_headers, scheme, self._default_headers
+            )
+        if self._trust_env and request.auth is None:
+            request.auth = netrc_credentials(url.host)
 
     async def _tracked_request(self, call: dict[str, Any]) -> ClientResponse:
         """_request with an UploadTracker: bound to this call first (a tracker observes one

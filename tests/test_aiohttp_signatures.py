@@ -64,7 +64,7 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("ClientSession", "conn_timeout"): f"{_ARGS}::test_loop_read_timeout_and_conn_timeout_as_aiohttp",
     ("ClientSession", "timeout"): "test_client_timeouts.py::test_total_timeout_waiting_for_head",
     ("ClientSession", "auto_decompress"): "test_client_compression.py::test_auto_decompress_false_passes_raw",
-    ("ClientSession", "trust_env"): f"{_ARGS}::test_trust_env_refuses_only_what_the_environment_asks",
+    ("ClientSession", "trust_env"): "test_client_trust_env.py::test_http_proxy_serves_http_targets",
     ("ClientSession", "requote_redirect_url"): f"{_ARGS}::test_requote_redirect_url_as_aiohttp",
     ("ClientSession", "trace_configs"): "test_client_tracing.py::test_a_failed_request_sends_request_exception",
     ("ClientSession", "read_bufsize"): "test_client_streaming.py::test_slow_consumer_pauses_the_socket",

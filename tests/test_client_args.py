@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import warnings
 import zlib
 from typing import Any
@@ -552,30 +551,3 @@ async def test_request_class_is_what_middlewares_receive(client: Any) -> None:
             async with session.get(base + "/redirect") as resp:
                 assert resp.status == 200
     assert seen == ["mine:/redirect", "mine:/echo/a/b"]
-
-
-@async_test()
-async def test_trust_env_refuses_only_what_the_environment_asks(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("NETRC", str(tmp_path / "absent"))
-    async with web_server(_remote_app()) as base:
-        # Nothing in the environment: trust_env=True means nothing, and works.
-        async with aiohttp.ClientSession(trust_env=True) as session:
-            assert session.trust_env is True
-            async with session.get(base + "/") as resp:
-                assert resp.status == 200
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
-    with pytest.raises(NotImplementedError, match=r"trust_env=.*https proxies"):
-        aiohttp.ClientSession(trust_env=True)
-    monkeypatch.delenv("HTTPS_PROXY")
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine 127.0.0.1 login u password p\n")
-    monkeypatch.setenv("NETRC", str(netrc))
-    with pytest.raises(NotImplementedError, match=r"trust_env=.*netrc"):
-        aiohttp.ClientSession(trust_env=True)
-    async with aiohttp.ClientSession(trust_env=False):
-        pass
