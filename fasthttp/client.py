@@ -715,7 +715,7 @@ class ClientSession:
 
         try:
             if (
-                base_headers is template and body is None and auth is None and cookies is None
+                base_headers is template and body is None and request.auth is None and cookies is None
                 and settings is self._settings and request._proxy is None and traces is None
                 and not middlewares and not len(self._cookie_jar)
             ):

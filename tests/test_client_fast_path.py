@@ -162,3 +162,25 @@ async def test_plain_requests_reuse_one_connection_and_leave_the_pool_clean() ->
         assert not connector._acquired
         assert not connector._acquired_per_host  # no per-host limit: no per-host bookkeeping
     assert server.accepted == 1
+
+
+@async_test()
+async def test_netrc_credentials_found_through_trust_env_are_sent_every_time(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login user password pw\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    async with _recording_server() as server, aiohttp.ClientSession(trust_env=True) as session:
+        for login in ("user", "user", "other", None):
+            if login is None:
+                netrc.unlink()
+            else:
+                netrc.write_text(f"machine 127.0.0.1 login {login} password pw\n")
+            async with session.get(server.url("/private")) as resp:
+                await resp.read()
+    auth = [r.header("authorization") for r in server.requests]
+    assert auth == ["Basic dXNlcjpwdw==", "Basic dXNlcjpwdw==", "Basic b3RoZXI6cHc=", None]
