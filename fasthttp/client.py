@@ -138,7 +138,9 @@ class _RequestContextManager:
         response = self._response
         if response is not None:
             response.release()
-            await response.wait_for_close()
+            if response._writer is not None or type(response) is not ClientResponse:
+                # A request body still being sent (or a response_class= of its own)
+                await response.wait_for_close()
 
 
 class _WSRequestContextManager:
@@ -278,6 +280,9 @@ class ClientSession:
         elif (max_line_size, max_field_size, max_headers) != _DEFAULT_PARSER_LIMITS:
             parser_limits = (max_line_size, max_field_size, max_headers)
         self._connector: Optional[BaseConnector] = connector
+        # A connector whose connect() is ours may hand a pooled connection over without a
+        # coroutine (_send); a subclass overriding connect() is always asked through it.
+        self._pool_reuse_at_once = type(connector).connect is BaseConnector.connect
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
         if cookies:
@@ -317,10 +322,18 @@ class ClientSession:
         # Session headers plus the automatic ones, built once per (auto_decompress, version of
         # self._default_headers): most requests then start from one C-level multidict copy.
         self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
+        # The one most requests use (the session's auto_decompress), at hand: set by
+        # _header_template, with the version of _default_headers it was built from.
+        self._template: CIMultiDict[str] = CIMultiDict()
+        self._template_version = -1
         # Small per-session caches for what repeats from request to request.
         self._url_cache: dict[str, URL] = {}
+        self._checked_urls: dict[Union[str, URL], URL] = {}
         self._host_headers: dict[tuple[str, str, Optional[int]], str] = {}
         self._connection_keys: dict[tuple[Any, ...], ConnectionKey] = {}
+        # URL -> (method, header template, headers, head bytes) of requests with nothing of
+        # their own (see _use_prepared_head).
+        self._prepared_heads: dict[URL, tuple[str, CIMultiDict[str], CIMultiDict[str], bytes]] = {}
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
@@ -562,7 +575,8 @@ class ClientSession:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
             return await self._tracked_request(locals())
-        if self.closed:
+        connector = self._connector
+        if connector is None or connector._closed:
             raise RuntimeError("Session is closed")
         method = method.upper()
         if (data is not None) + (text is not None) + (json is not _SENTINEL and json is not None) > 1:
@@ -580,16 +594,34 @@ class ClientSession:
         if raise_for_status is None:
             raise_for_status = self._raise_for_status
 
-        try:
-            url = self._build_url(str_or_url)
-        except ValueError as exc:
-            raise InvalidUrlClientError(str_or_url) from exc
-        if params is not None:
-            url = _with_params(url, params)
-        _check_url(url, redirect=False)
+        # A URL asked for before (the usual case of a service calling the same endpoints):
+        # joined to base_url and checked then; only URLs without credentials are kept.
+        url = None
+        if params is None and (type(str_or_url) is str or type(str_or_url) is URL):
+            url = self._checked_urls.get(str_or_url)
+        if url is None:
+            try:
+                url = self._build_url(str_or_url)
+            except ValueError as exc:
+                raise InvalidUrlClientError(str_or_url) from exc
+            if params is not None:
+                url = _with_params(url, params)
+            _check_url(url, redirect=False)
+            has_user = url.raw_user is not None
+            if params is None and not has_user and (type(str_or_url) is str or type(str_or_url) is URL):
+                if len(self._checked_urls) >= 512:
+                    self._checked_urls.clear()
+                self._checked_urls[str_or_url] = url
+        else:
+            has_user = False
 
         skip = self._skip_auto_headers
-        template = self._header_template(self._auto_decompress if auto_decompress is None else auto_decompress)
+        # The session's template, unless its headers changed since (or auto_decompress differs).
+        template = self._template
+        if auto_decompress is not None or self._template_version != getversion(self._default_headers):  # type: ignore[arg-type]
+            template = self._header_template(
+                self._auto_decompress if auto_decompress is None else auto_decompress
+            )
         if skip_auto_headers is not None:
             skip = skip | frozenset(istr(h) for h in skip_auto_headers)
             base_headers = CIMultiDict(template)
@@ -606,14 +638,18 @@ class ClientSession:
             auth = self._default_auth
         elif type(auth) is not BasicAuth:
             auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
-        if auth is not None and url.raw_user is not None:
-            raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
-        if auth is None and url.raw_user is not None:
+        if has_user:
+            if auth is not None:
+                raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")
             auth = BasicAuth.from_url(url)
 
-        body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
-        if compress and (body is None or isinstance(body, bytes) and not body):
+        if data is None and text is None and (json is _SENTINEL or json is None):
+            body = None
             compress = None  # nothing to compress (aiohttp neither labels an empty body)
+        else:
+            body = _make_body(data, json, text, self._json_serialize, self._json_serialize_bytes)
+            if compress and (body is None or isinstance(body, bytes) and not body):
+                compress = None
         settings = self._settings
         if (
             chunked is not None or expect100 or server_hostname is not None
@@ -678,7 +714,16 @@ class ClientSession:
                 await trace.send_request_start(method, url, base_headers)
 
         try:
-            self._finish_request(request, base_headers, cookies)
+            if (
+                base_headers is template and body is None and request.auth is None and cookies is None
+                and settings is self._settings and request._proxy is None and traces is None
+                and not middlewares and not len(self._cookie_jar)
+            ):
+                # Nothing of this request is its own: its headers and head bytes are the
+                # same as last time it was sent (the session's, Host, the request line).
+                self._use_prepared_head(request, template)
+            else:
+                self._finish_request(request, base_headers, cookies)
             history: list[ClientResponse] = []
             # One retry per call (redirects included), as aiohttp: an idempotent request whose
             # pooled connection turned out closed by the server is sent again on a new one.
@@ -816,6 +861,8 @@ class ClientSession:
         if hdrs.USER_AGENT not in template and hdrs.USER_AGENT not in skip:
             template[hdrs.USER_AGENT] = USER_AGENT
         self._header_templates[auto_decompress] = (version, template)
+        if auto_decompress == self._auto_decompress:
+            self._template, self._template_version = template, version
         return template
 
     @staticmethod
@@ -832,6 +879,25 @@ class ClientSession:
             else:
                 merged[name] = value
                 seen.add(name)
+
+    def _use_prepared_head(self, request: ClientRequest, template: "CIMultiDict[str]") -> None:
+        """Give a request with nothing of its own (no headers, body, credentials, cookies,
+        proxy, middlewares or tracing to see it) the headers and head bytes prepared the last
+        time this URL was asked for, or prepare them. The headers are then shared by those
+        requests: nothing writes to them any more (the request objects are seen by no
+        middleware; responses expose them read-only, in request_info)."""
+        url = request.url
+        prepared = self._prepared_heads.get(url)
+        if prepared is None or prepared[1] is not template or prepared[0] != request.method:
+            self._finish_request(request, template, None)
+            head = encode_request_head(request)
+            prepared = (request.method, template, request.headers, head)
+            if len(self._prepared_heads) >= 256:
+                self._prepared_heads.clear()
+            self._prepared_heads[url] = prepared
+        else:
+            request.headers = prepared[2]
+        request._head = prepared[3]
 
     def _finish_request(
         self, request: ClientRequest, base_headers: "CIMultiDict[str]", cookies: Any
@@ -885,10 +951,15 @@ class ClientSession:
         elif request.method not in _NO_BODY_METHODS:
             set_empty_body_headers(headers, request.method, settings.chunked, settings.skip_auto_headers)
         request.headers = headers
+        request._head = None
 
-    async def _send(self, request: ClientRequest) -> ClientResponse:
+    def _send(self, request: ClientRequest) -> Coroutine[Any, Any, ClientResponse]:
         """One attempt: a connection and the exchange on it (client_exchange). The innermost
-        handler of the middleware chain."""
+        handler of the middleware chain.
+
+        A plain function returning the coroutine to await: with a pooled connection at hand
+        that is the exchange's own coroutine, so a keep-alive request runs one coroutine
+        fewer (this one) and none for the pool."""
         connector = self._connector
         if connector is None:
             raise RuntimeError("Session is closed")
@@ -896,35 +967,47 @@ class ClientSession:
             # Each call of the handler is an attempt (redirects, middleware retries, the
             # retry on a stale connection), counted before connecting as aiohttp does.
             request._upload_gen = request._upload_tracker._attempt_started()
-        head_bytes = encode_request_head(request)
+        head_bytes = request._head
+        if head_bytes is None:
+            head_bytes = encode_request_head(request)
         if request._proxy is not None:
+            return self._connect_and_send(request, connector, None, head_bytes)
+        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
+        url = request.url
+        host = url.raw_host or ""
+        port = url.port
+        is_ssl = url.scheme == "https"
+        ssl_setting = request._ssl if is_ssl else True
+        server_hostname = request._settings.server_hostname
+        key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
+        key = self._connection_keys.get(key_parts)
+        if key is None or key.ssl is not ssl_setting:
+            key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
+            if len(self._connection_keys) >= 256:
+                self._connection_keys.clear()
+            self._connection_keys[key_parts] = key
+        if request._traces is None and self._pool_reuse_at_once:
+            connection = connector._reuse_idle(key)
+            if connection is not None:
+                return send(request, connection, head_bytes)
+        return self._connect_and_send(request, connector, key, head_bytes)
+
+    async def _connect_and_send(
+        self,
+        request: ClientRequest,
+        connector: BaseConnector,
+        key: Optional[ConnectionKey],
+        head_bytes: bytes,
+    ) -> ClientResponse:
+        """_send when the connection must be waited for (a new one, a free slot, a proxy,
+        tracing signals); key None: the request's proxy decides it."""
+        if key is None:
             connection = await self._proxy_connection(request, connector)
         else:
-            # The pool's key, from a small cache: building a ConnectionKey per request costs more.
-            url = request.url
-            host = url.raw_host or ""
-            port = url.port
-            is_ssl = url.scheme == "https"
-            ssl_setting = request._ssl if is_ssl else True
-            server_hostname = request._settings.server_hostname
-            key_parts = (host, port, is_ssl, id(ssl_setting), server_hostname)
-            key = self._connection_keys.get(key_parts)
-            if key is None or key.ssl is not ssl_setting:
-                key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
-                if len(self._connection_keys) >= 256:
-                    self._connection_keys.clear()
-                self._connection_keys[key_parts] = key
             connection = await connector.connect(
                 key, request.timeout, deadline=request._deadline, traces=request._traces
             )
-        try:
-            return await send(request, connection, head_bytes)
-        except (ServerDisconnectedError, ClientOSError) as exc:
-            if connection.reused:
-                # A pooled connection the server may have closed meanwhile: _request may
-                # send the request once more, above the middlewares (as aiohttp retries).
-                exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
-            raise
+        return await send(request, connection, head_bytes)
 
     async def _proxy_connection(self, request: ClientRequest, connector: BaseConnector) -> Connection:
         """A connection to the proxy that forwards the request, or a tunnel through it;

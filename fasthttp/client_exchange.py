@@ -28,6 +28,7 @@ from .client_exceptions import (
     ClientOSError,
     ClientResponseError,
     RequestInfo,
+    ServerDisconnectedError,
 )
 from .compression import get_decoder
 from .http import ResponseHead
@@ -104,41 +105,12 @@ async def send(
             payload = BytesPayload(body)
         else:
             payload = body
-    head_request = method == "HEAD"
-    read_bufsize = settings.read_bufsize
-    auto_decompress = settings.auto_decompress
-    max_decoded_size = settings.max_decompressed_size
-    read_until_eof = settings.read_until_eof
-
-    def make_content(head: ResponseHead) -> StreamReader:
-        # No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the
-        # next protocol) or an explicit Content-Length: 0: the connection is then free at once.
-        if head.upgrade or head_request or head.status in _NO_BODY_STATUSES or (
-            head.content_length == 0 and not head.chunked
-        ):
-            return EMPTY_PAYLOAD
-        if not read_until_eof and head.content_length is None and not head.chunked:
-            # aiohttp's read_until_eof=False: a body delimited by the connection's end only
-            # is not read; the response is empty (and the connection closed, not reused).
-            protocol._ignore_body = True
-            return EMPTY_PAYLOAD
-        decoder = None
-        if auto_decompress and head.content_encoding:
-            decoder = get_decoder(head.content_encoding)
-        return StreamReader(
-            protocol, read_bufsize, loop=asyncio.get_running_loop(), decoder=decoder,
-            max_decoded_size=max_decoded_size,
-        )
-
     writer: Optional[asyncio.Task[None]] = None
     try:
         timeout = request.timeout
         head_waiter = protocol.expect_response(
-            make_content,
-            head_request=head_request,
-            read_timeout=timeout.sock_read,
-            deadline=request._deadline,
-            total=timeout.total,
+            _make_content, request, method == "HEAD", timeout.sock_read, request._deadline,
+            timeout.total,
         )
         transport = protocol.transport
         assert transport is not None
@@ -184,15 +156,19 @@ async def send(
             _request_info(request), request._history, status=exc.code, message=exc.message,
             headers=exc.headers,
         ) from exc
-    except BaseException:
+    except BaseException as exc:
         _abandon(connection, writer)
+        if connection.reused and isinstance(exc, (ServerDisconnectedError, ClientOSError)):
+            # A pooled connection the server may have closed meanwhile: the session may send
+            # the request once more, above the middlewares (as aiohttp retries).
+            exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
         raise
     # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
     keep = head.upgrade or not content.is_eof()
     response = settings.response_class(
         method, request.url, head=head, content=content,
         connection=connection if keep else None,
-        request_info=_request_info(request), history=request._history,
+        request_headers=headers, history=request._history,
         resolve_charset=settings.resolve_charset,
     )
     if not keep:
@@ -201,6 +177,30 @@ async def send(
     if request._traces is not None:
         response._traces = request._traces
     return response
+
+
+def _make_content(request: "ClientRequest", protocol: "ResponseHandler", head: ResponseHead) -> StreamReader:
+    """The body stream of the response to `request`, from its head (called by the protocol).
+
+    No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the next
+    protocol) or an explicit Content-Length: 0: the connection is then free at once."""
+    if head.upgrade or request.method == "HEAD" or head.status in _NO_BODY_STATUSES or (
+        head.content_length == 0 and not head.chunked
+    ):
+        return EMPTY_PAYLOAD
+    settings = request._settings
+    if not settings.read_until_eof and head.content_length is None and not head.chunked:
+        # aiohttp's read_until_eof=False: a body delimited by the connection's end only
+        # is not read; the response is empty (and the connection closed, not reused).
+        protocol._ignore_body = True
+        return EMPTY_PAYLOAD
+    decoder = None
+    if settings.auto_decompress and head.content_encoding:
+        decoder = get_decoder(head.content_encoding)
+    return StreamReader(
+        protocol, settings.read_bufsize, loop=protocol._loop, decoder=decoder,
+        max_decoded_size=settings.max_decompressed_size,
+    )
 
 
 async def _trace_sent(request: "ClientRequest", traces: Sequence["Trace"], body: Optional[bytes]) -> None:

@@ -131,6 +131,7 @@ class ClientRequest:
         "_upload_tracker",  # the call's UploadTracker (None: no tracking, no work)
         "_upload_gen",  # the tracker's number for the attempt under way
         "_proxy",  # a ProxySettings (fasthttp/proxy.py); None: a direct request
+        "_head",  # the head's bytes when the session had them prepared; None: encode them
     )
 
     def __init__(
@@ -159,6 +160,7 @@ class ClientRequest:
         self._upload_tracker: Optional[UploadTracker] = None
         self._upload_gen = 0
         self._proxy: Optional[ProxySettings] = None
+        self._head: Optional[bytes] = None
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"

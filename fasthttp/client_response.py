@@ -18,7 +18,7 @@ from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional
 
-from multidict import CIMultiDictProxy, MultiDict, MultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
 
 from . import hdrs
@@ -95,7 +95,8 @@ class ClientResponse:
         head: "ResponseHead",
         content: StreamReader,
         connection: "Optional[Connection]",
-        request_info: RequestInfo,
+        request_info: Optional[RequestInfo] = None,
+        request_headers: "Optional[CIMultiDict[str]]" = None,
         history: tuple["ClientResponse", ...],
         resolve_charset: Optional[Callable[["ClientResponse", bytes], str]] = None,
     ) -> None:
@@ -109,7 +110,10 @@ class ClientResponse:
         self._raw_headers = head.raw_headers
         self.content = content
         self._connection = connection
+        # RequestInfo is built when asked for (most responses never are): until then the
+        # request's headers are kept, as aiohttp's RequestInfo keeps a view of them.
         self._request_info = request_info
+        self._request_headers = request_headers
         self._history = history
         # The session's fallback_charset_resolver, handed down with the request.
         self._resolve_charset = resolve_charset
@@ -246,7 +250,15 @@ class ClientResponse:
 
     @property
     def request_info(self) -> RequestInfo:
-        return self._request_info
+        info = self._request_info
+        if info is None:
+            headers = self._request_headers
+            info = self._request_info = RequestInfo(
+                self._real_url, self.method,
+                CIMultiDictProxy(headers if headers is not None else CIMultiDict()),
+                self._real_url,
+            )
+        return info
 
     @property
     def history(self) -> tuple["ClientResponse", ...]:
@@ -343,7 +355,7 @@ class ClientResponse:
             if not self._in_context:
                 self.release()  # inside `async with`, __aexit__ releases as the error goes by
             raise ClientResponseError(
-                self._request_info,
+                self.request_info,
                 self._history,
                 status=self.status,
                 message=self.reason,
@@ -370,7 +382,8 @@ class ClientResponse:
             raise error if error is not None else ClientConnectionError("Connection closed")
         if self._body is None:
             try:
-                self._body = await self.content.read()
+                body = self.content._read_all_if_ended()
+                self._body = await self.content.read() if body is None else body
                 if self._traces is not None:
                     for trace in self._traces:
                         await trace.send_response_chunk_received(self.method, self._url, self._body)
@@ -397,7 +410,7 @@ class ClientResponse:
             actual = self._headers.get(hdrs.CONTENT_TYPE, "").lower()
             if not _expected_content_type(actual, content_type):
                 raise ContentTypeError(
-                    self._request_info,
+                    self.request_info,
                     self._history,
                     status=self.status,
                     message=f"Attempt to decode JSON with unexpected mimetype: {actual}",

@@ -236,6 +236,20 @@ class BaseConnector:
         del self._idle[key]
         return None
 
+    def _reuse_idle(self, key: ConnectionKey) -> Optional[Connection]:
+        """An idle pooled connection for key, taken at once, or None (connect() then waits
+        for room or dials). Not a coroutine: the common keep-alive request creates none here.
+        Tracing sessions go through connect(), which sends the reuse signal."""
+        if self._closed or not self._has_room(key):
+            return None
+        protocol = self._take_idle(key)
+        if protocol is None:
+            return None
+        self._acquired.add(protocol)
+        if self._limit_per_host:
+            self._acquired_per_host[key].add(protocol)
+        return Connection(self, key, protocol, True)
+
     async def connect(
         self,
         key: ConnectionKey,
@@ -258,7 +272,8 @@ class BaseConnector:
             protocol = self._take_idle(key)
             if protocol is not None:
                 self._acquired.add(protocol)
-                self._acquired_per_host[key].add(protocol)
+                if self._limit_per_host:
+                    self._acquired_per_host[key].add(protocol)
                 if traces is not None:
                     for trace in traces:
                         await trace.send_connection_reuseconn()
@@ -274,7 +289,8 @@ class BaseConnector:
                 protocol = self._take_idle(key)
                 if protocol is not None:
                     self._acquired.add(protocol)
-                    self._acquired_per_host[key].add(protocol)
+                    if self._limit_per_host:
+                        self._acquired_per_host[key].add(protocol)
                     if traces is not None:
                         for trace in traces:
                             await trace.send_connection_reuseconn()
@@ -348,7 +364,8 @@ class BaseConnector:
     ) -> Connection:
         reservation = _Reservation()
         self._acquired.add(reservation)
-        self._acquired_per_host[key].add(reservation)
+        if self._limit_per_host:
+            self._acquired_per_host[key].add(reservation)
         try:
             # The deadline goes down to each step rather than around the whole: a timeout
             # wrapped around another one (asyncio.wait_for in wait_for) drops, when the outer
@@ -369,7 +386,8 @@ class BaseConnector:
             protocol.close()
             raise ClientConnectionError("Connector is closed.")
         self._acquired.add(protocol)
-        self._acquired_per_host[key].add(protocol)
+        if self._limit_per_host:
+            self._acquired_per_host[key].add(protocol)
         return Connection(self, key, protocol, False)
 
     def _drop_reservation(self, key: ConnectionKey, reservation: _Reservation) -> None:

@@ -84,7 +84,8 @@ class ResponseHandler(asyncio.Protocol):
         # The exchange in progress.
         self._head_waiter: Optional[asyncio.Future[tuple[ResponseHead, StreamReader]]] = None
         self._payload: Optional[StreamReader] = None
-        self._payload_factory: Optional[Callable[[ResponseHead], StreamReader]] = None
+        self._payload_factory: Optional[Callable[[Any, ResponseHandler, ResponseHead], StreamReader]] = None
+        self._exchange: Any = None  # what the factory builds the body stream for
         self._message_done = True
         self._keep_alive = False
         self._upgraded = False
@@ -328,19 +329,21 @@ class ResponseHandler(asyncio.Protocol):
 
     def expect_response(
         self,
-        payload_factory: Callable[[ResponseHead], StreamReader],
-        *,
+        payload_factory: Callable[[Any, "ResponseHandler", ResponseHead], StreamReader],
+        exchange: Any,
         head_request: bool,
         read_timeout: Optional[float],
         deadline: Optional[float] = None,
         total: Optional[float] = None,
     ) -> asyncio.Future[tuple[ResponseHead, StreamReader]]:
-        """Get ready for the response to a request about to be written; its head future."""
+        """Get ready for the response to a request about to be written; its head future.
+        The final head's body stream is `payload_factory(exchange, self, head)`."""
         if self._closed:
             raise ServerDisconnectedError()
         self._parser.head_request = head_request
         self._payload = None
         self._payload_factory = payload_factory
+        self._exchange = exchange
         self._message_done = False
         self._exception = None
         waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] = self._loop.create_future()
@@ -351,8 +354,11 @@ class ResponseHandler(asyncio.Protocol):
         if read_timeout is not None:
             self._last_read = self._loop.time()
             self._read_clock_held = False
-        if deadline is not None or read_timeout is not None:
             self._arm_timer()
+        elif deadline is not None:
+            timer = self._timer
+            if timer is None or timer.when() > deadline:  # else it fires first and re-checks
+                self._arm_timer()
         return waiter
 
     def _dispatch(self, events: Sequence[Any]) -> None:
@@ -399,7 +405,8 @@ class ResponseHandler(asyncio.Protocol):
             self._upgraded = True
         factory = self._payload_factory
         assert factory is not None
-        payload = factory(head)
+        payload = factory(self._exchange, self, head)
+        self._exchange = None  # (a pooled connection must not keep the request's body alive)
         self._payload = payload
         if payload is EMPTY_PAYLOAD and self._ignore_body:
             # read_until_eof=False and a body that only the connection's end would delimit:
@@ -425,6 +432,7 @@ class ResponseHandler(asyncio.Protocol):
     def _fail(self, exc: BaseException) -> None:
         """The exchange failed: whoever waits for it hears so; the connection is done."""
         self._exception = exc
+        self._exchange = None
         self._resolve_continue(False)
         self._keep_alive = False
         self._stop_timer()

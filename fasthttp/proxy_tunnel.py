@@ -92,6 +92,10 @@ async def open_tunnel(
     return origin
 
 
+def _no_body(exchange: Any, protocol: ResponseHandler, head: "ResponseHead") -> StreamReader:
+    return EMPTY_PAYLOAD  # a 2xx to CONNECT has none (RFC 9110 9.3.6); errors: not read
+
+
 async def _connect_exchange(
     loop: asyncio.AbstractEventLoop,
     protocol: ResponseHandler,
@@ -102,11 +106,8 @@ async def _connect_exchange(
 ) -> None:
     """Write the CONNECT and read the answer's head; anything but a clean 200 raises."""
 
-    def no_body(head: "ResponseHead") -> StreamReader:
-        return EMPTY_PAYLOAD  # a 2xx to CONNECT has none (RFC 9110 9.3.6); errors: not read
-
     # head_request: the parser expects no body after this head, whatever it says.
-    waiter = protocol.expect_response(no_body, head_request=True, read_timeout=None)
+    waiter = protocol.expect_response(_no_body, None, True, None)
     transport = protocol.transport
     assert transport is not None
     transport.write(tunnel.head)

@@ -462,6 +462,14 @@ class StreamReader:
         while ends and ends[0] < position:
             ends.popleft()
 
+    def _read_all_if_ended(self) -> Optional[bytes]:
+        """The rest of the body at once when it has all arrived, else None (nor when the body
+        failed: read() raises that). ClientResponse.read() of a body that came with its head
+        needs no coroutine here."""
+        if not self._eof or self._exception is not None:
+            return None
+        return self._take(-1) if self._buffer else b""
+
     async def read(self, n: int = -1) -> bytes:
         """Up to n bytes; n < 0 reads to the end of the body."""
         self._check()
