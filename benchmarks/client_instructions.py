@@ -72,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_twin = "fasthttp-pure" if os.environ.get("FASTHTTP_NO_EXTENSIONS") else "fasthttp-compiled"
     parser.add_argument("--clients", default=f"{default_twin},aiohttp")
-    parser.add_argument("--scenario", default="get_c1", choices=("get_c1", "get_c32", "post_json"))
+    parser.add_argument("--scenario", default="get_c1", choices=("get_c1", "get_c32", "proxy_get_c32", "post_json"))
     parser.add_argument("--small", type=int, default=1, help="rounds in the small run")
     parser.add_argument("--large", type=int, default=4, help="rounds in the large run")
     args = parser.parse_args()

@@ -42,6 +42,9 @@ LOOPS: tuple[str, ...] = ("asyncio", "uvloop")
 CHUNK = 65536
 DOWNLOAD_SIZE = 10 * 1024 * 1024
 CONNECTION_LIMIT = 100
+# The target of the proxy scenario: the canned server answers absolute-form requests itself,
+# as a caching forward proxy would, so what is measured is the client's proxy path.
+PROXIED_URL = "http://origin.test/json"
 
 
 def _make_payload() -> dict[str, Any]:
@@ -140,6 +143,10 @@ class Adapter:
         """(status, bytes read, pieces)"""
         raise NotImplementedError
 
+    async def get_json_via_proxy(self) -> tuple[int, int]:
+        """GET http://origin.test/json through the canned server as an HTTP forward proxy."""
+        raise NotImplementedError
+
 
 class AiohttpStyle(Adapter):
     """fasthttp (either twin) and aiohttp: the very same calls."""
@@ -155,6 +162,9 @@ class AiohttpStyle(Adapter):
         self.json_url = base + "/json"
         self.post_url = base + "/echo-size"
         self.download_url = base + "/bytes/10MiB"
+        # A forward proxy's request: the origin's name is never resolved by the client.
+        self.proxy_url = base
+        self.proxied_url = PROXIED_URL
 
     async def close(self) -> None:
         await self.session.close()
@@ -167,6 +177,11 @@ class AiohttpStyle(Adapter):
     async def post_json(self) -> tuple[int, bytes]:
         async with self.session.post(self.post_url, json=PAYLOAD) as resp:
             return resp.status, await resp.read()
+
+    async def get_json_via_proxy(self) -> tuple[int, int]:
+        async with self.session.get(self.proxied_url, proxy=self.proxy_url) as resp:
+            body = await resp.read()
+            return resp.status, len(body)
 
     async def download(self) -> tuple[int, int, int]:
         n = pieces = 0
@@ -290,6 +305,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("get_c1", "keep-alive GET /json (101-byte JSON body), concurrency 1", "req/s", 1, 300, 10, 1),
         Scenario("get_c32", "keep-alive GET /json (101-byte JSON body), concurrency 32", "req/s", 32, 1024, 10, 1),
         Scenario("post_json", "POST /echo-size with a 1 KiB JSON body (json=), concurrency 1", "req/s", 1, 300, 10, 1),
+        Scenario("proxy_get_c32", "keep-alive GET /json through an HTTP forward proxy (absolute-form), concurrency 32", "req/s", 32, 1024, 10, 1),
         Scenario("download_10mib", "GET /bytes/10MiB, read in 64 KiB pieces, concurrency 1", "MiB/s", 1, 3, 10, 1),
     )
 }
@@ -305,8 +321,8 @@ def make_batch(adapter: Adapter, scenario: Scenario) -> Callable[[], Awaitable[i
     n, conc = scenario.per_round, scenario.concurrency
     json_len = len(JSON_BODY)
 
-    if scenario.name.startswith("get_"):
-        get = adapter.get_json
+    if scenario.name.startswith("get_") or scenario.name.startswith("proxy_get_"):
+        get = adapter.get_json if scenario.name.startswith("get_") else adapter.get_json_via_proxy
 
         async def worker(count: int) -> int:
             for _ in range(count):
