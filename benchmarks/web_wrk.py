@@ -12,6 +12,12 @@ table gives the median requests/s over the rounds and the ratio fasthttp.web / a
 
     python benchmarks/web_wrk.py                    # 3 rounds of 5 s per server and handler
     python benchmarks/web_wrk.py --rounds 5 --duration 10 --output results.md
+    python benchmarks/web_wrk.py --access-log on    # both servers log each request (to /dev/null)
+    python benchmarks/web_wrk.py --pin              # servers on CPU 0, wrk on CPU 1
+
+`--access-log on` gives each server its access logger (`aiohttp.access` for aiohttp.web, the
+same-named logger for fasthttp.web) at INFO with one handler writing to /dev/null, and the
+default format: what a production service pays for its access log, formatting included.
 
 Before timing, each server's answers are fetched once and compared (status, body): a server
 that answers wrongly is reported, not benchmarked.
@@ -61,14 +67,25 @@ def serve(name: str, port: int) -> None:
     app = web.Application()
     app.router.add_get("/hello", hello)
     app.router.add_get("/json", json_handler)
-    web.run_app(app, host=HOST, port=port, access_log=None, print=None)
+    access_log = None
+    if os.environ.get("WEB_WRK_ACCESS_LOG") == "on":
+        import logging
+
+        access_log = logging.getLogger("aiohttp.access" if name == "aiohttp" else "fasthttp.access")
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+        access_log.addHandler(logging.FileHandler(os.devnull))
+    web.run_app(app, host=HOST, port=port, access_log=access_log, print=None)
 
 
 # --- the driver ----------------------------------------------------------------------------------
 
 
-def start_server(name: str) -> tuple[subprocess.Popen[bytes], int]:
-    return server_process.start_server(__file__, name, dict(os.environ))
+def start_server(name: str, access_log: str, pin: bool) -> tuple[subprocess.Popen[bytes], int]:
+    proc, port = server_process.start_server(__file__, name, dict(os.environ, WEB_WRK_ACCESS_LOG=access_log))
+    if pin:
+        os.sched_setaffinity(proc.pid, {0})
+    return proc, port
 
 
 def check(name: str, port: int) -> Optional[str]:
@@ -84,9 +101,13 @@ _RPS = re.compile(r"Requests/sec:\s+([0-9.]+)")
 _ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)")
 
 
-def run_wrk(port: int, path: str, duration: float, connections: int, threads: int) -> tuple[float, str]:
+def run_wrk(
+    port: int, path: str, duration: float, connections: int, threads: int, pin: bool = False
+) -> tuple[float, str]:
     seconds = max(1, round(duration))  # wrk takes whole seconds
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]
+    if pin:
+        cmd = ["taskset", "-c", "1", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30).stdout
     match = _RPS.search(out)
     if match is None:
@@ -122,6 +143,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk per server and handler before timing")
     parser.add_argument("--output", help="also write the Markdown report to this file")
+    parser.add_argument("--access-log", choices=("off", "on"), default="off")
+    parser.add_argument("--pin", action="store_true", help="servers on CPU 0, wrk on CPU 1")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port)
@@ -129,7 +152,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
 
-    servers = {name: start_server(name) for name in SERVERS}
+    servers = {name: start_server(name, args.access_log, args.pin) for name in SERVERS}
     results: dict[tuple[str, str], list[float]] = {}
     notes: list[str] = []
     try:
@@ -138,12 +161,14 @@ def main() -> None:
             if problem:
                 raise SystemExit(f"wrong answer, not benchmarking: {problem}")
             for path in HANDLERS.values():
-                run_wrk(port, path, args.warmup, args.connections, args.threads)
+                run_wrk(port, path, args.warmup, args.connections, args.threads, args.pin)
         for round_no in range(args.rounds):
             order = SERVERS if round_no % 2 == 0 else SERVERS[::-1]
             for handler, path in HANDLERS.items():
                 for name in order:
-                    rps, errors = run_wrk(servers[name][1], path, args.duration, args.connections, args.threads)
+                    rps, errors = run_wrk(
+                        servers[name][1], path, args.duration, args.connections, args.threads, args.pin
+                    )
                     results.setdefault((handler, name), []).append(rps)
                     line = f"round {round_no + 1}/{args.rounds} {handler:5} {name:8} {rps:10.0f} req/s"
                     print(line + (f"  ({errors})" if errors else ""), file=sys.stderr, flush=True)
@@ -154,7 +179,8 @@ def main() -> None:
             stop_server(proc)
 
     lines = [
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, keep-alive; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, keep-alive; access log "
+        f"{args.access_log}{'; servers on CPU 0, wrk on CPU 1' if args.pin else ''}; "
         f"median of {args.rounds} rounds (servers alternating), requests/s",
         "",
         "| handler | fasthttp.web | aiohttp.web | fasthttp / aiohttp | all fasthttp runs | all aiohttp runs |",
