@@ -37,7 +37,10 @@ from typing import Any, Awaitable, Callable, Optional
 
 from canned_server import JSON_BODY, echo_reply
 
-CLIENTS: tuple[str, ...] = ("fasthttp-compiled", "fasthttp-pure", "aiohttp", "httpx", "aiosonic")
+CLIENTS: tuple[str, ...] = (
+    "fasthttp-compiled", "fasthttp-pure", "aiohttp", "httpx", "aiosonic",
+    "raw-asyncio",  # the ceiling: a bare asyncio protocol client (raw_client.py), GET only
+)
 LOOPS: tuple[str, ...] = ("asyncio", "uvloop")
 CHUNK = 65536
 DOWNLOAD_SIZE = 10 * 1024 * 1024
@@ -76,6 +79,8 @@ def fasthttp_implementation() -> str:
 
 def client_available(client: str) -> Optional[str]:
     """None when `client` can run in this process, else the reason it cannot."""
+    if client == "raw-asyncio":
+        return None
     if client.startswith("fasthttp-"):
         impl = fasthttp_implementation()
         want = "cython" if client == "fasthttp-compiled" else "python"
@@ -113,6 +118,8 @@ def loop_available(kind: str) -> Optional[str]:
 def version_of(client: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
+    if client == "raw-asyncio":
+        return "benchmarks/raw_client.py"
     dist = "fasthttp" if client.startswith("fasthttp") else client
     try:
         return version(dist)
@@ -266,7 +273,27 @@ class AiosonicAdapter(Adapter):
             return resp.status_code, n, pieces
 
 
+class RawAdapter(Adapter):
+    """The ceiling row: raw_client.RawClient (GET /json only; the other scenarios skip)."""
+
+    name = "raw-asyncio"
+
+    async def open(self, base: str) -> None:
+        from raw_client import RawClient
+
+        self.client = RawClient(base, "/json")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def get_json(self) -> tuple[int, int]:
+        status, body = await self.client.get()
+        return status, len(body)
+
+
 def make_adapter(client: str) -> Adapter:
+    if client == "raw-asyncio":
+        return RawAdapter()
     if client.startswith("fasthttp-"):
         import fasthttp
 

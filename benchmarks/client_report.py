@@ -45,6 +45,8 @@ HEADLINE = (
     ("fasthttp-compiled", "aiosonic"),
     ("fasthttp-compiled", "httpx"),
     ("fasthttp-pure", "aiohttp"),
+    # The share of the ceiling (a bare asyncio protocol client, raw_client.py) fasthttp reaches.
+    ("fasthttp-compiled", "raw-asyncio"),
 )
 # The acceptance figures, at concurrency 32 on the asyncio loop (reported, not asserted).
 TARGETS = (
