@@ -34,34 +34,33 @@ lost") if the transport reported an error and returns as if all went well if not
 closed cleanly, or we aborted), which tells a WebSocket sender its message went out when it
 did not.
 
-What each side saw before this base existed, for a drain waiting when the peer went away:
+What each side saw before this base existed (three copies of this code), for a drain()
+waiting when the peer went away, and what it sees now:
 
-==================================  ====================================  ===================
-path                                before                                now
-==================================  ====================================  ===================
-client request body (protocol.py)   ClientOSError(errno, strerror), or    ClientConnection-
-                                    ServerDisconnectedError without an    ResetError("Connection
-                                    OS error                              lost")
-server response (web/protocol.py)   ConnectionResetError("Connection      the same
-                                    lost")
-WebSocket send, either side         returned silently (the message was    the same
-(ws_protocol.py)                    dropped; the next send raised)
-==================================  ====================================  ===================
+- the client's request body writer (protocol.py): ClientOSError(errno, strerror) if the
+  transport reported an error, ServerDisconnectedError if not; and the writer task was
+  cancelled at once, so a payload's write() saw CancelledError. Now: the error above, in the
+  payload's write() too (when the request itself has failed first, the exchange still
+  cancels its writer, as aiohttp's does).
+- the server's response writer (web/protocol.py): ConnectionResetError("Connection lost"),
+  without the transport's error. Now: the error above (a ConnectionResetError still).
+- a WebSocket send, either side (ws_protocol.py): returned as if the message had gone out;
+  the next send raised "Cannot write to closing transport". Now: the error above, for every
+  task waiting.
 
-The exceptions a client READS with are not this one and did not change: a response cut short
-is ServerDisconnectedError (no answer, or a body the connection's end cut short) or
-ClientPayloadError (a framing error), a refused connection ClientOSError, as aiohttp users
-see them; those come from fasthttp.protocol, which knows where in the response the loss
-fell. The client's body writer is a task of the request, not the user's code: what the
-user sees when the server goes away during an upload is the read side's exception (with
-aiohttp too). A WebSocket's receive() reports a lost connection as a CLOSED message (close
-code 1006), as aiohttp's does. A request body a server handler reads when the client goes
-away raises the same ClientConnectionResetError("Connection lost") (aiohttp.web: a
-ConnectionResetError).
+The exceptions a client READS with are not this one and did not change: a response the
+connection's end cut short raises ServerDisconnectedError (no error from the transport),
+ClientOSError (the transport's error: a reset) or ClientPayloadError (a body short of its
+framing), as aiohttp users see them; fasthttp.protocol decides, knowing where in the
+response the loss fell. So a request whose server goes away during the upload raises one of
+those, as with aiohttp, whatever its body writer was told. A WebSocket's receive() reports a
+lost connection as a CLOSED message (close code 1006), as aiohttp's does. A server handler
+reading a request body when the client goes away gets ClientConnectionResetError("Connection
+lost") too (aiohttp.web: a ConnectionResetError; before: ClientConnectionError).
 
 Nothing here runs per request: pause/resume and the drain future are only reached when a
-buffer fills, and drain() is not called by the server's or the client's common path unless
-writing is paused.
+buffer fills, and the common path of a request (a client GET, a server's plain Response)
+calls drain() only when writing is paused.
 """
 
 from __future__ import annotations
