@@ -102,13 +102,13 @@ class ClientWebSocketResponse(WebSocketSession):
     def client_notakeover(self) -> bool:
         return self._client_notakeover
 
-    def _close_transport(self) -> None:
+    def _close_transport(self, failed: bool) -> None:
         connection = self._connection
         if connection is not None:
             self._connection = None
-            connection.close()  # closes the transport and frees the pool slot
+            connection.close()  # closes the transport (at once if bytes are still buffered)
         else:
-            super()._close_transport()
+            super()._close_transport(failed)
 
     async def __aenter__(self) -> "ClientWebSocketResponse":
         return self

@@ -143,10 +143,10 @@ class WebSocketSession:
         )
         self._close_code = WSCloseCode.ABNORMAL_CLOSURE
         self._closing = True
-        # Closing the connection also wakes a sender blocked on a peer that stopped reading,
-        # once the connection is gone (its drain() raises ClientConnectionResetError); a
-        # receive() waiting now gets the ERROR, a later one CLOSED, as with aiohttp.
-        self._shutdown()
+        # Dropping the connection also wakes a sender blocked on a peer that stopped reading
+        # (its drain() raises ClientConnectionResetError); a receive() waiting now gets the
+        # ERROR, a later one CLOSED, as with aiohttp.
+        self._shutdown(failed=True)
         if self._waiting:
             self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
 
@@ -211,9 +211,9 @@ class WebSocketSession:
 
     # --- closing -------------------------------------------------------------------------------
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, *, failed: bool = False) -> None:
         self._set_closed()
-        self._drop()
+        self._drop(failed=failed)
 
     def _set_closed(self) -> None:
         self._closed = True
@@ -222,18 +222,27 @@ class WebSocketSession:
                 handle.cancel()
         self._heartbeat_handle = self._pong_handle = None
 
-    def _drop(self) -> None:
+    def _drop(self, *, failed: bool = False) -> None:
         """Close the connection (frames still corked, a close frame among them, go out first);
-        from here its socket is no longer reachable through get_extra_info, as with aiohttp."""
+        from here its socket is no longer reachable through get_extra_info, as with aiohttp.
+
+        `failed`: the peer stopped answering (no pong, no close frame in time) or the close
+        was cancelled. What is still buffered for it is then dropped with the connection: a
+        graceful close would wait for a peer that does not read for ever, holding the socket
+        and a sender blocked in drain (which raises ClientConnectionResetError instead)."""
         self._protocol.flush()
         self._dropped = True
-        self._close_transport()
+        self._close_transport(failed)
 
-    def _close_transport(self) -> None:
-        """Close the connection under the WebSocket (the client closes it through its pool)."""
+    def _close_transport(self, failed: bool) -> None:
+        """Close the connection under the WebSocket (the client closes it through its pool,
+        which drops it at once when bytes are still buffered, failed or not)."""
         transport = self._protocol.transport
         if transport is not None:
-            transport.close()
+            if failed and transport.get_write_buffer_size():
+                transport.abort()
+            else:
+                transport.close()
 
     async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
         return await self._close(code, message, False)
@@ -298,11 +307,11 @@ class WebSocketSession:
         except asyncio.TimeoutError:
             self._close_code = WSCloseCode.ABNORMAL_CLOSURE
             self._exception = asyncio.TimeoutError()
-            self._drop()
+            self._drop(failed=True)
             return True
         except BaseException:  # cancelled: the handshake is abandoned, the connection too
             self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-            self._drop()
+            self._drop(failed=True)
             raise
         # No close frame came back: the connection failed (the peer broke the protocol) or was
         # closed without one; either way 1006 (RFC 6455 7.1.5), as aiohttp reports it.

@@ -328,6 +328,21 @@ async def test_client_ws_every_blocked_sender_hears_of_the_loss() -> None:
         _assert_lost(exc)
 
 
+async def _upgrade(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A raw WebSocket client: the upgrade request, the 101 read; then nothing."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    key = base64.b64encode(os.urandom(16)).decode("ascii")
+    writer.write(
+        (
+            "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode("ascii")
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
 async def _ws_server_sends_to_a_client_that_drops(web_lib: Any) -> tuple[BaseException, BaseException]:
     progress = Progress()
     seen: asyncio.Future[tuple[BaseException, BaseException]] = (
@@ -354,15 +369,7 @@ async def _ws_server_sends_to_a_client_that_drops(web_lib: Any) -> tuple[BaseExc
     app = web_lib.Application()
     app.router.add_get("/", handler)
     async for _runner, port in _serve_app(web_lib, app):
-        reader, writer = await asyncio.open_connection(HOST, port)
-        key = base64.b64encode(os.urandom(16)).decode("ascii")
-        writer.write(
-            (
-                "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-            ).encode("ascii")
-        )
-        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        reader, writer = await _upgrade(port)
         await progress.stalled()
         _drop(writer)
         result = await asyncio.wait_for(seen, 10)
@@ -378,6 +385,40 @@ async def test_server_ws_send_blocked_then_client_drops() -> None:
     assert isinstance(ours, type(theirs)), (ours, theirs)
     assert isinstance(ours_later, fasthttp.ClientConnectionResetError)
     assert str(ours_later) == str(theirs_later) == "Cannot write to closing transport"
+
+
+@async_test(timeout=30)
+async def test_server_ws_send_blocked_when_the_heartbeat_fails() -> None:
+    """A client that stops reading and never pongs: the heartbeat gives up on it and drops
+    the connection with what is still buffered for it, so the handler's send, blocked on
+    the full buffer, raises ClientConnectionResetError at once (the client's side does the
+    same: test_ws_aiohttp_parity). A graceful close would wait for that client for ever, and
+    the send with it (as aiohttp.web's does: not run here)."""
+    progress = Progress()
+    seen: asyncio.Future[tuple[BaseException, Any]] = asyncio.get_running_loop().create_future()
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=0.2)
+        await ws.prepare(request)
+        try:
+            for _ in range(MAX_CHUNKS):
+                progress.count += 1
+                await ws.send_bytes(CHUNK)
+            raise AssertionError("never blocked")
+        except Exception as exc:  # noqa: BLE001 - reported
+            seen.set_result((exc, (ws.closed, ws.close_code, type(ws.exception()).__name__)))
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    async with serve(app) as served:
+        reader, writer = await _upgrade(served.port)
+        started = asyncio.get_running_loop().time()
+        exc, state = await asyncio.wait_for(seen, 10)
+        assert asyncio.get_running_loop().time() - started < 3
+        writer.close()
+    _assert_lost(exc, cause=False)
+    assert state == (True, 1006, "TimeoutError")
 
 
 # --- reading: pause and resume under a flood ----------------------------------------------------
