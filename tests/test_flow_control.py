@@ -274,6 +274,17 @@ async def test_server_handler_reading_a_body_when_the_client_drops() -> None:
 # --- WebSocket sends, both sides ----------------------------------------------------------------
 
 
+async def _send_until_it_fails(ws: Any, progress: Progress) -> BaseException:
+    """Send on a WebSocket until a send raises (the peer reads nothing): what it raised."""
+    try:
+        for _ in range(MAX_CHUNKS):
+            progress.count += 1
+            await ws.send_bytes(CHUNK)
+    except Exception as exc:  # noqa: BLE001 - returned
+        return exc
+    raise AssertionError("never blocked")
+
+
 async def _ws_client_sends_to_a_peer_that_drops(lib: Any, senders: int) -> list[BaseException]:
     """`senders` tasks send on one WebSocket to a peer that never reads; once all are blocked
     the peer drops the connection: what each send raised."""
@@ -287,16 +298,7 @@ async def _ws_client_sends_to_a_peer_that_drops(lib: Any, senders: int) -> list[
         async with lib.ClientSession() as session:
             ws = await session.ws_connect(server.ws_url())
 
-            async def send() -> BaseException:
-                try:
-                    for _ in range(MAX_CHUNKS):
-                        progress.count += 1
-                        await ws.send_bytes(CHUNK)
-                except Exception as exc:  # noqa: BLE001 - returned
-                    return exc
-                raise AssertionError("never blocked")
-
-            tasks = [asyncio.create_task(send()) for _ in range(senders)]
+            tasks = [asyncio.create_task(_send_until_it_fails(ws, progress)) for _ in range(senders)]
             if lib is fasthttp:
                 while not ws._protocol.writing_paused:
                     await asyncio.sleep(0.01)
@@ -352,13 +354,7 @@ async def _ws_server_sends_to_a_client_that_drops(web_lib: Any) -> tuple[BaseExc
     async def handler(request: Any) -> Any:
         ws = web_lib.WebSocketResponse()
         await ws.prepare(request)
-        try:
-            for _ in range(MAX_CHUNKS):
-                progress.count += 1
-                await ws.send_bytes(CHUNK)
-            raise AssertionError("never blocked")
-        except Exception as exc:  # noqa: BLE001 - reported
-            first = exc
+        first = await _send_until_it_fails(ws, progress)
         try:
             await ws.send_bytes(b"later")
             raise AssertionError("a send after the loss went through")
@@ -400,13 +396,8 @@ async def test_server_ws_send_blocked_when_the_heartbeat_fails() -> None:
     async def handler(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=0.2)
         await ws.prepare(request)
-        try:
-            for _ in range(MAX_CHUNKS):
-                progress.count += 1
-                await ws.send_bytes(CHUNK)
-            raise AssertionError("never blocked")
-        except Exception as exc:  # noqa: BLE001 - reported
-            seen.set_result((exc, (ws.closed, ws.close_code, type(ws.exception()).__name__)))
+        exc = await _send_until_it_fails(ws, progress)
+        seen.set_result((exc, (ws.closed, ws.close_code, type(ws.exception()).__name__)))
         return ws
 
     app = web.Application()
