@@ -195,7 +195,7 @@ class RequestHandler(FlowControlProtocol):
             # The handler reading the body hears the same as one writing the response.
             self._payload = None
             payload.set_exception(connection_lost_error(exc))
-        self._wake()  # an idle connection's task sees _closing and ends
+        self._wake()  # an idle connection's task sees _closed and ends
         task = self._task
         if self._settings.handler_cancellation and task is not None and not task.done():
             task.cancel()
