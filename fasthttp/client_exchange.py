@@ -338,6 +338,11 @@ async def _write_body(
     except (asyncio.CancelledError, ClientConnectionError) as exc:
         if tracker is not None:  # cut short (None), or the connection went
             tracker._attempt_failed(generation, None if isinstance(exc, asyncio.CancelledError) else exc)
+        if isinstance(exc, ClientConnectionError) and protocol.closed:
+            # Our connection went (fasthttp.flow_control's ClientConnectionResetError): the
+            # request hears of it from the read side (ServerDisconnectedError, ClientOSError,
+            # as with aiohttp), so the task ends here, not with an error nobody retrieves.
+            return
         raise
     except Exception as exc:
         error = ClientOSError(f"Cannot write the request body: {exc}")

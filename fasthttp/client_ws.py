@@ -2,31 +2,29 @@
 
 After the 101 answer the connection's transport is handed to a WebSocketProtocol
 (fasthttp.ws_protocol, shared with the server): frames in, messages queued for receive(), with
-what a peer can make us hold bounded there. This class is the session on top of it (autoping,
-autoclose, heartbeat, the close handshake); web.WebSocketResponse runs the same session.
+what a peer can make us hold bounded there. This class is the session on top of it: the
+autoping, autoclose, heartbeat and close handshake of fasthttp.ws_session.WebSocketSession,
+which web.WebSocketResponse builds on too, with what aiohttp's client does differently.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from types import TracebackType
-from typing import Any, Callable, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
-from .client_exceptions import ServerTimeoutError, WSMessageTypeError
-from .foreign_objects import ws_timeout_fields
-from .websocket_codec import WebSocketReader, encode_frame
-from .ws_deflate import MessageCompressor
 from yarl import URL
 
+from .client_exceptions import ServerTimeoutError
+from .foreign_objects import ws_timeout_fields
+from .websocket_codec import WebSocketReader
+from .ws_deflate import MessageCompressor
 from .ws_handshake import DeflateParams, check_response, handshake_error, handshake_headers
 from .ws_protocol import WebSocketProtocol
-from .ws_types import MAX_MSG_SIZE, WebSocketError, WSCloseCode, WSMessage, WSMsgType
+from .ws_session import WebSocketSession
+from .ws_types import MAX_MSG_SIZE
 
 __all__ = ("ClientWebSocketResponse", "ClientWSTimeout", "WSUpgrade", "ws_open", "ws_upgrade")
-
-_CLOSED_MESSAGE = WSMessage(WSMsgType.CLOSED, None, None)
-_CLOSING_MESSAGE = WSMessage(WSMsgType.CLOSING, None, None)
 
 
 class ClientWSTimeout:
@@ -42,19 +40,13 @@ class ClientWSTimeout:
         return f"ClientWSTimeout(ws_receive={self.ws_receive}, ws_close={self.ws_close})"
 
 
-class ClientWebSocketResponse:
-    """An open WebSocket: receive/send messages, ping/pong, close."""
+class ClientWebSocketResponse(WebSocketSession):
+    """An open WebSocket: receive/send messages, ping/pong, close (the session logic is
+    WebSocketSession's, shared with the server)."""
 
-    # Clients mask every frame they send (RFC 6455 §5.3); the server side reuses this class
-    # with masking off.
-    _mask = True
-    # What a missing heartbeat pong is reported as (aiohttp.web's server side: asyncio's).
+    _mask = True  # clients mask every frame (RFC 6455 §5.3)
     _pong_timeout_error: type[BaseException] = ServerTimeoutError
-    # aiohttp's client gives up the close handshake when a receive() times out or is cancelled
-    # (close code 1006); aiohttp.web's server does not.
-    _receive_abort_is_abnormal = True
-    # aiohttp.web raises after this many receive() calls on a closed WebSocket (a handler
-    # looping on CLOSED would spin); its client never does (None).
+    _receive_abort_is_abnormal = True  # aiohttp's client: a later close() does not wait
     _closed_receive_limit: Optional[int] = None
 
     def __init__(
@@ -71,51 +63,32 @@ class ClientWebSocketResponse:
         loop: asyncio.AbstractEventLoop,
         connection: Any = None,
     ) -> None:
-        self._protocol = protocol
+        # The pool's connection under the WebSocket: closing it frees the pool slot.
         self._connection = connection
         self._response = response
         self._subprotocol = subprotocol
-        self._autoclose = autoclose
-        self._autoping = autoping
-        self._heartbeat = heartbeat
         self._timeout = timeout
-        self._loop = loop
-        self._closed = False
-        self._dropped = False
-        self._closed_receives = 0
-        self._closing = False
-        self._close_sent = False
-        self._close_wait: Optional[asyncio.Future[None]] = None
-        self._close_code: Optional[int] = None
-        self._exception: Optional[BaseException] = None
-        self._waiting = False
-        self._compress = deflate is not None
         # What aiohttp reports: the window bits we compress with (0 when permessage-deflate was
         # not agreed) and whether our side resets its context for each message.
         self._compress_bits = 0 if deflate is None else deflate.client_window_bits
         self._client_notakeover = False if deflate is None else deflate.client_no_context_takeover
-        self._compressor = (
-            MessageCompressor(
-                window_bits=deflate.client_window_bits,
-                no_context_takeover=deflate.client_no_context_takeover,
-            )
-            if deflate is not None
-            else None
+        super().__init__(
+            protocol,
+            compressor=(
+                MessageCompressor(
+                    window_bits=deflate.client_window_bits,
+                    no_context_takeover=deflate.client_no_context_takeover,
+                )
+                if deflate is not None
+                else None
+            ),
+            autoclose=autoclose,
+            autoping=autoping,
+            heartbeat=heartbeat,
+            receive_timeout=timeout.ws_receive,
+            close_timeout=timeout.ws_close,
+            loop=loop,
         )
-        self._heartbeat_handle: Optional[asyncio.TimerHandle] = None
-        self._pong_handle: Optional[asyncio.TimerHandle] = None
-        protocol.on_message = self._on_message
-        self._reset_heartbeat()
-
-    # --- properties -------------------------------------------------------------------------
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
-    def close_code(self) -> Optional[int]:
-        return self._close_code
 
     @property
     def protocol(self) -> Optional[str]:
@@ -129,315 +102,13 @@ class ClientWebSocketResponse:
     def client_notakeover(self) -> bool:
         return self._client_notakeover
 
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        """The transport's extra info (socket, peername, ...); `default` once the connection
-        was closed (aiohttp: the response's connection is gone then)."""
-        transport = self._protocol.transport
-        if transport is None or self._dropped:
-            return default
-        return transport.get_extra_info(name, default)
-
-    def exception(self) -> Optional[BaseException]:
-        return self._exception
-
-    # --- heartbeat ------------------------------------------------------------------------------
-
-    def _reset_heartbeat(self) -> None:
-        if self._heartbeat is None or self._closed:
-            return
-        if self._pong_handle is not None:
-            self._pong_handle.cancel()
-            self._pong_handle = None
-        if self._heartbeat_handle is not None:
-            self._heartbeat_handle.cancel()
-        self._heartbeat_handle = self._loop.call_later(self._heartbeat, self._send_heartbeat)
-
-    def _send_heartbeat(self) -> None:
-        self._heartbeat_handle = None
-        if self._closed or self._heartbeat is None:
-            return
-        try:
-            self._write(0x9, b"")
-        except Exception:
-            return  # the connection is going away; receive() reports it
-        self._pong_handle = self._loop.call_later(self._heartbeat / 2.0, self._pong_not_received)
-
-    def _pong_not_received(self) -> None:
-        self._pong_handle = None
-        if self._closed:
-            return
-        assert self._heartbeat is not None
-        self._exception = self._pong_timeout_error(
-            f"No PONG received after {self._heartbeat / 2.0} seconds"
-        )
-        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-        self._closing = True
-        # Closing the connection also wakes a sender blocked on a peer that stopped reading
-        # (its drain() returns, the next send raises); a receive() waiting now gets the ERROR,
-        # a later one CLOSED, as with aiohttp.
-        self._shutdown()
-        if self._waiting:
-            self._protocol.inject(WSMessage(WSMsgType.ERROR, self._exception, None))
-
-    def _on_message(self, message: WSMessage) -> bool:
-        """Messages handled as they arrive; True means: not for the application."""
-        self._reset_heartbeat()
-        kind = message.type
-        if kind is WSMsgType.PING and self._autoping:
-            # Not self._write: a pong owed while our writes are stuck replaces the one before
-            # (WebSocketProtocol.write_reply), so a ping flood cannot pile pongs up.
-            self._protocol.write_reply(encode_frame(0xA, message.data, mask=self._mask))
-            return True
-        if kind is WSMsgType.PONG and self._autoping:
-            return True
-        return False
-
-    # --- sending -------------------------------------------------------------------------------
-
-    def _write(self, opcode: int, payload: bytes, *, compress: bool = False) -> None:
-        transport = self._protocol.transport
-        if transport is None or transport.is_closing():
-            from .client_exceptions import ClientConnectionResetError
-
-            raise ClientConnectionResetError("Cannot write to closing transport")
-        rsv1 = False
-        if compress and self._compressor is not None and opcode < 8:
-            payload = self._compressor.compress(payload)
-            rsv1 = True
-        self._protocol.write_frame(encode_frame(opcode, payload, rsv1=rsv1, mask=self._mask))
-
-    async def send_frame(self, message: bytes, opcode: int, compress: Optional[int] = None) -> None:
-        self._write(opcode, message, compress=self._compress if compress is None else bool(compress))
-        await self._protocol.drain()
-
-    async def ping(self, message: bytes = b"") -> None:
-        self._write(0x9, message)
-        await self._protocol.drain()
-
-    async def pong(self, message: bytes = b"") -> None:
-        self._write(0xA, message)
-        await self._protocol.drain()
-
-    async def send_str(self, data: str, compress: Optional[int] = None) -> None:
-        if not isinstance(data, str):
-            raise TypeError(f"data argument must be str ({type(data)!r})")
-        await self.send_frame(data.encode("utf-8"), 0x1, compress)
-
-    async def send_bytes(self, data: bytes, compress: Optional[int] = None) -> None:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"data argument must be byte-ish ({type(data)!r})")
-        await self.send_frame(bytes(data), 0x2, compress)
-
-    async def send_json(
-        self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], str] = json.dumps
-    ) -> None:
-        await self.send_str(dumps(data), compress=compress)
-
-    async def send_json_bytes(
-        self, data: Any, compress: Optional[int] = None, *, dumps: Callable[[Any], bytes]
-    ) -> None:
-        """JSON from an encoder that returns bytes (orjson), sent as a BINARY message
-        (aiohttp 3.14)."""
-        await self.send_bytes(dumps(data), compress=compress)
-
-    # --- closing -------------------------------------------------------------------------------
-
-    def _shutdown(self) -> None:
-        self._set_closed()
-        self._drop()
-
-    def _set_closed(self) -> None:
-        self._closed = True
-        for handle in (self._heartbeat_handle, self._pong_handle):
-            if handle is not None:
-                handle.cancel()
-        self._heartbeat_handle = self._pong_handle = None
-
-    def _drop(self) -> None:
-        """Close the connection (frames still corked, a close frame among them, go out first);
-        from here its socket is no longer reachable through get_extra_info, as with aiohttp."""
-        self._protocol.flush()
-        self._dropped = True
+    def _close_transport(self, failed: bool) -> None:
         connection = self._connection
         if connection is not None:
             self._connection = None
-            connection.close()  # closes the transport and frees the pool slot
+            connection.close()  # closes the transport (at once if bytes are still buffered)
         else:
-            transport = self._protocol.transport
-            if transport is not None:
-                transport.close()
-
-    async def close(self, *, code: int = WSCloseCode.OK, message: bytes = b"") -> bool:
-        return await self._close(code, message, False)
-
-    async def _close(self, code: int, message: bytes, drain: bool) -> bool:
-        """Send a close frame and wait (ws_close seconds at most) for the server's.
-
-        As aiohttp's: the first close() marks the WebSocket closed at once, so a concurrent
-        or later close() returns False without waiting. When the close code is already known
-        (the server's close frame came first, the connection failed, a receive() timed out or
-        was cancelled) the close frame is sent and the connection dropped at once. No answer
-        within ws_close: close code 1006, exception() a TimeoutError, True. Cancelled while
-        waiting: close code 1006, the connection dropped, CancelledError raised."""
-        if self._waiting and not self._closing:
-            # receive() is running in another task: wake it with CLOSING, then take over.
-            self._closing = True
-            self._close_wait = self._loop.create_future()
-            self._protocol.inject(_CLOSING_MESSAGE)
-            await self._close_wait
-        if self._closed:
-            return False
-        self._set_closed()
-        if not self._close_sent:
-            self._close_sent = True
-            self._closing = True
-            try:
-                self._write(0x8, code.to_bytes(2, "big") + message)
-            except Exception as exc:
-                self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                self._exception = exc
-                self._drop()
-                return True
-        protocol = self._protocol
-        deadline = None if self._timeout.ws_close is None else self._loop.time() + self._timeout.ws_close
-        try:
-            if drain:
-                # web's close(drain=True): what we sent, the close frame last, leaves the write
-                # buffer first; within the close deadline (aiohttp waits without one).
-                protocol.flush()
-                remaining = None if deadline is None else deadline - self._loop.time()
-                await asyncio.wait_for(protocol.drain(), remaining)
-            if self._close_code is not None:
-                self._drop()
-                return True
-            while True:
-                incoming = protocol.pop()
-                if incoming is None:
-                    if protocol.error is not None or protocol.lost:
-                        break
-                    remaining = None if deadline is None else deadline - self._loop.time()
-                    if remaining is not None and remaining <= 0:
-                        raise asyncio.TimeoutError
-                    await asyncio.wait_for(protocol.wait(), remaining)
-                    continue
-                if incoming.type is WSMsgType.CLOSE:
-                    self._close_code = incoming.data
-                    self._drop()
-                    return True
-        except asyncio.TimeoutError:
-            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-            self._exception = asyncio.TimeoutError()
-            self._drop()
-            return True
-        except BaseException:  # cancelled: the handshake is abandoned, the connection too
-            self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-            self._drop()
-            raise
-        # No close frame came back: the connection failed (the peer broke the protocol) or was
-        # closed without one; either way 1006 (RFC 6455 7.1.5), as aiohttp reports it.
-        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-        if protocol.error is not None:
-            self._exception = protocol.error
-        self._drop()
-        return True
-
-    # --- receiving -----------------------------------------------------------------------------
-
-    async def receive(self, timeout: Optional[float] = None) -> WSMessage:
-        if self._waiting:
-            raise RuntimeError("Concurrent call to receive() is not allowed")
-        protocol = self._protocol
-        while True:
-            message = protocol.pop()
-            if message is None:
-                if self._closed:
-                    if self._closed_receive_limit is not None:
-                        self._closed_receives += 1
-                        if self._closed_receives >= self._closed_receive_limit:
-                            raise RuntimeError("WebSocket connection is closed.")
-                    return _CLOSED_MESSAGE
-                error = protocol.error
-                if error is not None:
-                    # Fail the connection (RFC 6455 7.1.7): our close frame, then drop it.
-                    self._exception = error
-                    self._close_code = error.code
-                    await self.close(code=error.code)
-                    return WSMessage(WSMsgType.ERROR, error, None)
-                if protocol.lost:
-                    self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    self._shutdown()
-                    return _CLOSED_MESSAGE
-                if self._closing:
-                    return _CLOSING_MESSAGE
-                wait_for = timeout if timeout is not None else self._timeout.ws_receive
-                self._waiting = True
-                try:
-                    if wait_for is None:
-                        await protocol.wait()
-                    else:
-                        await asyncio.wait_for(protocol.wait(), wait_for)
-                except (asyncio.CancelledError, asyncio.TimeoutError):
-                    # As aiohttp's client: the WebSocket stays open, but a later close() does
-                    # not wait for the peer's close frame any more.
-                    if self._receive_abort_is_abnormal:
-                        self._close_code = WSCloseCode.ABNORMAL_CLOSURE
-                    raise
-                finally:
-                    self._waiting = False
-                    if self._close_wait is not None:
-                        if not self._close_wait.done():
-                            self._close_wait.set_result(None)
-                        self._close_wait = None
-                continue
-            kind = message.type
-            if kind is WSMsgType.CLOSE:
-                self._closing = True
-                if self._close_code is None:
-                    self._close_code = message.data
-                if self._autoclose and not self._closed:
-                    if not self._close_sent:
-                        self._close_sent = True
-                        try:
-                            self._write(0x8, int(message.data or 1000).to_bytes(2, "big"))
-                        except Exception:
-                            pass
-                    self._shutdown()
-                return message
-            if kind is WSMsgType.ERROR:
-                return message
-            return message
-
-    async def receive_str(self, *, timeout: Optional[float] = None) -> Any:
-        """A TEXT message's data: str, or bytes under ws_connect(decode_text=False)."""
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.TEXT:
-            raise WSMessageTypeError(
-                f"Received message {message.type}:{message.data!r} is not WSMsgType.TEXT"
-            )
-        return message.data
-
-    async def receive_bytes(self, *, timeout: Optional[float] = None) -> bytes:
-        message = await self.receive(timeout)
-        if message.type is not WSMsgType.BINARY:
-            raise WSMessageTypeError(
-                f"Received message {message.type}:{message.data!r} is not WSMsgType.BINARY"
-            )
-        return message.data  # type: ignore[no-any-return]
-
-    async def receive_json(
-        self, *, loads: Callable[[Any], Any] = json.loads, timeout: Optional[float] = None
-    ) -> Any:
-        data = await self.receive_str(timeout=timeout)
-        return loads(data)
-
-    def __aiter__(self) -> "ClientWebSocketResponse":
-        return self
-
-    async def __anext__(self) -> WSMessage:
-        message = await self.receive()
-        if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
-            raise StopAsyncIteration
-        return message
+            super()._close_transport(failed)
 
     async def __aenter__(self) -> "ClientWebSocketResponse":
         return self

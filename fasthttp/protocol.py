@@ -6,7 +6,9 @@ HTTP chunk's end is recorded there, for readchunk), the end of the message makes
 connection reusable, provided the request's body is all written too (a server may answer
 before it has read the body; the task still writing it is known here, and stopped when the
 connection closes). The protocol also carries the two socket-level
-concerns: write back-pressure (pause_writing/resume_writing) and the `sock_read` silence timer.
+concerns: back-pressure (fasthttp.flow_control.FlowControlProtocol, shared with the server and
+the WebSockets, which also says what a writer hears on a lost connection) and the `sock_read`
+silence timer.
 
 One timer per connection serves both the `total` deadline and the `sock_read` silence limit,
 and it outlives exchanges: data_received only notes the time; a new exchange whose deadline is
@@ -33,6 +35,7 @@ from .client_exceptions import (
     ServerDisconnectedError,
     SocketTimeoutError,
 )
+from .flow_control import FlowControlProtocol
 from .http import END_OF_CHUNK, EndOfMessage, HttpResponseParser, ResponseHead
 from .http_exceptions import (
     BadHttpMessage,
@@ -46,8 +49,9 @@ from .streams import EMPTY_PAYLOAD, StreamReader
 __all__ = ("ResponseHandler",)
 
 
-class ResponseHandler(asyncio.Protocol):
-    """One HTTP/1.1 connection: parser, back-pressure, and the exchange in progress."""
+class ResponseHandler(FlowControlProtocol):
+    """One HTTP/1.1 connection: parser, back-pressure (FlowControlProtocol), and the exchange
+    in progress."""
 
     def __init__(
         self,
@@ -57,8 +61,7 @@ class ResponseHandler(asyncio.Protocol):
         max_field_size: int = 8190,
         max_headers: int = 128,
     ) -> None:
-        self._loop = loop
-        self.transport: Optional[asyncio.Transport] = None
+        super().__init__(loop)
         # chunk_boundaries: the end of each HTTP chunk's data comes out as END_OF_CHUNK, for
         # StreamReader.readchunk() (aiohttp's end_of_http_chunk flag).
         self._parser = HttpResponseParser(
@@ -71,16 +74,10 @@ class ResponseHandler(asyncio.Protocol):
         # by the exchange through use_limits (None: the base ones).
         self._base_limits = (max_line_size, max_field_size, max_headers)
         self._limits: Optional[tuple[int, int, int]] = None
-        self._closed = False
         # Set by the exchange's payload factory: this response's close-delimited body is
         # not read (read_until_eof=False).
         self._ignore_body = False
         self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
-        # Write back-pressure.
-        self._write_paused = False
-        self._drain_waiter: Optional[asyncio.Future[None]] = None
-        # Read back-pressure, as asked by the body stream.
-        self._read_paused = False
         # The exchange in progress.
         self._head_waiter: Optional[asyncio.Future[tuple[ResponseHead, StreamReader]]] = None
         self._payload: Optional[StreamReader] = None
@@ -113,10 +110,6 @@ class ResponseHandler(asyncio.Protocol):
         self._read_clock_held = False
 
     # --- state -----------------------------------------------------------------------------
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def upgraded(self) -> bool:
@@ -175,14 +168,10 @@ class ResponseHandler(asyncio.Protocol):
         self._closed = True
         if self._body_writer is not None:
             self._stop_body_writer()
-        waiter = self._drain_waiter
-        if waiter is not None:
-            # A body writer past its last byte, waiting for the transport to take it: we
-            # closed, so it is cut short (cancelled, as the running writer above), not failed
-            # by a server that disconnected.
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.cancel()
+        # A body writer past its last byte, waiting for the transport to take it: we closed,
+        # so it is cut short (cancelled, as the running writer above), not failed by a server
+        # that disconnected.
+        self._cancel_drain()
 
     def use_limits(self, limits: Optional[tuple[int, int, int]]) -> None:
         """Parse the next response with these limits (max_line_size, max_field_size,
@@ -220,21 +209,18 @@ class ResponseHandler(asyncio.Protocol):
 
     # --- asyncio.Protocol -------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
     def connection_lost(self, exc: Optional[BaseException]) -> None:
-        self._closed = True
         self._stop_timer()
+        writer_in_drain = self._drain_waiter is not None
+        # Closed; a body writer waiting in drain() gets the lost-connection error (as the
+        # server's and the WebSockets' writers do). What the reader of the response hears is
+        # decided below, by where in it the loss fell.
+        super().connection_lost(exc)
         if self._body_writer is not None:
-            self._stop_body_writer()
-        waiter = self._drain_waiter
-        if waiter is not None:
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.set_exception(
-                    ClientOSError(*exc.args) if isinstance(exc, OSError) else ServerDisconnectedError()
-                )
+            if writer_in_drain:
+                self._body_writer = None  # it ends on that error; a cancel would replace it
+            else:
+                self._stop_body_writer()
         if not self._message_done:
             # A close-delimited body ends here; anything else is cut short.
             try:
@@ -253,19 +239,11 @@ class ResponseHandler(asyncio.Protocol):
         if lost is not None and not lost.done():
             lost.set_result(None)
 
-    def pause_writing(self) -> None:
-        self._write_paused = True
-
     def resume_writing(self) -> None:
-        self._write_paused = False
         if self._read_clock_held and self._body_writer is None:
             # An in-memory body the peer was slow to take is out of the transport's way.
             self.start_read_clock()
-        waiter = self._drain_waiter
-        if waiter is not None:
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        super().resume_writing()
 
     def data_received(self, data: bytes) -> None:
         if self._read_timeout is not None:
@@ -301,29 +279,14 @@ class ResponseHandler(asyncio.Protocol):
             self._upload_watch()  # the transport is about to close and give up its buffer
         return False  # close the transport; connection_lost finishes the message
 
-    # --- write side -------------------------------------------------------------------------
-
-    async def drain(self) -> None:
-        """Wait while the transport's write buffer is over its high-water mark."""
-        if self._closed:
-            raise ServerDisconnectedError()
-        if not self._write_paused:
-            return
-        waiter = self._drain_waiter = self._loop.create_future()
-        await waiter
-
     # --- read side (FlowControl for the body stream) ----------------------------------------
-
-    def pause_reading(self) -> None:
-        if not self._read_paused and self.transport is not None and not self._closed:
-            self._read_paused = True
-            self.transport.pause_reading()  # the reader is slow, not the server: no sock_read
+    # pause_reading is FlowControlProtocol's: while paused the reader is slow, not the server,
+    # so sock_read does not count (_due).
 
     def resume_reading(self) -> None:
-        if self._read_paused and self.transport is not None and not self._closed:
-            self._read_paused = False
-            self.transport.resume_reading()
-            self._last_read = self._loop.time()
+        if self._read_paused and not self._closed:
+            self._resume_transport_reading()
+            self._last_read = self._loop.time()  # the server's silence counts from now
 
     # --- exchanges --------------------------------------------------------------------------
 

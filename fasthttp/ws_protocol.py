@@ -2,8 +2,11 @@
 
 After the 101 answer the transport is handed to a WebSocketProtocol: bytes go through the frame
 reader (compiled or pure twin, fasthttp.websocket_codec), messages wait in a queue for
-receive(), frames go out corked in bursts. The session on top (client_ws.ClientWebSocketResponse,
-which web.WebSocketResponse builds on) holds the policy: autoping, autoclose, heartbeat, close.
+receive(), frames go out corked in bursts. The session on top (ws_session.WebSocketSession,
+which the client's ClientWebSocketResponse and web.WebSocketResponse build on) holds the policy:
+autoping, autoclose, heartbeat, close. Back-pressure and a lost connection are
+FlowControlProtocol's (fasthttp.flow_control): a send waiting in drain() when the connection
+goes raises ClientConnectionResetError("Connection lost").
 
 What a peer can make us hold, and what bounds it:
 
@@ -30,6 +33,7 @@ import asyncio
 import collections
 from typing import Callable, Optional
 
+from .flow_control import FlowControlProtocol
 from .websocket_codec import WebSocketReader
 from .ws_types import WebSocketError, WSCloseCode, WSMessage
 
@@ -43,23 +47,18 @@ _MESSAGE_COST = 64
 _CORK_LIMIT = 2**16
 
 
-class WebSocketProtocol(asyncio.Protocol):
+class WebSocketProtocol(FlowControlProtocol):
     """The upgraded connection: frames in, messages queued for the session; frames out."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, reader: WebSocketReader) -> None:
-        self._loop = loop
+        super().__init__(loop)
         self._reader = reader
-        self.transport: Optional[asyncio.Transport] = None
         self._queue: collections.deque[WSMessage] = collections.deque()
         self._queued_bytes = 0
         self._waiter: Optional[asyncio.Future[None]] = None
-        self._paused = False
-        self._write_paused = False
-        self._drain_waiter: Optional[asyncio.Future[None]] = None
         # The pong owed to the latest ping that came while writing was paused (RFC 6455 §5.5.3).
         self._owed_reply: Optional[bytes] = None
         self.error: Optional[WebSocketError] = None
-        self.lost = False
         self.on_message: Optional[Callable[[WSMessage], bool]] = None
         self._corked: list[bytes] = []
         self._corked_bytes = 0
@@ -74,9 +73,6 @@ class WebSocketProtocol(asyncio.Protocol):
         # was already over it under the HTTP protocol, resume_writing is what comes next.
         self._write_paused = transport.get_write_buffer_size() > transport.get_write_buffer_limits()[1]
         transport.set_protocol(self)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         if self.error is not None:
@@ -99,9 +95,8 @@ class WebSocketProtocol(asyncio.Protocol):
                 self._queued_bytes += len(data_part) + _MESSAGE_COST
             else:
                 self._queued_bytes += _MESSAGE_COST
-        if self._queued_bytes > _QUEUE_HIGH_WATER and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
+        if self._queued_bytes > _QUEUE_HIGH_WATER:
+            self._pause_transport_reading()
         if self._queue or self.error is not None:
             self._wake()  # not for a partial frame or a swallowed pong: receive()'s timeout runs on
 
@@ -109,25 +104,16 @@ class WebSocketProtocol(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
-        self.lost = True
+        super().connection_lost(exc)  # closed; a send waiting in drain() raises
         self._owed_reply = None
-        self._wake()
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def pause_writing(self) -> None:
-        self._write_paused = True
+        self._wake()  # receive() reports CLOSED (1006)
 
     def resume_writing(self) -> None:
-        self._write_paused = False
         reply = self._owed_reply
         if reply is not None:
             self._owed_reply = None
             self.write_frame(reply)  # the transport allows a write from resume_writing
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        super().resume_writing()
 
     # --- sending ---------------------------------------------------------------------------------
 
@@ -180,16 +166,6 @@ class WebSocketProtocol(asyncio.Protocol):
         if transport is not None and not transport.is_closing():
             transport.write(data)
 
-    async def drain(self) -> None:
-        if self._write_paused and not self.lost:
-            # One future for every task waiting (each had its own, the last one replacing the
-            # others, which then waited forever); shielded, so that a waiter cancelled does not
-            # cancel it for the rest.
-            waiter = self._drain_waiter
-            if waiter is None or waiter.done():
-                waiter = self._drain_waiter = self._loop.create_future()
-            await asyncio.shield(waiter)
-
     # --- receiving -------------------------------------------------------------------------------
 
     def _wake(self) -> None:
@@ -218,13 +194,12 @@ class WebSocketProtocol(asyncio.Protocol):
             self._queued_bytes -= len(data_part) + _MESSAGE_COST
         else:
             self._queued_bytes -= _MESSAGE_COST
-        if self._paused and self._queued_bytes <= _QUEUE_HIGH_WATER // 2 and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
+        if self._read_paused and self._queued_bytes <= _QUEUE_HIGH_WATER // 2:
+            self._resume_transport_reading()
         return message
 
     async def wait(self) -> None:
-        if self._queue or self.error is not None or self.lost:
+        if self._queue or self.error is not None or self._closed:
             return
         # About to wait for the peer: whatever we corked is what it is waiting for.
         self.flush()

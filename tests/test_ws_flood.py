@@ -301,7 +301,7 @@ async def test_unreceived_messages_pause_reading_however_small(flood_frame: byte
                     flood.stop.set()
                 await asyncio.sleep(0.002)
             assert peak <= MESSAGE_BOUND, f"{peak} messages queued for an application that does not receive"
-            assert protocol._paused
+            assert protocol.reading_paused
             if flood_frame[0] & 0x0F == CLOSE:
                 msg = await ws.receive(timeout=5)
                 assert (msg.type, msg.data) == (WSMsgType.CLOSE, 1000)

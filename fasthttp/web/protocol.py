@@ -26,6 +26,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from .. import hdrs
+from ..flow_control import FlowControlProtocol, closing_transport_error, connection_lost_error
 from ..http import END_OF_CHUNK, EndOfMessage, HttpRequestParser, RequestHead
 from ..http_exceptions import HttpProcessingError, LineTooLong
 from ..http_types import HttpVersion, HttpVersion10, HttpVersion11
@@ -144,11 +145,15 @@ def _unsupported_version(version: HttpVersion) -> _Refusal:
     )
 
 
-class RequestHandler(asyncio.Protocol):
+class RequestHandler(FlowControlProtocol):
+    """One server connection: parser, request queue, serving task; back-pressure and a lost
+    connection as FlowControlProtocol handles them (a handler's write or drain then raises
+    ClientConnectionResetError, a ConnectionResetError, which ends the serving task)."""
+
     def __init__(self, settings: ServerSettings, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
         self._settings = settings
         self._app = settings.app
-        self._loop = loop
         self._parser = HttpRequestParser(
             max_line_size=settings.max_line_size,
             max_field_size=settings.max_field_size,
@@ -156,22 +161,18 @@ class RequestHandler(asyncio.Protocol):
             chunk_boundaries=True,  # request.content.readchunk() reports HTTP chunk ends
             require_host=True,  # RFC 9112 section 3.2: 400 without exactly one Host
         )
-        self.transport: Optional[asyncio.Transport] = None
         self._queue: collections.deque[Any] = collections.deque()
         self._payload: Optional[StreamReader] = None  # the body being received
         self._task: Optional[asyncio.Task[None]] = None
         self._waiter: Optional[asyncio.Future[None]] = None
-        self._closing = False
         self._close_after = False
-        self._reading_paused = False  # the transport's reading is paused, for either reason:
+        # The transport's reading (FlowControlProtocol._read_paused) is paused for either reason:
         self._body_paused = False  # a body's StreamReader is full (its FlowControl)
         self._queue_full = False  # MAX_PIPELINED requests wait to be served
         self._unparsed = bytearray()  # what came while the queue was full, parsed as it drains
         # The body of an HTTP/1.0 request framed by Transfer-Encoding: the connection ends
         # after it (RFC 9112 section 6.1), so nothing after it is taken as a request.
         self._last_payload: Optional[StreamReader] = None
-        self._write_paused = False
-        self._drain_waiter: Optional[asyncio.Future[None]] = None
         # Both deadlines (head, keep-alive) are timestamps watched by one long-lived timer: a
         # request sets and clears them without creating or cancelling a TimerHandle.
         self._head_since: Optional[float] = None
@@ -181,30 +182,26 @@ class RequestHandler(asyncio.Protocol):
     # --- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        super().connection_made(transport)
         self._settings.connections.add(self)
         self._arm_idle()
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
-        self._closing = True
+        super().connection_lost(exc)  # closed; a handler waiting in drain() is told
         self._settings.connections.discard(self)
         self._cancel_timers()
         payload = self._payload
         if payload is not None:
+            # The handler reading the body hears the same as one writing the response.
             self._payload = None
-            from ..client_exceptions import ClientConnectionError
-
-            payload.set_exception(ClientConnectionError("Connection lost"))
-        waiter = self._drain_waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(ConnectionResetError("Connection lost"))
-        self._wake()  # an idle connection's task sees _closing and ends
+            payload.set_exception(connection_lost_error(exc))
+        self._wake()  # an idle connection's task sees _closed and ends
         task = self._task
         if self._settings.handler_cancellation and task is not None and not task.done():
             task.cancel()
 
     def data_received(self, data: bytes) -> None:
-        if self._closing or self._close_after:
+        if self._closed or self._close_after:
             return
         if self._queue_full:
             # Reading is paused; bytes that still come (or the rest of a read) wait unparsed.
@@ -257,7 +254,7 @@ class RequestHandler(asyncio.Protocol):
         if queue:
             if len(queue) >= MAX_PIPELINED and not self._queue_full:
                 self._queue_full = True  # _serve resumes reading as the queue drains
-                self._pause_transport()
+                self._pause_transport_reading()
             if self._task is None:
                 self._task = self._loop.create_task(self._serve())
             else:
@@ -309,39 +306,17 @@ class RequestHandler(asyncio.Protocol):
     def eof_received(self) -> Optional[bool]:
         return False
 
-    def pause_writing(self) -> None:
-        self._write_paused = True
-
-    def resume_writing(self) -> None:
-        self._write_paused = False
-        waiter = self._drain_waiter
-        if waiter is not None:
-            self._drain_waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
     # --- flow control: request bodies (StreamReader's FlowControl) and the request queue --------
     # Reading pauses while either wants it paused, and resumes only when neither does.
 
     def pause_reading(self) -> None:
         self._body_paused = True
-        if not self._reading_paused:
-            self._pause_transport()
+        self._pause_transport_reading()
 
     def resume_reading(self) -> None:
         self._body_paused = False
-        if self._reading_paused and not self._queue_full:
-            self._resume_transport()
-
-    def _pause_transport(self) -> None:
-        if not self._reading_paused and self.transport is not None and not self._closing:
-            self._reading_paused = True
-            self.transport.pause_reading()
-
-    def _resume_transport(self) -> None:
-        if self._reading_paused and self.transport is not None and not self._closing:
-            self._reading_paused = False
-            self.transport.resume_reading()
+        if not self._queue_full:
+            self._resume_transport_reading()
 
     def _queue_drained(self) -> None:
         """The queue is down to RESUME_PIPELINED: parse what waits, then read again (unless
@@ -352,31 +327,28 @@ class RequestHandler(asyncio.Protocol):
             self._unparsed = bytearray()
             self.data_received(bytes(unparsed))
         if not self._queue_full and not self._body_paused:
-            self._resume_transport()
+            self._resume_transport_reading()
 
     # --- writing (for responses) ---------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
         transport = self.transport
-        if transport is None or self._closing:
-            raise ConnectionResetError("Cannot write to closing transport")
+        if transport is None or self._closed:
+            raise closing_transport_error()
         transport.write(data)
-
-    async def drain(self) -> None:
-        if self._closing:
-            raise ConnectionResetError("Connection lost")
-        if self._write_paused:
-            waiter = self._drain_waiter = self._loop.create_future()
-            await waiter
 
     def close_after_response(self) -> None:
         self._close_after = True
+
+    def upgrade_tail(self) -> bytes:
+        """After a 101 answer: the bytes that came after the request (the new protocol's first)."""
+        return self._parser.tail
 
     # --- timers ----------------------------------------------------------------------------------
 
     def _arm_idle(self) -> None:
         timeout = self._settings.keepalive_timeout
-        if timeout and not self._closing:
+        if timeout and not self._closed:
             self._idle_since = now = self._loop.time()
             self._ensure_timer(now + timeout)
 
@@ -394,7 +366,7 @@ class RequestHandler(asyncio.Protocol):
 
     def _on_timer(self) -> None:
         self._timer = None
-        if self._closing:
+        if self._closed:
             return
         now = self._loop.time()
         settings = self._settings
@@ -411,7 +383,7 @@ class RequestHandler(asyncio.Protocol):
             if now >= idle_due:
                 self._idle_since = None
                 self._on_idle_timeout()
-                if self._closing:
+                if self._closed:
                     return
             elif due is None or idle_due < due:
                 due = idle_due
@@ -419,7 +391,7 @@ class RequestHandler(asyncio.Protocol):
             self._ensure_timer(due)
 
     def _on_head_timeout(self) -> None:
-        if self._closing:
+        if self._closed:
             return
         self._queue.append(_Refusal(408, "Request Timeout", "Request head not received in time"))
         self._close_after = True
@@ -474,7 +446,7 @@ class RequestHandler(asyncio.Protocol):
                 waiter.set_result(None)
 
     def _close(self) -> None:
-        self._closing = True
+        self._closed = True
         self._cancel_timers()
         if self.transport is not None:
             self.transport.close()
@@ -496,7 +468,7 @@ class RequestHandler(asyncio.Protocol):
         started: Optional[float] = None
         linger = False
         try:
-            while not self._closing:
+            while not self._closed:
                 if not queue:
                     if self._close_after:
                         break
@@ -568,7 +540,7 @@ class RequestHandler(asyncio.Protocol):
             pass
         finally:
             self._task = None
-            if not self._closing:
+            if not self._closed:
                 self._close()
 
     @staticmethod
@@ -596,11 +568,11 @@ class RequestHandler(asyncio.Protocol):
         our side (FIN after the response), then drop what still comes (data_received ignores
         it once _close_after is set) until the client closes or LINGER_TIME passes."""
         transport = self.transport
-        if transport is None or self._closing or not transport.can_write_eof():
+        if transport is None or self._closed or not transport.can_write_eof():
             return
         self._close_after = True
         self._body_paused = self._queue_full = False
-        self._resume_transport()
+        self._resume_transport_reading()
         transport.write_eof()
         waiter = self._waiter = self._loop.create_future()
         try:

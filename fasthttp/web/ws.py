@@ -2,9 +2,10 @@
 
 prepare() checks the client's handshake (400 when it is not a valid WebSocket upgrade),
 negotiates the subprotocol and permessage-deflate, answers 101, and hands the connection to
-the frame protocol. From there the same session logic as the client's runs (receive, autoping,
-autoclose, heartbeat, close handshake), with frames unmasked as servers send them and
-client frames required to be masked.
+the frame protocol. From there the session logic shared with the client runs
+(fasthttp.ws_session: receive, autoping, autoclose, heartbeat, close handshake), with frames
+unmasked as servers send them and client frames required to be masked. Nothing here comes
+from the client's modules.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from .. import hdrs
-from ..client_ws import ClientWebSocketResponse, ClientWSTimeout
 from ..websocket_codec import WebSocketReader
 from ..ws_deflate import MessageCompressor
 from ..ws_handshake import accept_value
 from ..ws_protocol import WebSocketProtocol
+from ..ws_session import WebSocketSession
 from ..ws_types import MAX_MSG_SIZE, WSCloseCode, WSMessage
 from .response import StreamResponse
 
@@ -41,10 +42,12 @@ class WebSocketReady:
         return self.ok
 
 
-class _ServerSession(ClientWebSocketResponse):
+class _ServerSession(WebSocketSession):
+    """The session as aiohttp.web runs it."""
+
     _mask = False  # servers never mask (RFC 6455 §5.1)
     _pong_timeout_error = asyncio.TimeoutError  # as aiohttp.web (the client's is ServerTimeoutError)
-    _receive_abort_is_abnormal = False
+    _receive_abort_is_abnormal = False  # a receive() timed out leaves close() waiting as usual
     _closed_receive_limit = 5  # aiohttp.web's THRESHOLD_CONNLOST_ACCESS
 
 
@@ -226,22 +229,22 @@ class WebSocketResponse(StreamResponse):
         ws_protocol.attach(transport)
         session = _ServerSession(
             ws_protocol,
-            None,
-            subprotocol=agreement.protocol,
-            deflate=None,
+            compressor=(
+                MessageCompressor(
+                    window_bits=agreement.server_bits, no_context_takeover=agreement.server_nct
+                )
+                if compressed
+                else None
+            ),
             autoclose=self._autoclose,
             autoping=self._autoping,
             heartbeat=self._heartbeat,
-            timeout=ClientWSTimeout(ws_receive=self._receive_timeout, ws_close=self._close_timeout),
+            receive_timeout=self._receive_timeout,
+            close_timeout=self._close_timeout,
             loop=loop,
         )
-        if compressed:
-            session._compress = True
-            session._compressor = MessageCompressor(
-                window_bits=agreement.server_bits, no_context_takeover=agreement.server_nct
-            )
         self._session = session
-        tail = http_protocol._parser.tail
+        tail = http_protocol.upgrade_tail()
         if tail:
             ws_protocol.data_received(tail)
         return None
