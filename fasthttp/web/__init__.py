@@ -15,9 +15,11 @@ from .normalize_path import normalize_path_middleware
 from .protocol import RequestHandler, ServerSettings
 from .request import BaseRequest, Request
 from .response import ContentCoding, Response, StreamResponse, json_response
+from .domains import Domain, MaskDomain, MatchedSubAppResource
 from .routing import (
     DynamicResource,
     PlainResource,
+    PrefixedSubAppResource,
     Resource,
     ResourceRoute,
     StaticResource,
@@ -65,6 +67,10 @@ __all__ = [
     "Resource",
     "ResourceRoute",
     "PlainResource",
+    "PrefixedSubAppResource",
+    "MatchedSubAppResource",
+    "Domain",
+    "MaskDomain",
     "DynamicResource",
     "StaticResource",
     "AbstractView",
