@@ -39,6 +39,7 @@ from .routing import (
     view,
 )
 from .views import AbstractView, View
+from ..ws_types import WSMsgType
 from .ws import WebSocketReady, WebSocketResponse
 from .runner import AppRunner, BaseRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
 from .server import Server, ServerRunner
@@ -97,6 +98,7 @@ __all__ = [
     "run_app",
     "WebSocketReady",
     "WebSocketResponse",
+    "WSMsgType",
     *_exception_names,
     "BaseRunner",
     "Server",
