@@ -15,9 +15,12 @@ answers are compared. The whole suite runs once per parser twin (scripts/test), 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import json
 import os
+import quopri
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -557,6 +560,10 @@ POST_FORMS = {
     "base64_field": field(b"x", b"aGVsbG8=", b"Content-Transfer-Encoding: base64\r\n") + b"--BOUND--\r\n",
     "file_and_field": field(b"f", b"file\r\nbody", b"Content-Type: text/plain\r\n").replace(
         b'name="f"', b'name="f"; filename="a.txt"') + field(b"k", b"v") + b"--BOUND--\r\n",
+    "base64_file": field(b"f", b"aGVs\r\nbG8=", b"Content-Transfer-Encoding: base64\r\n").replace(
+        b'name="f"', b'name="f"; filename="b.bin"') + b"--BOUND--\r\n",
+    "qp_file": field(b"f", b"caf=C3=A9 soft=\r\nbreak", b"Content-Transfer-Encoding: quoted-printable\r\n").replace(
+        b'name="f"', b'name="f"; filename="q.txt"') + b"--BOUND--\r\n",
     "delimiter_lookalike": field(b"a", b"a--BOUND mid-line\r\n--BOUN") + b"--BOUND--\r\n",
 }
 
@@ -595,3 +602,24 @@ async def test_post_multipart_limits() -> None:
             raw = form_request(b"x").replace(b"multipart/form-data; boundary=BOUND", content_type)
             [resp] = parse_responses(await raw_exchange(srv.port, raw, timeout=10))
             assert resp.status == 400 and b"without a valid boundary" in resp.body, resp
+
+
+@async_test(30)
+async def test_post_decodes_a_large_encoded_file_across_pieces() -> None:
+    """A base64 or quoted-printable file part of several hundred KiB, with line breaks every
+    76 characters (so no read boundary falls on a 4-character group), comes out whole."""
+    blob = os.urandom(300_000).replace(b"\r", b"\n")  # what quopri round-trips
+    encodings = {b"base64": base64.encodebytes(blob), b"quoted-printable": quopri.encodestring(blob)}
+    for transfer, encoded in encodings.items():
+        body = field(b"f", encoded, b"Content-Transfer-Encoding: %b\r\n" % transfer).replace(
+            b'name="f"', b'name="f"; filename="x.bin"') + b"--BOUND--\r\n"
+
+        async def digest(request: Any) -> Any:
+            data = await request.post()
+            return web.Response(text=hashlib.sha256(data["f"].file.read()).hexdigest())
+
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_post("/", digest)
+        async with serve(app) as srv:
+            [resp] = parse_responses(await raw_exchange(srv.port, form_request(body), timeout=10))
+        assert (resp.status, resp.body.decode()) == (200, hashlib.sha256(blob).hexdigest()), transfer

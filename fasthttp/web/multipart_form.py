@@ -99,13 +99,46 @@ async def _read_parts(request: "Request", reader: MultipartReader) -> "MultiDict
             charset = part.get_charset(default=request.charset or "utf-8")
             form.add(name, value.decode(charset, "replace"))
             continue
-        # A file: streamed into its spool, never held whole.
+        # A file: streamed into its spool (its transfer encoding undone, as aiohttp's), never
+        # held whole.
         sink: Any = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+        decoder = _TransferDecoder(part)
         while True:
             chunk = await part.read_chunk(part.chunk_size)
             if not chunk:
                 break
-            sink.write(chunk)
+            sink.write(decoder.feed(chunk))
+        sink.write(decoder.flush())
         sink.seek(0)
         content_type = part.headers.get("Content-Type", "application/octet-stream")
         form.add(name, FileField(name, filename, sink, content_type, part.headers))
+
+
+class _TransferDecoder:
+    """A part's Content-Transfer-Encoding undone piece by piece: each piece is decoded up to
+    where the encoding can be cut (whole 4-character groups of base64, whole lines of
+    quoted-printable); the rest waits for the next piece."""
+
+    __slots__ = ("_part", "_transfer", "_held")
+
+    def __init__(self, part: BodyPartReader) -> None:
+        self._part = part
+        transfer = part.headers.get("Content-Transfer-Encoding", "").lower()
+        self._transfer = transfer if transfer in ("base64", "quoted-printable") else None
+        self._held = b""
+
+    def feed(self, data: bytes) -> bytes:
+        if self._transfer is None:
+            return data
+        if self._transfer == "base64":
+            data = self._held + b"".join(data.split())  # line breaks may fall anywhere
+            end = len(data) - len(data) % 4
+        else:
+            data = self._held + data
+            end = data.rfind(b"\n") + 1
+        self._held = data[end:]
+        return self._part.decode(data[:end]) if end else b""
+
+    def flush(self) -> bytes:
+        held, self._held = self._held, b""
+        return self._part.decode(held) if held else b""
