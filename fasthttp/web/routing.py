@@ -403,11 +403,15 @@ class UrlDispatcher:
         self._index = {}
         self._rules = []
         for resource in self._resources:
-            key = resource._index_key()
-            if key is None:
-                self._rules.append(resource)
-            else:
-                self._index.setdefault(key, []).append(resource)
+            self._add_to_index(resource)
+
+    def _add_to_index(self, resource: Resource) -> None:
+        self._hits.clear()
+        key = resource._index_key()
+        if key is None:
+            self._rules.append(resource)
+        else:
+            self._index.setdefault(key, []).append(resource)
 
     def _check_frozen(self) -> None:
         if self._frozen:
@@ -428,7 +432,7 @@ class UrlDispatcher:
             self._named[name] = resource
         resource._router = self
         self._resources.append(resource)
-        self._reindex()
+        self._add_to_index(resource)
 
     def _add_prefix(self, prefix: str) -> None:
         """Every resource moves under prefix; the index is rebuilt."""
