@@ -174,3 +174,84 @@ def test_routing_order_is_searched_again_after_a_change() -> None:
     assert app.router.resolve_path("POST", "/r").handler is two
     first.add_route("POST", one)
     assert app.router.resolve_path("POST", "/r").handler is one
+
+
+# --- the resolution order, against aiohttp's router, on random route tables ---------------------
+
+SEGMENTS = ["a", "b", "sub"]
+
+
+def random_table(rng: Any) -> list[tuple[str, str, str]]:
+    """(kind, method, path) steps: plain and dynamic routes, and sub-applications."""
+    steps = []
+    for _ in range(rng.randint(1, 8)):
+        depth = rng.randint(1, 3)
+        parts = [rng.choice(SEGMENTS) for _ in range(depth)]
+        kind = rng.choice(["plain", "plain", "dynamic", "tail", "subapp"])
+        if kind == "dynamic":
+            parts[rng.randrange(depth)] = "{v}"
+        elif kind == "tail":
+            parts[-1] = "{t:.*}"
+        steps.append((kind, rng.choice(["GET", "POST", "*"]), "/" + "/".join(parts)))
+    return steps
+
+
+def build_table(w: ModuleType, steps: list[tuple[str, str, str]]) -> Any:
+    def answer(text: str) -> Any:
+        async def handler(request: Any) -> Any:
+            raise AssertionError("not called")
+
+        handler.__name__ = text
+        return handler
+
+    root = w.Application()
+    for index, (kind, method, path) in enumerate(steps):
+        if kind == "subapp":
+            sub = w.Application()
+            sub.router.add_route(method, "/a", answer(f"{index} sub a"))
+            sub.router.add_route("GET", "/{v}", answer(f"{index} sub v"))
+            try:
+                root.add_subapp(path, sub)
+            except ValueError:
+                pass
+        else:
+            resource = root.router.add_resource(path)
+            try:
+                resource.add_route(method, answer(f"{index} {kind}"))
+            except RuntimeError:  # the same method twice on a reused resource
+                pass
+    root.freeze()
+    return root
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_resolution_order_as_aiohttps_router(seed: int) -> None:
+    import asyncio
+    import random
+
+    from aiohttp.test_utils import make_mocked_request as aiohttp_request
+
+    rng = random.Random(seed)
+    steps = random_table(rng)
+    ours, theirs = build_table(web, steps), build_table(aioweb, steps)
+    paths = {"/", "/sub", "/a/", "/zzz"} | {
+        "/" + "/".join(rng.choice(SEGMENTS + ["q"]) for _ in range(rng.randint(1, 4))) for _ in range(30)}
+
+    async def resolve_theirs(method: str, path: str) -> Any:
+        match = await theirs.router.resolve(aiohttp_request(method, path, app=theirs))
+        if match.http_exception is not None:
+            return match.http_exception.status
+        return match.handler.__name__, dict(match)
+
+    loop = asyncio.new_event_loop()
+    try:
+        for path in sorted(paths):
+            for method in ("GET", "POST"):
+                expected = loop.run_until_complete(resolve_theirs(method, path))
+                for _ in range(2):  # the second time from the plain-path shortcut, if any
+                    match = ours.router.resolve_path(method, path)
+                    mine = (match.handler.__name__, dict(match)) if match.route is not None else (
+                        405 if match.allowed else 404)
+                    assert mine == expected, (steps, method, path)
+    finally:
+        loop.close()
