@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import hdrs
-from .http_exceptions import BadHttpMessage
+from .http_exceptions import BadHttpMessage, LineTooLong
 
 __all__ = ("MultipartReader", "BodyPartReader")
 
@@ -82,6 +82,9 @@ class BodyPartReader:
     """One part: its headers, and its body read in chunks up to the next delimiter."""
 
     chunk_size = 8192
+    # The longest line readline() returns (aiohttp's readline stops at its stream's high-water
+    # mark, 2 * 64 KiB, with LineTooLong; a subclass may set its own).
+    max_line_size = 2**17
 
     def __init__(
         self,
@@ -165,13 +168,21 @@ class BodyPartReader:
         return bytes(data)
 
     async def readline(self) -> bytes:
-        """The next line of the part's body, with its line ending (b"" once it is over)."""
+        """The next line of the part's body, with its line ending (b"" once it is over).
+        A line longer than `max_line_size` raises LineTooLong (a BadHttpMessage: 400 from a
+        server), so a body without newlines is never gathered whole, whatever the reader's
+        client_max_size (sys.maxsize when built directly)."""
         line = bytearray()
+        limit = self.max_line_size
         while not self._at_eof:
-            chunk = await self.read_chunk(self.chunk_size)
+            if len(line) > limit:
+                raise LineTooLong("a multipart body line", limit)
+            chunk = await self.read_chunk(min(self.chunk_size, limit + 1 - len(line)))
             newline = chunk.find(b"\n")
             if newline >= 0:
                 line += chunk[: newline + 1]
+                if len(line) > limit:
+                    raise LineTooLong("a multipart body line", limit)
                 rest = chunk[newline + 1 :]
                 if rest:
                     # Put back what follows the line: it is still part of this body.
@@ -183,6 +194,8 @@ class BodyPartReader:
             line += chunk
             if len(line) > self._client_max_size:
                 raise self._max_size_error_cls(self._client_max_size)
+        if len(line) > limit:
+            raise LineTooLong("a multipart body line", limit)
         return bytes(line)
 
     async def release(self) -> None:

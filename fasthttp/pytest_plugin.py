@@ -56,39 +56,43 @@ __all__ = (
 )
 
 
+async def _started(started: list[Any], item: Any, **kwargs: Any) -> Any:
+    """Start a TestServer, RawTestServer or TestClient, remembering it to close it after."""
+    await item.start_server(**kwargs)
+    started.append(item)
+    return item
+
+
+async def _close_all(started: list[Any]) -> None:
+    for item in reversed(started):  # the last started first: clients before their servers
+        await item.close()
+
+
 @pytest_asyncio.fixture
 async def fasthttp_server() -> AsyncIterator[Callable[..., Awaitable[TestServer]]]:
-    servers: list[TestServer] = []
+    servers: list[Any] = []
 
     async def start(app: Any, *, port: Optional[int] = None, **kwargs: Any) -> TestServer:
-        server = TestServer(app, port=port)
-        await server.start_server(**kwargs)
-        servers.append(server)
-        return server
+        return await _started(servers, TestServer(app, port=port), **kwargs)  # type: ignore[no-any-return]
 
     yield start
-    for server in reversed(servers):
-        await server.close()
+    await _close_all(servers)
 
 
 @pytest_asyncio.fixture
 async def fasthttp_raw_server() -> AsyncIterator[Callable[..., Awaitable[RawTestServer]]]:
-    servers: list[RawTestServer] = []
+    servers: list[Any] = []
 
     async def start(handler: Any, *, port: Optional[int] = None, **kwargs: Any) -> RawTestServer:
-        server = RawTestServer(handler, port=port, **kwargs)
-        await server.start_server()
-        servers.append(server)
-        return server
+        return await _started(servers, RawTestServer(handler, port=port, **kwargs))  # type: ignore[no-any-return]
 
     yield start
-    for server in reversed(servers):
-        await server.close()
+    await _close_all(servers)
 
 
 @pytest_asyncio.fixture
 async def fasthttp_client() -> AsyncIterator[Callable[..., Awaitable[TestClient]]]:
-    clients: list[TestClient] = []
+    clients: list[Any] = []
 
     async def start(target: Any, *, server_kwargs: Optional[dict[str, Any]] = None,
                     **kwargs: Any) -> TestClient:
@@ -98,14 +102,10 @@ async def fasthttp_client() -> AsyncIterator[Callable[..., Awaitable[TestClient]
             server = TestServer(target, **(server_kwargs or {}))
         else:
             raise TypeError(f"Unknown argument type: {type(target)!r}")
-        client = TestClient(server, **kwargs)
-        await client.start_server()
-        clients.append(client)
-        return client
+        return await _started(clients, TestClient(server, **kwargs))  # type: ignore[no-any-return]
 
     yield start
-    for client in reversed(clients):
-        await client.close()
+    await _close_all(clients)
 
 
 @pytest.fixture

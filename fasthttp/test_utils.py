@@ -370,6 +370,7 @@ def make_mocked_request(
     payload: Any = None,
     sslcontext: Any = None,
     client_max_size: int = 1024**2,
+    client_max_fields: int = 1000,
     loop: Any = None,
     transport: Any = None,
     **kwargs: Any,
@@ -401,14 +402,15 @@ def make_mocked_request(
         method, path, version, proxy, raw, not closing, "chunked" in proxy.get("Transfer-Encoding", ""),
         int(length) if length and length.isdigit() else None, False, proxy.get("Content-Encoding"),
     )
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = loop or asyncio.new_event_loop()
-    protocol = RequestHandler(ServerSettings(app, access_logger=None), running)
+    if loop is None:  # as aiohttp's: the loop given, else the running one
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+    protocol = RequestHandler(ServerSettings(app, access_logger=None), loop)
     protocol.connection_made(transport if transport is not None else _MockedTransport(sslcontext))
     request = Request(head, payload if payload is not None else EMPTY_PAYLOAD, protocol, app,
-                      client_max_size=client_max_size)
+                      client_max_size=client_max_size, client_max_fields=client_max_fields)
     request._match_info = match_info if match_info is not None else MatchInfo({}, _no_handler)
     if isinstance(match_info, dict) and not isinstance(match_info, MatchInfo):
         request._match_info = MatchInfo(match_info, _no_handler)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
 import random
-from typing import Any
+from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
@@ -294,3 +295,100 @@ def test_iterating_a_part_yields_bounded_chunks() -> None:
         return sizes
 
     assert max(asyncio.run(main())) <= 8192
+
+
+@contextlib.asynccontextmanager
+async def _listening(module: Any, app: Any) -> AsyncIterator[int]:
+    """app served by module (fasthttp.web or aiohttp.web) on 127.0.0.1: its port."""
+    runner = module.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = module.TCPSite(runner, HOST, 0)
+    await site.start()
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
+class _CountingPieces(_Pieces):
+    """_Pieces that records how many bytes were handed out."""
+
+    def __init__(self, data: bytes, cuts: list[int]) -> None:
+        super().__init__(data, cuts)
+        self.given = 0
+
+    async def readany(self) -> bytes:
+        chunk = await super().readany()
+        self.given += len(chunk)
+        return chunk
+
+
+def _one_line_part(line: bytes) -> bytes:
+    return b"--B\r\nContent-Type: text/plain\r\n\r\n" + line + b"\r\n--B--\r\n"
+
+
+def test_readline_is_bounded_when_the_reader_is_built_directly() -> None:
+    limit = fasthttp.BodyPartReader.max_line_size
+
+    async def main() -> None:
+        # A part of 8 MiB without a newline: LineTooLong, read no further than the limit
+        # (plus a piece), although the reader's client_max_size is sys.maxsize.
+        data = _one_line_part(b"x" * (8 * 1024 * 1024))
+        content = _CountingPieces(data, list(range(65536, len(data), 65536)))
+        reader = MultipartReader({"Content-Type": "multipart/mixed; boundary=B"}, content)
+        part = await reader.next()
+        with pytest.raises(fasthttp.http_exceptions.LineTooLong, match=f"limit of {limit} bytes"):
+            await part.readline()
+        assert content.given < limit + 3 * 65536
+        # A line of exactly the limit (newline included) is returned whole, then the next one.
+        exact = b"y" * (limit - 1) + b"\n"
+        reader = MultipartReader({"Content-Type": "multipart/mixed; boundary=B"},
+                                 _Pieces(_one_line_part(exact + b"end"), [1000, 70000]))
+        part = await reader.next()
+        assert await part.readline() == exact
+        assert await part.readline() == b"end"
+        # One byte more, with or without its newline: refused.
+        for line in (b"z" * limit + b"\n", b"z" * (limit + 1)):
+            reader = MultipartReader({"Content-Type": "multipart/mixed; boundary=B"},
+                                     _Pieces(_one_line_part(line), [5000]))
+            part = await reader.next()
+            with pytest.raises(fasthttp.http_exceptions.LineTooLong):
+                await part.readline()
+
+    asyncio.run(main())
+
+
+@async_test()
+async def test_readline_limit_on_the_server_is_400() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        reader = await request.multipart()
+        part = await reader.next()
+        return web.Response(text=str(len(await part.readline())))
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)  # the line limit, not this, applies
+    app.router.add_post("/", handler)
+    async with _listening(web, app) as port:
+        for line, status, body in ((b"a" * 100 + b"\n", 200, b"101"),
+                                   (b"a" * (4 * 1024 * 1024), 400, b"a multipart body line is longer")):
+            data = _one_line_part(line)
+            raw = (b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   b"Content-Type: multipart/mixed; boundary=B\r\n"
+                   b"Content-Length: %d\r\n\r\n%b" % (len(data), data))
+            [resp] = parse_responses(await raw_exchange(port, raw, timeout=10))
+            assert resp.status == status and body in resp.body, resp
+
+
+@async_test()
+async def test_readline_limit_on_the_client() -> None:
+    async def handler(request: Any) -> Any:
+        return aioweb.Response(body=_one_line_part(b"q" * (1024 * 1024)),
+                               headers={"Content-Type": "multipart/mixed; boundary=B"})
+
+    app = aioweb.Application()
+    app.router.add_get("/", handler)
+    async with _listening(aioweb, app) as port, fasthttp.ClientSession() as session:
+        async with session.get(f"http://{HOST}:{port}/") as resp:
+            reader = MultipartReader.from_response(resp)
+            part = await reader.next()
+            with pytest.raises(fasthttp.http_exceptions.LineTooLong):
+                await part.readline()

@@ -15,8 +15,12 @@ answers are compared. The whole suite runs once per parser twin (scripts/test), 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import json
 import os
+import quopri
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -518,3 +522,104 @@ def test_request_entity_too_large_takes_aiohttp_arguments() -> None:
     assert (ours.status, ours.text) == (theirs.status, theirs.text)
     ours = web.HTTPRequestEntityTooLarge(max_size=5, actual_size=9, text="custom")
     assert ours.text == "custom"
+
+
+# --- post() reads multipart/form-data with the one multipart scanner ------------------------------
+
+
+def form_echo_app(module: Any, **app_kwargs: Any) -> Any:
+    async def form(request: Any) -> Any:
+        data = await request.post()
+        out = []
+        for key, value in data.items():
+            if hasattr(value, "file"):
+                out.append([key, value.filename, value.content_type, value.file.read().decode("latin-1")])
+            else:
+                out.append([key, value])
+        return module.json_response(out)
+
+    app = module.Application(**app_kwargs)
+    app.router.add_post("/", form)
+    return app
+
+
+def form_request(body: bytes, boundary: bytes = b"BOUND") -> bytes:
+    return (
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=%b\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%b" % (boundary, len(body), body)
+    )
+
+
+def field(name: bytes, value: bytes, extra: bytes = b"") -> bytes:
+    return b'--BOUND\r\nContent-Disposition: form-data; name="%b"\r\n%b\r\n%b\r\n' % (name, extra, value)
+
+
+POST_FORMS = {
+    "preamble_and_padding": b"preamble\r\n" + field(b"a", b"1").replace(b"--BOUND\r\n", b"--BOUND \t\r\n")
+                            + field(b"b", b"2") + b"--BOUND--\r\nepilogue",
+    "base64_field": field(b"x", b"aGVsbG8=", b"Content-Transfer-Encoding: base64\r\n") + b"--BOUND--\r\n",
+    "file_and_field": field(b"f", b"file\r\nbody", b"Content-Type: text/plain\r\n").replace(
+        b'name="f"', b'name="f"; filename="a.txt"') + field(b"k", b"v") + b"--BOUND--\r\n",
+    "base64_file": field(b"f", b"aGVs\r\nbG8=", b"Content-Transfer-Encoding: base64\r\n").replace(
+        b'name="f"', b'name="f"; filename="b.bin"') + b"--BOUND--\r\n",
+    "qp_file": field(b"f", b"caf=C3=A9 soft=\r\nbreak", b"Content-Transfer-Encoding: quoted-printable\r\n").replace(
+        b'name="f"', b'name="f"; filename="q.txt"') + b"--BOUND--\r\n",
+    "delimiter_lookalike": field(b"a", b"a--BOUND mid-line\r\n--BOUN") + b"--BOUND--\r\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(POST_FORMS))
+@async_test(30)
+async def test_post_multipart_as_aiohttp(case: str) -> None:
+    raw = form_request(POST_FORMS[case])
+    async with serve(form_echo_app(web)) as srv:
+        ours = parse_responses(await raw_exchange(srv.port, raw, timeout=10))
+    async with serve_aiohttp(form_echo_app(aioweb)) as port:
+        theirs = parse_responses(await raw_exchange(port, raw, timeout=10))
+    assert ours[0].status == theirs[0].status == 200, (ours, theirs)
+    assert json.loads(ours[0].body) == json.loads(theirs[0].body)
+
+
+@async_test(30)
+async def test_post_multipart_limits() -> None:
+    # client_max_size counts the whole body, not a part: 40 parts of 100 bytes against 2000.
+    many = b"".join(field(b"f%d" % i, b"v" * 100) for i in range(40)) + b"--BOUND--\r\n"
+    long_head = b'--BOUND\r\nContent-Disposition: form-data; name="a"\r\nX-Long: ' + b"h" * 9000 + b"\r\n\r\nv\r\n--BOUND--\r\n"
+    cases = [
+        (many, {"client_max_size": 2000}, 413, b"Maximum request body size 2000 exceeded"),
+        (many, {"client_max_fields": 39}, 413, b"Maximum number of form fields 39 exceeded."),
+        (many, {"client_max_fields": 40}, 200, b'["f39", "'),
+        (long_head, {}, 400, b"longer than 8190"),
+        (field(b"a", b"1") + b"--BOUND", {}, 400, b"malformed multipart body"),
+        (b'--BOUND\r\nContent-Disposition: form-data\r\n\r\nv\r\n--BOUND--\r\n', {}, 400, b"part without a name"),
+    ]
+    for body, app_kwargs, status, text in cases:
+        async with serve(form_echo_app(web, **app_kwargs)) as srv:
+            [resp] = parse_responses(await raw_exchange(srv.port, form_request(body), timeout=10))
+        assert resp.status == status and text in resp.body, (app_kwargs, resp)
+    async with serve(form_echo_app(web)) as srv:  # no boundary, or one past RFC 2046's 70
+        for content_type in (b"multipart/form-data", b"multipart/form-data; boundary=" + b"b" * 71):
+            raw = form_request(b"x").replace(b"multipart/form-data; boundary=BOUND", content_type)
+            [resp] = parse_responses(await raw_exchange(srv.port, raw, timeout=10))
+            assert resp.status == 400 and b"without a valid boundary" in resp.body, resp
+
+
+@async_test(30)
+async def test_post_decodes_a_large_encoded_file_across_pieces() -> None:
+    """A base64 or quoted-printable file part of several hundred KiB, with line breaks every
+    76 characters (so no read boundary falls on a 4-character group), comes out whole."""
+    blob = os.urandom(300_000).replace(b"\r", b"\n")  # what quopri round-trips
+    encodings = {b"base64": base64.encodebytes(blob), b"quoted-printable": quopri.encodestring(blob)}
+    for transfer, encoded in encodings.items():
+        body = field(b"f", encoded, b"Content-Transfer-Encoding: %b\r\n" % transfer).replace(
+            b'name="f"', b'name="f"; filename="x.bin"') + b"--BOUND--\r\n"
+
+        async def digest(request: Any) -> Any:
+            data = await request.post()
+            return web.Response(text=hashlib.sha256(data["f"].file.read()).hexdigest())
+
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_post("/", digest)
+        async with serve(app) as srv:
+            [resp] = parse_responses(await raw_exchange(srv.port, form_request(body), timeout=10))
+        assert (resp.status, resp.body.decode()) == (200, hashlib.sha256(blob).hexdigest()), transfer

@@ -178,3 +178,63 @@ async def test_handler_cancellation_as_aiohttp(cancellation: bool) -> None:
         outcomes[mod.__name__] = events
     assert outcomes["fasthttp.web"] == outcomes["aiohttp.web"]
     assert outcomes["fasthttp.web"] == ["started", "cancelled" if cancellation else "finished"]
+
+
+@async_test()
+async def test_site_shutdown_timeout_is_deprecated_and_governs_shutdown_as_aiohttp() -> None:
+    import warnings
+
+    from aiohttp import web as aioweb
+
+    started = asyncio.Event()
+
+    async def slow(request: Any) -> Any:
+        started.set()
+        await asyncio.sleep(30)
+        return web.Response(text="late")
+
+    for module in (web, aioweb):
+        app = module.Application()
+        runner = module.AppRunner(app, access_log=None)
+        await runner.setup()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            module.TCPSite(runner, HOST, 0)  # the default: no warning
+        with pytest.warns(DeprecationWarning, match="shutdown_timeout should be set on BaseRunner") as caught:
+            module.TCPSite(runner, HOST, 0, shutdown_timeout=0.25)
+        assert runner._shutdown_timeout == 0.25
+        if module is web:
+            assert caught[0].filename == __file__  # points at the caller
+        await runner.cleanup()
+
+    # It works: a request still running is given 0.25 s, not the runner's 60, at cleanup.
+    app = web.Application()
+    app.router.add_get("/", slow)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    with pytest.warns(DeprecationWarning):
+        site = web.TCPSite(runner, HOST, 0, shutdown_timeout=0.25)
+    await site.start()
+    port = runner.addresses[0][1]
+    async with aiohttp.ClientSession() as session:
+        request = asyncio.ensure_future(session.get(f"http://{HOST}:{port}/"))
+        await asyncio.wait_for(started.wait(), 5)
+        loop = asyncio.get_running_loop()
+        begun = loop.time()
+        await runner.cleanup()
+        assert loop.time() - begun < 5
+        with pytest.raises(aiohttp.ClientError):
+            await asyncio.wait_for(request, 5)
+
+
+def test_server_and_mocked_request_use_the_loop_given_as_aiohttp() -> None:
+    from fasthttp.test_utils import loop_context, make_mocked_request
+
+    async def handler(request: Any) -> Any:
+        return web.Response()
+
+    with loop_context() as loop:
+        server = web.Server(handler, loop=loop)
+        assert server()._loop is loop  # outside any running loop: the one given
+        request = make_mocked_request("GET", "/", loop=loop, client_max_fields=7)
+        assert request._protocol._loop is loop and request.client_max_fields == 7

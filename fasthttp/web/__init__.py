@@ -15,9 +15,11 @@ from .normalize_path import normalize_path_middleware
 from .protocol import RequestHandler, ServerSettings
 from .request import BaseRequest, Request
 from .response import ContentCoding, Response, StreamResponse, json_response
+from .domains import Domain, MaskDomain, MatchedSubAppResource
 from .routing import (
     DynamicResource,
     PlainResource,
+    PrefixedSubAppResource,
     Resource,
     ResourceRoute,
     StaticResource,
@@ -37,6 +39,7 @@ from .routing import (
     view,
 )
 from .views import AbstractView, View
+from ..ws_types import WSMsgType
 from .ws import WebSocketReady, WebSocketResponse
 from .runner import AppRunner, BaseRunner, BaseSite, GracefulExit, SockSite, TCPSite, UnixSite, run_app
 from .server import Server, ServerRunner
@@ -65,6 +68,10 @@ __all__ = [
     "Resource",
     "ResourceRoute",
     "PlainResource",
+    "PrefixedSubAppResource",
+    "MatchedSubAppResource",
+    "Domain",
+    "MaskDomain",
     "DynamicResource",
     "StaticResource",
     "AbstractView",
@@ -91,6 +98,7 @@ __all__ = [
     "run_app",
     "WebSocketReady",
     "WebSocketResponse",
+    "WSMsgType",
     *_exception_names,
     "BaseRunner",
     "Server",

@@ -6,12 +6,14 @@ import asyncio
 import warnings
 from typing import Any, Awaitable, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar, cast
 
+from .domains import MatchedSubAppResource, domain_rule
 from .routing import PrefixedSubAppResource, UrlDispatcher
 
 __all__ = ("Application", "AppKey", "CleanupContext", "CleanupError", "NotAppKeyWarning", "middleware", "Signal")
 
 _T = TypeVar("_T")
 Handler = Callable[[Any], Awaitable[Any]]
+_Mounted = TypeVar("_Mounted", PrefixedSubAppResource, MatchedSubAppResource)
 
 
 class AppKey(Generic[_T]):
@@ -143,6 +145,7 @@ class Application(MutableMapping[Any, Any]):
         self._on_cleanup.append(self._cleanup_ctx._exit_all)
         self._handle_cache: Optional[Handler] = None
         self._subapps: list["Application"] = []
+        self._middlewares_below = False  # whether a sub-application has middlewares (at freeze)
         self.logger = logger
 
     def __call__(self) -> "Application":
@@ -231,12 +234,26 @@ class Application(MutableMapping[Any, Any]):
         prefix = prefix.rstrip("/")
         if not prefix:
             raise ValueError("Prefix cannot be empty")
+        self._check_mountable(subapp)
+        subapp._router.freeze()  # its routes get the prefix now, so no more can be added
+        return self._mount(PrefixedSubAppResource(prefix, subapp), subapp)
+
+    def add_domain(self, domain: str, subapp: "Application") -> MatchedSubAppResource:
+        """Mounts subapp for the requests whose Host is `domain` (any port, unless the domain
+        names one), or matches it as a mask when it has "*" (`*.example.com`): aiohttp.web's
+        rules, web/domains.py. Such sub-applications are tried before any path."""
+        rule = domain_rule(domain)
+        self._check_mountable(subapp)
+        subapp._router.freeze()
+        return self._mount(MatchedSubAppResource(rule, subapp), subapp)
+
+    def _check_mountable(self, subapp: "Application") -> None:
         if self._frozen:
             raise RuntimeError("Cannot add sub application to frozen application")
         if subapp._frozen:
             raise RuntimeError("Cannot add frozen application")
-        subapp._router.freeze()  # its routes get the prefix now, so no more can be added
-        resource = PrefixedSubAppResource(prefix, subapp)
+
+    def _mount(self, resource: _Mounted, subapp: "Application") -> _Mounted:
         self._router.register_resource(resource)
         for name in ("_on_startup", "_on_shutdown", "_on_cleanup"):
             getattr(self, name).append(_forward_signal(subapp, name))
@@ -249,6 +266,14 @@ class Application(MutableMapping[Any, Any]):
         self._frozen = True
         for subapp in self._subapps:
             subapp.freeze()
+            # A sub-application's on_response_prepare runs, after this one's callbacks, for
+            # the responses to requests routed into it (aiohttp runs every matched app's in
+            # turn). Added only when it has callbacks: the server skips the signal when empty.
+            if subapp._on_response_prepare:
+                list.append(self._on_response_prepare, _forward_response_prepare(subapp))
+        self._middlewares_below = any(
+            subapp._middlewares or subapp._middlewares_below for subapp in self._subapps
+        )
         self._router.freeze()
         for signal in (self._on_startup, self._on_shutdown, self._on_cleanup,
                        self._on_response_prepare, self._cleanup_ctx):
@@ -268,25 +293,56 @@ class Application(MutableMapping[Any, Any]):
     # --- handling ---------------------------------------------------------------------------
 
     def _route(self, request: Any) -> Handler:
-        """The handler for the request (sets request.match_info); middlewares not applied."""
-        match_info = self._router.resolve_path(request.method, request.path)
+        """The handler for the request (sets request.match_info); this application's own
+        middlewares not applied (the server calls this directly when it has none)."""
+        match_info = self._router.resolve_path(request.method, request.path, request)
         request._match_info = match_info
         # A class-based view is called like a function: its instance is awaitable (views.py).
         handler: Handler = match_info.handler
-        if match_info._apps:  # in a sub-application: its request.app, its middlewares inside
-            request._app = match_info._apps[-1]
-            match_info._apps.insert(0, self)
-            for app in reversed(match_info._apps[1:]):
-                for mw in reversed(app._middlewares):
-                    handler = _bind(mw, handler)
+        apps = match_info._apps
+        if apps:  # in a sub-application: request.app is the innermost, as aiohttp's
+            request._app = apps[-1]
+            apps.insert(0, self)
+            if self._middlewares or self._middlewares_below or not self._frozen:
+                for app in reversed(apps[1:]):
+                    handler = _as_current_app(app, _with_middlewares(app, handler))
         return handler
 
     async def _handle(self, request: Any) -> Any:
         """Route the request and run it through the middlewares (outermost first)."""
-        handler = self._route(request)
-        for mw in reversed(self._middlewares):
-            handler = _bind(mw, handler)
+        handler = _with_middlewares(self, self._route(request))
+        if request._match_info._apps:
+            # While this application's middlewares run, request.app is this application
+            # (aiohttp's behaviour); each sub-application's is shown during its own.
+            handler = _as_current_app(self, handler)
         return await handler(request)
+
+
+def _with_middlewares(app: Application, handler: Handler) -> Handler:
+    for mw in reversed(app._middlewares):
+        handler = _bind(mw, handler)
+    return handler
+
+
+def _as_current_app(app: Application, handler: Handler) -> Handler:
+    async def call(request: Any) -> Any:
+        previous = request._app
+        request._app = app
+        try:
+            return await handler(request)
+        finally:
+            request._app = previous  # as aiohttp's: back to the innermost once it returns
+
+    return call
+
+
+def _forward_response_prepare(subapp: Application) -> Callable[[Any, Any], Awaitable[None]]:
+    async def forward(request: Any, response: Any) -> None:
+        match_info = request._match_info
+        if match_info is not None and subapp in match_info._apps:
+            await subapp._on_response_prepare.send(request, response)
+
+    return forward
 
 
 def _forward_signal(subapp: "Application", name: str) -> Callable[[Any], Awaitable[None]]:

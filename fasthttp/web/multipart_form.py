@@ -1,19 +1,23 @@
-"""Reading a multipart/form-data body for Request.post(), as it streams in.
+"""Request.post() of a multipart/form-data body, read with the one multipart scanner
+(fasthttp/multipart_reader.py) as the body streams in.
 
 Fields become str values; file parts become FileField objects whose `file` is a
 SpooledTemporaryFile: in memory while small, on disk past `SPOOL_LIMIT`. The whole body is
-limited by the request's client_max_size (413), the number of parts by its client_max_fields
-(413, checked before a part is read), and part heads by MAX_PART_HEAD.
+limited by the request's client_max_size (413, counted as it arrives), the number of parts by
+its client_max_fields (413, checked before a part's body is read), and part heads by the
+server's max_field_size and max_headers (400). A malformed body is a 400.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from email.message import Message
-from email.parser import HeaderParser
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from multidict import CIMultiDict, CIMultiDictProxy, MultiDict
+from multidict import CIMultiDictProxy, MultiDict
+
+from ..http_exceptions import BadHttpMessage
+from ..multipart_reader import BodyPartReader, MultipartReader
 
 if TYPE_CHECKING:
     from .request import Request
@@ -21,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = ("FileField", "parse_form", "SPOOL_LIMIT")
 
 SPOOL_LIMIT = 1024 * 1024
-MAX_PART_HEAD = 8192
 
 
 class FileField(NamedTuple):
@@ -32,127 +35,110 @@ class FileField(NamedTuple):
     headers: "CIMultiDictProxy[str]"
 
 
-def _boundary(content_type: str) -> bytes:
-    message = Message()
-    message["content-type"] = content_type
-    boundary = message.get_param("boundary")
-    if not isinstance(boundary, str) or not boundary or len(boundary) > 200:
-        from .exceptions import HTTPBadRequest
+class _CountedBody:
+    """The request body as the reader's stream, counted against client_max_size as it arrives
+    (the reader's own limit is per part; this one is the whole body's, as aiohttp's post())."""
 
-        raise HTTPBadRequest(text="multipart/form-data without a valid boundary")
-    return boundary.encode("latin-1")
-
-
-class _Body:
-    """The request body as a buffer that refills from the stream, counting against the limit."""
+    __slots__ = ("_request", "_total")
 
     def __init__(self, request: "Request") -> None:
-        self.request = request
-        self.buf = bytearray()
-        self.total = 0
-        self.eof = False
+        self._request = request
+        self._total = 0
 
-    async def fill(self) -> bool:
-        if self.eof:
-            return False
-        chunk = await self.request.content.readany()
-        if not chunk:
-            self.eof = True
-            return False
-        self.total += len(chunk)
-        limit = self.request._client_max_size
-        if limit and self.total > limit:
-            self.request._raise_too_large(self.total)
-        self.buf += chunk
-        return True
+    async def readany(self) -> bytes:
+        request = self._request
+        chunk: bytes = await request.content.readany()
+        self._total += len(chunk)
+        limit = request._client_max_size
+        if limit and self._total > limit:
+            request._raise_too_large(self._total)
+        return chunk
 
 
 def _bad(message: str) -> Exception:
     from .exceptions import HTTPBadRequest
 
-    return HTTPBadRequest(text=f"malformed multipart body: {message}")
+    return HTTPBadRequest(text=message)
 
 
 async def parse_form(request: "Request") -> "MultiDict[Any]":
-    delimiter = b"--" + _boundary(request.headers.get("Content-Type", ""))
-    body = _Body(request)
+    from .exceptions import HTTPRequestEntityTooLarge
+
+    settings = request._protocol._settings
+    try:
+        reader = MultipartReader(
+            request.headers, _CountedBody(request), client_max_size=request._client_max_size or sys.maxsize,
+            max_field_size=settings.max_field_size, max_headers=settings.max_headers,
+            max_size_error_cls=HTTPRequestEntityTooLarge,
+        )
+    except ValueError as exc:  # not multipart, no boundary, a boundary too long
+        raise _bad(f"multipart/form-data without a valid boundary: {exc}") from None
+    try:
+        return await _read_parts(request, reader)
+    except BadHttpMessage as exc:
+        raise _bad(exc.message) from None
+
+
+async def _read_parts(request: "Request", reader: MultipartReader) -> "MultiDict[Any]":
     form: MultiDict[Any] = MultiDict()
-    # The first delimiter (anything before it is a preamble, ignored).
-    while True:
-        found = body.buf.find(delimiter)
-        if found >= 0:
-            del body.buf[: found + len(delimiter)]
-            break
-        keep = len(delimiter)
-        if len(body.buf) > keep:
-            del body.buf[:-keep]
-        if not await body.fill():
-            raise _bad("no opening boundary")
-    separator = b"\r\n" + delimiter
     max_fields = request.client_max_fields
     while True:
-        while len(body.buf) < 2:
-            if not await body.fill():
-                raise _bad("truncated after a boundary")
-        if body.buf[:2] == b"--":
-            return form  # the closing delimiter
-        if body.buf[:2] != b"\r\n":
-            raise _bad("boundary not followed by CRLF")
-        del body.buf[:2]
+        part = await reader.next()
+        if part is None:
+            return form
         if 0 < max_fields <= len(form):
             request._raise_too_many_fields(max_fields)
-        # The part's head.
+        if not isinstance(part, BodyPartReader):
+            raise _bad("malformed multipart body: a nested multipart part in a form")
+        name = part.name
+        if name is None:
+            raise _bad("malformed multipart body: part without a name")
+        filename = part.filename
+        if filename is None:
+            value = await part.read(decode=True)
+            charset = part.get_charset(default=request.charset or "utf-8")
+            form.add(name, value.decode(charset, "replace"))
+            continue
+        # A file: streamed into its spool (its transfer encoding undone, as aiohttp's), never
+        # held whole.
+        sink: Any = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)
+        decoder = _TransferDecoder(part)
         while True:
-            end = body.buf.find(b"\r\n\r\n")
-            if end >= 0:
+            chunk = await part.read_chunk(part.chunk_size)
+            if not chunk:
                 break
-            if len(body.buf) > MAX_PART_HEAD or not await body.fill():
-                raise _bad("part head too long or truncated")
-        raw_head = bytes(body.buf[:end]).decode("utf-8", "surrogateescape")
-        del body.buf[: end + 4]
-        parsed = HeaderParser().parsestr(raw_head)
-        headers: CIMultiDict[str] = CIMultiDict(parsed.items())
-        disposition = Message()
-        disposition["content-disposition"] = headers.get("Content-Disposition", "")
-        name = disposition.get_param("name", header="content-disposition")
-        filename = disposition.get_param("filename", header="content-disposition")
-        if not isinstance(name, str):
-            raise _bad("part without a name")
-        sink: Any = (
-            tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)
-            if isinstance(filename, str) else bytearray()
-        )
-        # The part's body, up to the next delimiter, streamed into its sink.
-        while True:
-            found = body.buf.find(separator)
-            if found >= 0:
-                sink_write(sink, bytes(body.buf[:found]))
-                del body.buf[: found + len(separator)]
-                break
-            safe = len(body.buf) - len(separator)
-            if safe > 0:
-                sink_write(sink, bytes(body.buf[:safe]))
-                del body.buf[:safe]
-            if not await body.fill():
-                raise _bad("part not closed by a boundary")
-        content_type = headers.get("Content-Type", "text/plain" if filename is None else "application/octet-stream")
-        if isinstance(filename, str):
-            sink.seek(0)
-            form.add(name, FileField(name, filename, sink, content_type, CIMultiDictProxy(headers)))
+            sink.write(decoder.feed(chunk))
+        sink.write(decoder.flush())
+        sink.seek(0)
+        content_type = part.headers.get("Content-Type", "application/octet-stream")
+        form.add(name, FileField(name, filename, sink, content_type, part.headers))
+
+
+class _TransferDecoder:
+    """A part's Content-Transfer-Encoding undone piece by piece: each piece is decoded up to
+    where the encoding can be cut (whole 4-character groups of base64, whole lines of
+    quoted-printable); the rest waits for the next piece."""
+
+    __slots__ = ("_part", "_transfer", "_held")
+
+    def __init__(self, part: BodyPartReader) -> None:
+        self._part = part
+        transfer = part.headers.get("Content-Transfer-Encoding", "").lower()
+        self._transfer = transfer if transfer in ("base64", "quoted-printable") else None
+        self._held = b""
+
+    def feed(self, data: bytes) -> bytes:
+        if self._transfer is None:
+            return data
+        if self._transfer == "base64":
+            data = self._held + b"".join(data.split())  # line breaks may fall anywhere
+            end = len(data) - len(data) % 4
         else:
-            charset = _charset(content_type) or request.charset or "utf-8"
-            form.add(name, bytes(sink).decode(charset, "replace"))
+            data = self._held + data
+            end = data.rfind(b"\n") + 1
+        self._held = data[end:]
+        return self._part.decode(data[:end]) if end else b""
 
-
-def sink_write(sink: Any, data: bytes) -> None:
-    if isinstance(sink, bytearray):
-        sink += data
-    else:
-        sink.write(data)
-
-
-def _charset(content_type: str) -> Optional[str]:
-    message = Message()
-    message["content-type"] = content_type
-    value = message.get_param("charset")
-    return value if isinstance(value, str) else None
+    def flush(self) -> bytes:
+        held, self._held = self._held, b""
+        return self._part.decode(held) if held else b""

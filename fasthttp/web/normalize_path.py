@@ -52,7 +52,7 @@ def normalize_path_middleware(
             for candidate in _candidates(path, append_slash, remove_slash, merge_slashes,
                                          request.path.endswith("/")):
                 decoded = URL.build(path=candidate, encoded=True).path
-                if router.resolve_path(request.method, decoded).route is not None:
+                if router.resolve_path(request.method, decoded, request).route is not None:
                     raise redirect_class(candidate + sep + query)
         return await handler(request)
 

@@ -265,7 +265,7 @@ class Request(MutableMapping[str, Any]):
     def client_max_fields(self) -> int:
         """How many form fields post() accepts (413 past it; 0 or less: no limit)."""
         limit = self._client_max_fields
-        return self._app._client_max_fields if limit is None else limit
+        return self._protocol._settings.app._client_max_fields if limit is None else limit
 
     @property
     def rel_url(self) -> URL:
@@ -579,8 +579,9 @@ class Request(MutableMapping[str, Any]):
         return result
 
     def _app_on_response_prepare(self) -> list[Any]:
-        """The on_response_prepare callbacks (none for most apps: checked per response)."""
-        return self._app._on_response_prepare
+        """The served application's on_response_prepare callbacks (none for most apps:
+        checked per response); they run its sub-applications' in turn (app.py)."""
+        return self._protocol._settings.app._on_response_prepare
 
     async def release(self) -> None:
         """Read and drop the rest of the body."""

@@ -152,6 +152,30 @@ class Resource:
     def _route_for(self, method: str) -> Optional[Route]:
         return self._by_method.get(method) or self._by_method.get(hdrs.METH_ANY)
 
+    def _index_key(self) -> Optional[str]:
+        """The router's index key (aiohttp's): the canonical path up to its last "/" before
+        the first variable part; None for a resource matched by another rule (a domain)."""
+        key = self.canonical
+        if "{" in key:
+            key = key.partition("{")[0].rpartition("/")[0]
+        return key.rstrip("/") or "/"
+
+    def _params(self, path: str) -> Optional[dict[str, str]]:
+        """The path's parameters when the path is this resource's, else None."""
+        raise NotImplementedError
+
+    def _match(self, method: str, path: str, request: Any, allowed: set[str]) -> Optional[MatchInfo]:
+        """The match for method + path; None (the resource's methods added to `allowed` when
+        only the method is wrong) when it is not this resource's."""
+        params = self._params(path)
+        if params is None:
+            return None
+        route = self._route_for(method)
+        if route is None:
+            allowed.update(self._by_method)
+            return None
+        return MatchInfo(params, route.handler, route)
+
     def __iter__(self) -> Iterator[Route]:
         return iter(self._routes)
 
@@ -183,6 +207,9 @@ class PlainResource(Resource):
     def get_info(self) -> dict[str, Any]:
         return {"path": self._path}
 
+    def _params(self, path: str) -> Optional[dict[str, str]]:
+        return {} if path == (self._path or "/") else None
+
 
 class DynamicResource(Resource):
     """A path pattern with `{name}` / `{name:regex}` parts, tried in the order added."""
@@ -211,6 +238,10 @@ class DynamicResource(Resource):
 
     def get_info(self) -> dict[str, Any]:
         return {"formatter": self.canonical, "pattern": self.regex}
+
+    def _params(self, path: str) -> Optional[dict[str, str]]:
+        match = self.regex.fullmatch(path)
+        return None if match is None else match.groupdict()
 
 
 class StaticResource(DynamicResource):
@@ -298,13 +329,20 @@ class PrefixedSubAppResource(Resource):
     def get_info(self) -> dict[str, Any]:
         return {"app": self._app, "prefix": self._prefix}
 
-    def _resolve(self, method: str, path: str) -> Optional[MatchInfo]:
-        """The sub-application's answer for a path under the prefix (404/405 included)."""
+    def _match(self, method: str, path: str, request: Any, allowed: set[str]) -> Optional[MatchInfo]:
+        """The sub-application's answer for a path under the prefix, its 404 and 405
+        included (as aiohttp's: a path under a prefix is the sub-application's)."""
         if not path.startswith(self._prefix + "/") and path != self._prefix:
             return None
-        match_info: MatchInfo = self._app.router.resolve_path(method, path)
+        match_info: MatchInfo = self._app.router.resolve_path(method, path, request)
         match_info._apps.insert(0, self._app)
         return match_info
+
+    def __len__(self) -> int:
+        return len(self._app.router.routes())
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self._app.router.routes())
 
 
 def _compile(pattern: str) -> "re.Pattern[str]":
@@ -338,11 +376,17 @@ class UrlDispatcher:
     """The router of an Application."""
 
     def __init__(self) -> None:
-        # Plain paths: path -> method -> route, the first registered winning (one dict lookup).
-        self._plain: dict[str, dict[str, Route]] = {}
-        self._patterns: list[DynamicResource] = []
-        self._subapps: list[PrefixedSubAppResource] = []
         self._resources: list[Resource] = []
+        # aiohttp's resolution order: resources matched by a rule (add_domain) first, then the
+        # index, looked up with the path and then each shorter "/"-bounded prefix of it (the
+        # most specific key first), the resources under one key in registration order.
+        self._rules: list[Resource] = []
+        self._index: dict[str, list[Resource]] = {}
+        # What that search found for a plain path and method (a route of this router's own
+        # plain resources): the same answer every time, found again with one dict lookup.
+        # Bounded by the plain routes; emptied by any change; unused when rules exist (their
+        # answers depend on the Host).
+        self._hits: dict[str, dict[str, Route]] = {}
         self._named: dict[str, Resource] = {}
         self._routes: list[Route] = []
         self._frozen = False
@@ -352,11 +396,22 @@ class UrlDispatcher:
 
     def _add_route_index(self, route: Route) -> None:
         self._routes.append(route)
-        resource = route.resource
-        if isinstance(resource, PlainResource):
-            # An earlier resource with the same path and method wins, as in aiohttp's scan.
-            by_method = self._plain.setdefault(resource.canonical or "/", {})
-            by_method.setdefault(route.method, route)
+        self._hits.clear()
+
+    def _reindex(self) -> None:
+        self._hits.clear()
+        self._index = {}
+        self._rules = []
+        for resource in self._resources:
+            self._add_to_index(resource)
+
+    def _add_to_index(self, resource: Resource) -> None:
+        self._hits.clear()
+        key = resource._index_key()
+        if key is None:
+            self._rules.append(resource)
+        else:
+            self._index.setdefault(key, []).append(resource)
 
     def _check_frozen(self) -> None:
         if self._frozen:
@@ -377,19 +432,13 @@ class UrlDispatcher:
             self._named[name] = resource
         resource._router = self
         self._resources.append(resource)
-        if isinstance(resource, DynamicResource):
-            self._patterns.append(resource)
-        elif isinstance(resource, PrefixedSubAppResource):
-            self._subapps.append(resource)
+        self._add_to_index(resource)
 
     def _add_prefix(self, prefix: str) -> None:
-        """Every resource moves under prefix; the plain-path index is rebuilt."""
+        """Every resource moves under prefix; the index is rebuilt."""
         for resource in self._resources:
             resource.add_prefix(prefix)
-        self._plain = {}
-        for route in self._routes:
-            if isinstance(route.resource, PlainResource):
-                self._plain.setdefault(route.resource.canonical, {}).setdefault(route.method, route)
+        self._reindex()
 
     def add_resource(self, path: str, *, name: Optional[str] = None) -> Resource:
         if path and not path.startswith("/"):
@@ -489,29 +538,33 @@ class UrlDispatcher:
     def named_resources(self) -> dict[str, Resource]:
         return dict(self._named)
 
-    def resolve_path(self, method: str, path: str) -> MatchInfo:
-        """The handler for method + path (a 404 or 405 raiser when none fits)."""
-        allowed: set[str] = set()
-        plain = self._plain.get(path)
-        if plain is not None:
-            route = plain.get(method) or plain.get(hdrs.METH_ANY)
+    def resolve_path(self, method: str, path: str, request: Any = None) -> MatchInfo:
+        """The handler for method + path (and the request's Host, for add_domain's rules):
+        a 404 or 405 raiser when none fits."""
+        hits = self._hits.get(path)
+        if hits is not None:
+            route = hits.get(method)
             if route is not None:
                 return MatchInfo({}, route.handler, route)
-            allowed.update(plain)
-        for resource in self._patterns:
-            match = resource.regex.fullmatch(path)
-            if match is None:
-                continue
-            route = resource._route_for(method)
-            if route is not None:
-                return MatchInfo(match.groupdict(), route.handler, route)
-            allowed.update(resource._by_method)
-        for subapp in self._subapps:
-            match_info = subapp._resolve(method, path)
-            if match_info is None:
-                continue
+        allowed: set[str] = set()
+        for resource in self._rules:
+            match_info = resource._match(method, path, request, allowed)
             if match_info is not None:
-                return match_info  # a path under the prefix is the sub-application's, as aiohttp
+                return match_info
+        index = self._index
+        part = path
+        while part:
+            for resource in index.get(part, ()):
+                match_info = resource._match(method, path, request, allowed)
+                if match_info is not None:
+                    route = match_info.route
+                    if (type(resource) is PlainResource and not self._rules
+                            and route is not None and route.method == method):
+                        self._hits.setdefault(path, {})[method] = route
+                    return match_info
+            if part == "/":
+                break
+            part = part.rpartition("/")[0] or "/"
         if allowed:
             not_allowed = MatchInfo({}, _method_not_allowed(method, allowed))
             not_allowed.allowed = allowed

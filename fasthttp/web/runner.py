@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import ssl
+import warnings
 from typing import Any, Iterable, Optional, Union
 
 from ..arguments import refuse
@@ -70,7 +71,7 @@ class BaseRunner:
 
     def _make_protocol(self) -> RequestHandler:
         assert self._settings is not None, "call setup() first"
-        return RequestHandler(self._settings, asyncio.get_running_loop())
+        return self._settings()  # web.Server makes its protocols on the loop it was given
 
     async def shutdown(self) -> None:
         settings = self._settings
@@ -125,15 +126,11 @@ class AppRunner(BaseRunner):
         refuse_server_arguments(kwargs)
         super().__init__(handle_signals=handle_signals, shutdown_timeout=shutdown_timeout)
         self._app = app
-        self._settings_kwargs = dict(
-            keepalive_timeout=keepalive_timeout,
-            head_timeout=head_timeout,
-            max_line_size=max_line_size,
-            max_field_size=max_field_size,
-            max_headers=max_headers,
-            read_bufsize=read_bufsize,
-            access_logger=make_access_logger(access_log_class, access_log, access_log_format),
-            handler_cancellation=handler_cancellation,
+        self._settings_kwargs = settings_arguments(
+            keepalive_timeout=keepalive_timeout, head_timeout=head_timeout,
+            max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers,
+            read_bufsize=read_bufsize, access_log_class=access_log_class, access_log=access_log,
+            access_log_format=access_log_format, handler_cancellation=handler_cancellation,
         )
 
     @property
@@ -155,12 +152,13 @@ class AppRunner(BaseRunner):
 
 
 class BaseSite:
-    """Where a runner listens (aiohttp.web's sites): every site takes ssl_context and backlog;
-    shutdown_timeout is accepted as aiohttp's (the runner's own governs shutdown)."""
+    """Where a runner listens (aiohttp.web's sites): every site takes ssl_context and backlog.
+    shutdown_timeout here is deprecated, as in aiohttp 3.x: a value other than the default
+    warns and, as aiohttp's, becomes the runner's (which governs shutdown)."""
 
     def __init__(
         self,
-        runner: AppRunner,
+        runner: BaseRunner,
         *,
         shutdown_timeout: float = 60.0,
         ssl_context: Optional[ssl.SSLContext] = None,
@@ -168,6 +166,10 @@ class BaseSite:
     ) -> None:
         if runner._settings is None:
             raise RuntimeError("Call runner.setup() before making a site")
+        if shutdown_timeout != 60.0:
+            warnings.warn("shutdown_timeout should be set on BaseRunner", DeprecationWarning,
+                          stacklevel=3 if type(self) is not BaseSite else 2)
+            runner._shutdown_timeout = shutdown_timeout
         self._runner = runner
         self._ssl_context = ssl_context
         self._backlog = backlog
@@ -196,7 +198,7 @@ class BaseSite:
 class TCPSite(BaseSite):
     def __init__(
         self,
-        runner: AppRunner,
+        runner: BaseRunner,
         host: Optional[str] = None,
         port: Optional[int] = None,
         *,
@@ -235,7 +237,7 @@ class TCPSite(BaseSite):
 class UnixSite(BaseSite):
     def __init__(
         self,
-        runner: AppRunner,
+        runner: BaseRunner,
         path: Union[str, "os.PathLike[str]"],
         *,
         shutdown_timeout: float = 60.0,
@@ -261,7 +263,7 @@ class UnixSite(BaseSite):
 class SockSite(BaseSite):
     def __init__(
         self,
-        runner: AppRunner,
+        runner: BaseRunner,
         sock: socket.socket,
         *,
         shutdown_timeout: float = 60.0,
@@ -394,6 +396,14 @@ def refuse_server_arguments(kwargs: dict[str, Any]) -> None:
         if name in _UNSUPPORTED_SERVER_ARGUMENTS:
             refuse(name, "(fasthttp.web)")
         raise TypeError(f"unexpected keyword argument {name!r}")
+
+
+def settings_arguments(*, access_log_class: type[Any], access_log: Optional[logging.Logger],
+                       access_log_format: str, **settings: Any) -> dict[str, Any]:
+    """ServerSettings' arguments from aiohttp's runner and server arguments (AppRunner's and
+    web.Server's): the access-log trio becomes one access logger (None when access_log is)."""
+    settings["access_logger"] = make_access_logger(access_log_class, access_log, access_log_format)
+    return settings
 
 
 def make_access_logger(cls: type[Any], logger: Optional[logging.Logger], log_format: str) -> Any:

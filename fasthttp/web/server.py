@@ -16,9 +16,9 @@ from typing import Any, Awaitable, Callable, Optional
 from ..arguments import refuse
 from .access_log import AccessLogger, access_logger
 from .app import Application
-from .protocol import ServerSettings
+from .protocol import RequestHandler, ServerSettings
 from .routing import MatchInfo
-from .runner import BaseRunner, make_access_logger, refuse_server_arguments
+from .runner import BaseRunner, refuse_server_arguments, settings_arguments
 
 __all__ = ("Server", "ServerRunner")
 
@@ -63,17 +63,18 @@ class Server(ServerSettings):
         refuse_server_arguments(kwargs)
         app = _HandlerOnly(handler)
         app.freeze()
-        super().__init__(
-            app,
-            keepalive_timeout=keepalive_timeout,
-            max_line_size=max_line_size,
-            max_field_size=max_field_size,
-            max_headers=max_headers,
-            read_bufsize=read_bufsize,
-            access_logger=make_access_logger(access_log_class, access_log, access_log_format),
-            handler_cancellation=handler_cancellation,
-        )
+        super().__init__(app, **settings_arguments(
+            keepalive_timeout=keepalive_timeout, max_line_size=max_line_size,
+            max_field_size=max_field_size, max_headers=max_headers, read_bufsize=read_bufsize,
+            access_log_class=access_log_class, access_log=access_log,
+            access_log_format=access_log_format, handler_cancellation=handler_cancellation,
+        ))
         self.request_handler = handler
+        # As aiohttp's: the loop its connections' handlers run on (the running one if None).
+        self._loop = loop
+
+    def __call__(self) -> RequestHandler:
+        return RequestHandler(self, self._loop or asyncio.get_running_loop())
 
     async def shutdown(self, timeout: Optional[float] = None) -> None:
         """Close every connection, giving requests in progress `timeout` seconds."""
