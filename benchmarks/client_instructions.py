@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+
+from callgrind import instructions  # noqa: E402  (beside this file)
 
 
 def _run_client(client: str, scenario_name: str, url: str, rounds: int) -> None:
@@ -49,17 +48,7 @@ def _run_client(client: str, scenario_name: str, url: str, rounds: int) -> None:
 
 
 def _instructions(client: str, scenario: str, url: str, rounds: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-             os.path.abspath(__file__), "--child", client, scenario, url, str(rounds)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        with open(out) as f:
-            totals = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
-    assert totals is not None, "no callgrind total"
-    return int(totals.group(1))
+    return instructions([sys.executable, os.path.abspath(__file__), "--child", client, scenario, url, str(rounds)])
 
 
 def main() -> None:

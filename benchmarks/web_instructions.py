@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from callgrind import instructions  # noqa: E402  (beside this file)
 
 
 def _serve(server: str, burst: int, requests: int) -> None:
-    sys.path.insert(0, HERE)
     import test_bench_web_inprocess as bench
 
     driver = bench._Driver(bench.SERVERS[server], burst)
@@ -42,17 +41,7 @@ def _serve(server: str, burst: int, requests: int) -> None:
 
 
 def _instructions(server: str, burst: int, requests: int) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
-             os.path.abspath(__file__), "--child", server, str(burst), str(requests)],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        with open(out) as f:
-            totals = re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M)
-    assert totals is not None, "no callgrind total"
-    return int(totals.group(1))
+    return instructions([sys.executable, os.path.abspath(__file__), "--child", server, str(burst), str(requests)])
 
 
 def main() -> None:

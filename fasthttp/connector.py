@@ -32,10 +32,8 @@ from aiohappyeyeballs import AddrInfoType, SocketFactoryType
 
 from .client_exceptions import (
     ClientConnectionError,
-    ClientConnectorCertificateError,
     ClientConnectorDNSError,
     ClientConnectorError,
-    ClientConnectorSSLError,
     ClientProxyConnectionError,
     ConnectionKey,
     ConnectionTimeoutError,
@@ -47,7 +45,7 @@ from .fingerprint import Fingerprint
 from .host_resolution import NameResolution
 from .protocol import ResponseHandler
 from .resolver import AbstractResolver, DefaultResolver, ResolveResult
-from .tls_settings import connection_tls, ssl_context_for
+from .tls_settings import connection_tls, ssl_context_for, tls_failure
 
 if TYPE_CHECKING:
     from .proxy import Tunnel
@@ -493,12 +491,8 @@ async def open_bounded(
         raise ConnectionTimeoutError(
             f"Connection timeout to host {key.host}:{key.port} ({sock_connect} s)"
         ) from None
-    except ssl_module.SSLCertVerificationError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
-    except ssl_module.CertificateError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
     except ssl_module.SSLError as exc:
-        raise ClientConnectorSSLError(key, exc) from exc
+        raise tls_failure(key, exc) from exc
     except OSError as exc:
         raise os_error(exc) from exc
     except RuntimeError as exc:  # uvloop's connect failures

@@ -25,9 +25,7 @@ from multidict import CIMultiDictProxy
 from . import hdrs
 from .bounded import Expired, bounded
 from .client_exceptions import (
-    ClientConnectorCertificateError,
     ClientConnectorError,
-    ClientConnectorSSLError,
     ClientHttpProxyError,
     ClientResponseError,
     ConnectionKey,
@@ -38,6 +36,7 @@ from .client_exceptions import (
 from .http_exceptions import HttpProcessingError
 from .protocol import ResponseHandler
 from .streams import EMPTY_PAYLOAD, StreamReader
+from .tls_settings import tls_failure
 
 if TYPE_CHECKING:
     from .fingerprint import Fingerprint
@@ -72,12 +71,8 @@ async def open_tunnel(
         tls_transport = await _bounded(
             loop, key, _start_tls(loop, transport, origin, tls), sock_connect, deadline
         )
-    except ssl_module.SSLCertVerificationError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
-    except ssl_module.CertificateError as exc:
-        raise ClientConnectorCertificateError(key, exc) from exc
     except ssl_module.SSLError as exc:
-        raise ClientConnectorSSLError(key, exc) from exc
+        raise tls_failure(key, exc) from exc
     except OSError as exc:
         raise ClientConnectorError(key, exc) from exc
     finally:

@@ -13,10 +13,17 @@ import functools
 import ssl as ssl_module
 from typing import Any, Optional
 
-from .client_exceptions import ConnectionKey
+from .client_exceptions import (
+    ClientConnectorCertificateError,
+    ClientConnectorError,
+    ClientConnectorSSLError,
+    ConnectionKey,
+)
 from .fingerprint import Fingerprint
 
-__all__ = ("connection_tls", "default_ssl_context", "fingerprint_for", "ssl_context_for")
+__all__ = (
+    "connection_tls", "default_ssl_context", "fingerprint_for", "ssl_context_for", "tls_failure",
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -65,3 +72,10 @@ def connection_tls(
     if extra:
         arguments.update(extra)
     return arguments, fingerprint_for(key.ssl, connector_ssl)
+
+
+def tls_failure(key: ConnectionKey, exc: ssl_module.SSLError) -> ClientConnectorError:
+    """aiohttp's error for a TLS handshake that failed: the certificate refused, or else."""
+    if isinstance(exc, ssl_module.SSLCertVerificationError):  # (= ssl.CertificateError)
+        return ClientConnectorCertificateError(key, exc)
+    return ClientConnectorSSLError(key, exc)

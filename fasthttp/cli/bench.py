@@ -142,9 +142,23 @@ async def _bounded(coros: list[Coroutine[Any, Any, None]], limit: Optional[float
     return len(pending)
 
 
+# A Ctrl-C a -p child received before its event loop took SIGINT over (note_interrupt).
+_interrupted_early = False
+
+
+def note_interrupt(signum: int, frame: Any) -> None:
+    """SIGINT in a -p child outside its event loop's handler (starting, or reporting): noted,
+    never a KeyboardInterrupt that would cut the child's report short. The terminal's Ctrl-C
+    reaches the children and the parent forwards it too, so one may come at any moment."""
+    global _interrupted_early
+    _interrupted_early = True
+
+
 def _on_interrupt() -> asyncio.Event:
     """An event set by Ctrl-C (SIGINT), so that a run stops and still reports (as oha does)."""
     event = asyncio.Event()
+    if _interrupted_early:
+        event.set()
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGINT, event.set)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 
-from .bench import TICK_INTERVAL, run_in_process
+from .bench import TICK_INTERVAL, note_interrupt, run_in_process
 from .bench_stats import Result
 
 
@@ -22,8 +23,11 @@ async def _send_ticks(result: Result, started: float) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, note_interrupt)
     spec = json.loads(sys.stdin.read())
     result = run_in_process(spec, _send_ticks if spec.get("ticks") else None)
+    # (The loop gave SIGINT back to KeyboardInterrupt when it closed.)
+    signal.signal(signal.SIGINT, note_interrupt)
     sys.stdout.write("RESULT " + json.dumps(result.to_wire()) + "\n")
     sys.stdout.flush()
 
