@@ -24,7 +24,6 @@ version = release
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
-    "sphinx.ext.intersphinx",
 ]
 
 source_suffix = {".md": "markdown"}
@@ -33,15 +32,12 @@ exclude_patterns = ["_build"]
 
 # "#section" links inside and between pages: every heading down to ### gets an anchor.
 myst_heading_anchors = 3
-myst_enable_extensions = ["colon_fence"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# Defaults as the source spells them (`_SENTINEL`, `json.dumps`), not their repr at run time.
+autodoc_preserve_defaults = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
-
-# Cross-references to the standard library and aiohttp in the API reference resolve offline:
-# no inventory is fetched (the build must not need the network), so links are left as text.
-intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
 
 html_theme = "furo"
 html_title = f"fasthttp {release}"
