@@ -13,9 +13,9 @@ What is extracted (fenced blocks of docs/*.md, and the ```python blocks of READM
 
 Snippets are written against `http://127.0.0.1:8080` (or httpie's `:8080`, or `port=8080`):
 the test replaces the number 8080 with the port of its server, an aiohttp.web application (an
-independent peer) with the routes of `_docs_app()`. A block after a `<!-- docs-test: server -->` comment is a server
-(the server quickstart's `python app.py`): it is started on a free port, and the blocks after
-it on the same page talk to it instead.
+independent peer) with the routes of `_docs_app()`. A block after a
+`<!-- docs-test: server -->` comment is a server (the server quickstart's `python app.py`): it
+is started on a free port, and the blocks after it on the same page talk to it instead.
 """
 
 from __future__ import annotations
