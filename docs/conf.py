@@ -33,6 +33,8 @@ exclude_patterns = ["_build"]
 # "#section" links inside and between pages: every heading down to ### gets an anchor.
 myst_heading_anchors = 3
 
+# Docstrings name objects in single backticks: link them when Sphinx knows the name.
+default_role = "py:obj"
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 # Defaults as the source spells them (`_SENTINEL`, `json.dumps`), not their repr at run time.
