@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Any, Awaitable, Callable, Optional
 
 from canned_server import JSON_BODY, echo_reply
@@ -170,8 +171,11 @@ class AiohttpStyle(Adapter):
         self.post_url = base + "/echo-size"
         self.download_url = base + "/bytes/10MiB"
         # A forward proxy's request: the origin's name is never resolved by the client.
-        self.proxy_url = base
-        self.proxied_url = PROXIED_URL
+        # BENCH_PROXY=URL: a real proxy (tinyproxy, squid, ...) that forwards to the canned
+        # server instead of the canned server answering as one.
+        real_proxy = os.environ.get("BENCH_PROXY", "").strip()
+        self.proxy_url = real_proxy or base
+        self.proxied_url = base + "/json" if real_proxy else PROXIED_URL
 
     async def close(self) -> None:
         await self.session.close()

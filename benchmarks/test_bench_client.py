@@ -7,7 +7,8 @@ separate process, started once for the module on a free 127.0.0.1 port and stopp
 Scenarios (client_peers.SCENARIOS): keep-alive GET /json at concurrency 1 and 32, the same at
 concurrency 32 through an HTTP forward proxy (proxy=; the canned server answers the
 absolute-form request itself, as a caching proxy would, so the client's proxy path is what is
-measured; aiohttp-API clients only), a POST of a 1 KiB JSON body (json=), a 10 MiB download
+measured; aiohttp-API clients only; BENCH_PROXY=URL sends it through a real proxy instead, which
+forwards to the canned server), a POST of a 1 KiB JSON body (json=), a 10 MiB download
 read in 64 KiB pieces. Loops: the default asyncio
 loop and uvloop. One round = one batch of a fixed number of requests (300, 1024 at concurrency
 32 spread over 32 coroutines, 3 downloads) run to completion on the benchmark's own event loop
