@@ -275,6 +275,11 @@ class ResponseHandler(FlowControlProtocol):
             self._dispatch(events)
 
     def eof_received(self) -> Optional[bool]:
+        # The peer has closed its side: whatever the last response said, this connection
+        # carries no other exchange. Noted now, not at connection_lost a loop turn later, so
+        # the pool never hands it out in between (proxies such as tinyproxy close after each
+        # response without saying Connection: close).
+        self._keep_alive = False
         if self._upload_watch is not None:
             self._upload_watch()  # the transport is about to close and give up its buffer
         return False  # close the transport; connection_lost finishes the message

@@ -407,3 +407,25 @@ async def test_redirect_without_authority_is_a_path_of_the_current_host(location
             async with session.get(server.url("/start")) as resp:
                 assert await resp.read() == path.encode()
                 assert resp.url.path == path
+
+
+@async_test()
+async def test_a_connection_whose_peer_sent_its_fin_is_not_reused() -> None:
+    # Some peers (tinyproxy, for one) close after each response without saying
+    # Connection: close. Their FIN is seen by eof_received one loop turn before
+    # connection_lost: in between, the pool must not hand the connection out (a request
+    # written there is lost, and only the stale-connection retry would save it).
+    async with RawServer(keep_alive(lambda r: response(200, b"ok"))) as server:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url("/a")) as resp:
+                assert await resp.read() == b"ok"
+            connector = session.connector
+            assert connector is not None
+            (idle,) = connector._idle.values()
+            protocol = idle[0][0]
+            assert protocol.is_reusable()
+            protocol.eof_received()  # what asyncio calls on the peer's FIN, before connection_lost
+            assert not protocol.is_reusable()
+            async with session.get(server.url("/b")) as resp:
+                assert await resp.read() == b"ok"
+    assert server.accepted == 2  # the second request went on a new connection
