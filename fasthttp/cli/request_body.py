@@ -85,4 +85,6 @@ def build_body(items: RequestItems, form: bool, force_multipart: bool, boundary:
         return Body(urlencode(fields).encode("ascii"), FORM_TYPE)
     if not items.data:
         return Body(None, None)
-    return Body(json.dumps(dict(items.data)).encode("utf-8"), "application/json")
+    from .request_json_paths import build_json
+
+    return Body(json.dumps(build_json(items.data)).encode("utf-8"), "application/json")
