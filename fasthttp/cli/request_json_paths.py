@@ -102,15 +102,15 @@ def _new_container(step: _Step) -> Any:
 
 
 def _insert(root: Any, name: str, steps: list[_Step], value: Any) -> None:
-    here = root
+    here: Any = root
     for n, step in enumerate(steps):
-        wanted = dict if step.kind == "key" else list
-        if not isinstance(here, wanted):
+        wanted = "object" if step.kind == "key" else "array"
+        found = _TYPE_NAMES.get(type(here), type(here).__name__)
+        if found != wanted:
             so_far = "".join(s.spelled(k == 0) for k, s in enumerate(steps[:n]))
             raise JsonPathError(
                 name, f"cannot perform '{step.kind}' based access on '{so_far}' which has a type of "
-                f"'{_TYPE_NAMES.get(type(here), type(here).__name__)}' but this operation requires a "
-                f"type of '{_TYPE_NAMES[wanted]}'", step.start, step.end)
+                f"'{found}' but this operation requires a type of '{wanted}'", step.start, step.end)
         last = n == len(steps) - 1
         child = value if last else _new_container(steps[n + 1])
         if step.kind == "key":
