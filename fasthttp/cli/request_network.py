@@ -186,9 +186,14 @@ def describe_failure(exc: BaseException, method: str, url: URL, timeout: Optiona
         return EXIT_ERROR, f"TLS handshake with {where} failed: {reason}"
     if isinstance(exc, fasthttp.ClientConnectorError):
         error = exc.os_error
+        if url.scheme == "https" and isinstance(error, (ConnectionResetError, ConnectionAbortedError)):
+            # A server that refuses the handshake (a TLS version or cipher suites it will not
+            # use) may just drop the connection: asyncio then reports a bare reset.
+            return EXIT_ERROR, (f"TLS handshake with {where} failed: the server closed the connection "
+                                "(does it accept the TLS version and ciphers asked for? see --ssl, --ciphers)")
         # asyncio's "Connect call failed (...)" hides the reason; errno names it.
         text = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
-        return EXIT_ERROR, f"cannot connect to {exc.host}:{exc.port}: {text}"
+        return EXIT_ERROR, f"cannot connect to {exc.host}:{exc.port}: {text or type(error).__name__}"
     if isinstance(exc, NotImplementedError):
         return EXIT_ERROR, str(exc)
     return EXIT_ERROR, f"{type(exc).__name__}: {exc}"
