@@ -346,9 +346,7 @@ def _print_history(plan: Plan, printer: Printer, exchanges: list[Any]) -> None:
             printer.head(response_head(response))
         if "b" in what:
             printer.body(exchange.body, response.content_type, response.charset)
-        if set(what) & set("hbm"):
-            printer.end_line()
-            printer.write("\n")  # httpie's blank line between exchanges
+        printer.end_line()  # the next exchange starts on a line of its own, as httpie's does
 
 
 def _update_session(plan: Plan, args: argparse.Namespace, client: Any, raw_auth: Optional[str],
@@ -372,8 +370,11 @@ async def _show_response(args: argparse.Namespace, plan: Plan, printer: Printer,
     what = plan.what
     info = response.request_info
     if set(what) & set("HB"):
+        # After a redirect the body was sent again only by a 307 or 308 (not by a 301/302/303,
+        # which turn the request into a body-less GET).
+        resent = not response.history or response.history[-1].status in (307, 308)
         _print_request(printer, what, info.method, info.url.raw_path_qs, list(info.headers.items()),
-                       plan.body.data)
+                       plan.body.data if resent else None)
     if args.download:
         return await _download(args, printer, response, offset)
     if "h" in what:
