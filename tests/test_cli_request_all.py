@@ -95,3 +95,11 @@ def test_all_exit_status_is_the_final_answers(base: str) -> None:
     assert run.code == 3, run
     run = run_cli("--all", "--follow", "--max-redirects=1", f"{base}/r/3")
     assert run.code == 6 and "too many redirects" in run.err, run
+
+
+def test_all_shows_the_digest_challenge(httpbin: Any) -> None:
+    url = f"{httpbin.url}/digest-auth/auth/user/passwd"
+    text = output("--all", "-p", "h", "-A", "digest", "-a", "user:passwd", url)
+    assert [line for line in text.splitlines() if line.startswith("HTTP/")] == [
+        "HTTP/1.1 401 UNAUTHORIZED", "HTTP/1.1 200 OK"]
+    assert "WWW-Authenticate: Digest" in text

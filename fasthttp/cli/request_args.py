@@ -21,7 +21,9 @@ Send one HTTP request, as httpie's `http` does: fasthttp [METHOD] URL [REQUEST_I
 
 Request items: Header:value, Header: (do not send it), Header; (empty), param==value,
 field=value, field:=json, field@file (with --form), field=@file (text), field:=@file (JSON),
-Header:@file, param==@file, @file (the body from a file).
+Header:@file, param==@file, @file (the body from a file). A backslash escapes a separator.
+JSON field names are paths, as httpie 3's: a[b]=c, a[]=1 (append), a[0][x]=y, []:=1 (a top-level
+array); \\[ \\] \\\\ are those characters, a[\\5] the key "5".
 """
 
 EPILOG = """\
@@ -36,7 +38,9 @@ Where fasthttp differs from httpie on purpose:
   Colours need Pygments (pip install 'fasthttp[cli]'); without it bodies are formatted, uncoloured.
   --style auto uses the terminal's 16 colours; other names are Pygments styles.
   Bodies are read into memory before sending (httpie streams files).
-  Not there: plugins, nested JSON paths (a[b]=c), --chunked, --compress, netrc, --ssl, --ciphers.
+  An Authorization item (or credentials in the URL) is not replaced by .netrc's (httpie's is).
+  -P/--history-print applies to the intermediate exchanges of --all as httpie documents it.
+  --ssl also takes tls1.3. Not there: plugins.
 """
 
 
