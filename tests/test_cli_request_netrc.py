@@ -121,3 +121,10 @@ def test_broken_netrc_is_named_in_a_warning_and_ignored(base: str, tmp_path: Any
     assert "authorization" not in json.loads(run.out)["headers"]
     assert len(run.err_lines) == 1 and run.err_lines[0].startswith("fasthttp: warning: cannot read "), run
     assert str(path) in run.err and "Traceback" not in run.err
+
+
+def test_offline_shows_the_netrc_credentials(netrc_file: str) -> None:
+    run = run_cli("--offline", "-p", "H", "http://127.0.0.1:1/x", env=env_for(netrc_file))
+    assert run.code == 0 and f"Authorization: {basic('alice', 's3cret')}" in run.out.decode(), run
+    run = run_cli("--offline", "--ignore-netrc", "-p", "H", "http://127.0.0.1:1/x", env=env_for(netrc_file))
+    assert run.code == 0 and b"Authorization" not in run.out, run
