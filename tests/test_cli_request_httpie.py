@@ -1,7 +1,8 @@
 """The request command side by side with httpie, its reference: the same invocation through
 `http` (httpie 3.2) and `fasthttp` against one aiohttp.web server, and what the server received
 compared (method, path, query, the headers that matter, the body parsed) for every request-item
-form, every body mode and the default-method rule."""
+form, every body mode, nested JSON paths and the default-method rule; and the same refusal
+(exit status 1, the culprit named) for a malformed or clashing JSON path."""
 
 from __future__ import annotations
 
@@ -90,6 +91,17 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "auth basic": (["-a", "user:pass"], []),
     "auth bearer": (["-A", "bearer", "-a", "tok123"], []),
     "header removed and data": (["post"], ["User-Agent:", "a=b"]),
+    # httpie 3's nested JSON paths
+    "nested objects": ([], ["a[b][c]=1", "a[b][d]:=2", "a[e]=x", "top=1"]),
+    "nested arrays": ([], ["t[]=a", "t[]:=1", "u[2]=x", "v[0][k]=y", "v[1][]=z", "w[1]:=true"]),
+    "top-level array": ([], ["[]:=1", "[]=two", "[4][k]=v"]),
+    "top-level array by index": ([], ["[0][type]=platform", "[1][type]=desktop", "[0][name]=terminal"]),
+    "escaped brackets": ([], ["a\\[b\\]=1", "n[\\5]=s", "p\\\\q=2", "x\\\\[y]=1", "m[\\]]=3"]),
+    "numbers as keys and indexes": ([], ["o[ 1]=x", "r[+1]=y", "k1=z", "5=five"]),
+    "nested json from a file": ([], ["doc[inner]:=@{json}", "doc[text]=@{text}"]),
+    "repeated name": ([], ["a=1", "a=2"]),
+    "brackets in form names": (["-f"], ["a[b]=c", "d[]=1"]),
+    "escaped separators in values": ([], ["a=b\\=c", "q==x\\=y", "X-A:b\\:c"]),
 }
 
 
@@ -108,3 +120,27 @@ def test_same_request_as_httpie(base: str, files: dict[str, str], name: str) -> 
     ours = run_cli(*invocation)
     assert ours.code == 0, ours
     assert what_matters(ours.out) == what_matters(reference.stdout), name
+
+
+# name: (items, what our one error line names)
+BAD_PATHS: dict[str, tuple[list[str], str]] = {
+    "unclosed bracket": (["a[b=c"], "expecting ']'"),
+    "text after a bracket": (["a[b]c=1"], "expecting '['"),
+    "stray closing bracket": (["a]b=1"], "expecting '['"),
+    "top-level key": (["[x]=1"], "expecting a number"),
+    "negative index": (["a[-1]=1"], "negative indexes"),
+    "key into a string": (["a=1", "a[b]=2"], "'key' based access on 'a' which has a type of 'string'"),
+    "index into an object": (["a[b]=1", "a[0]=2"], "'index' based access on 'a' which has a type of 'object'"),
+    "key into a top-level array": (["[]=1", "b=2"], "which has a type of 'array'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PATHS))
+def test_bad_json_path_refused_as_httpie_refuses_it(base: str, name: str) -> None:
+    items, message = BAD_PATHS[name]
+    reference = httpie(f"{base}/path/x", *items)
+    assert reference.returncode == 1, reference
+    ours = run_cli(f"{base}/path/x", *items)
+    assert ours.code == 1 and ours.out == b"", ours
+    assert ours.err.startswith("fasthttp: error: '") and message in ours.err, ours
+    assert "Traceback" not in ours.err

@@ -8,9 +8,11 @@ from typing import Optional
 
 from .request_items import UsageError, _split
 
-__all__ = ("build_parser", "split_target", "normalize_url")
+__all__ = ("SSL_VERSIONS", "build_parser", "split_target", "normalize_url")
 
 _METHOD_RE = re.compile(r"^[A-Za-z]+$")
+# httpie's --ssl names (tls1.3 is a fasthttp extra); the version is pinned, as httpie pins it.
+SSL_VERSIONS = ("ssl2.3", "tls1", "tls1.1", "tls1.2", "tls1.3")
 COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 DESCRIPTION = """\
@@ -19,7 +21,9 @@ Send one HTTP request, as httpie's `http` does: fasthttp [METHOD] URL [REQUEST_I
 
 Request items: Header:value, Header: (do not send it), Header; (empty), param==value,
 field=value, field:=json, field@file (with --form), field=@file (text), field:=@file (JSON),
-Header:@file, param==@file, @file (the body from a file).
+Header:@file, param==@file, @file (the body from a file). A backslash escapes a separator.
+JSON field names are paths, as httpie 3's: a[b]=c, a[]=1 (append), a[0][x]=y, []:=1 (a top-level
+array); \\[ \\] \\\\ are those characters, a[\\5] the key "5".
 """
 
 EPILOG = """\
@@ -34,7 +38,9 @@ Where fasthttp differs from httpie on purpose:
   Colours need Pygments (pip install 'fasthttp[cli]'); without it bodies are formatted, uncoloured.
   --style auto uses the terminal's 16 colours; other names are Pygments styles.
   Bodies are read into memory before sending (httpie streams files).
-  Not there: plugins, nested JSON paths (a[b]=c), --chunked, --compress, netrc, --ssl, --ciphers.
+  An Authorization item (or credentials in the URL) is not replaced by .netrc's (httpie's is).
+  -P/--history-print applies to the intermediate exchanges of --all as httpie documents it.
+  --ssl also takes tls1.3. Not there: plugins.
 """
 
 
@@ -54,12 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_argument("--multipart", action="store_true", help="always multipart/form-data")
     content.add_argument("--boundary", help="the multipart boundary")
     content.add_argument("--raw", help="this text is the request body")
+    content.add_argument("-x", "--compress", action="count", default=0,
+                         help="deflate the body (Content-Encoding: deflate) when that makes it smaller; "
+                              "-xx always")
+    content.add_argument("--chunked", action="store_true",
+                         help="send the body with Transfer-Encoding: chunked (no Content-Length)")
     content.add_argument("-H", "--header", action="append", default=[], metavar="'Name: value'",
                          help="a header (a fasthttp extra; httpie takes Header:value items only)")
     output = parser.add_argument_group("output")
     output.add_argument("-p", "--print", dest="print_what", metavar="WHAT",
                         help="H request headers, B request body, h response headers, "
                              "b response body, m metadata (default hb on a terminal, b otherwise)")
+    output.add_argument("-P", "--history-print", metavar="WHAT",
+                        help="like --print, for the intermediate requests and responses of --all")
+    output.add_argument("--all", dest="show_all", action="store_true",
+                        help="print the intermediate requests and responses too (redirects with --follow)")
     output.add_argument("-h", "--headers", action="store_true", help="only response headers (-p h)")
     output.add_argument("-m", "--meta", action="store_true", help="only response metadata (-p m)")
     output.add_argument("-b", "--body", action="store_true", help="only the response body (-p b)")
@@ -84,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     auth = parser.add_argument_group("authentication")
     auth.add_argument("-a", "--auth", metavar="USER[:PASS] | TOKEN")
     auth.add_argument("-A", "--auth-type", choices=("basic", "digest", "bearer"), default=None)
+    auth.add_argument("--ignore-netrc", action="store_true",
+                      help="do not take credentials from ~/.netrc (or $NETRC) when none are given")
     network = parser.add_argument_group("network")
     network.add_argument("--proxy", action="append", default=[], metavar="PROTOCOL:PROXY_URL",
                          help="e.g. --proxy=http:http://127.0.0.1:3128")
@@ -99,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     ssl.add_argument("--insecure", action="store_true", help="same as --verify=no")
     ssl.add_argument("--cert", help="a client certificate (PEM; with the key unless --cert-key)")
     ssl.add_argument("--cert-key", help="the client certificate's private key")
+    ssl.add_argument("--cert-key-pass", metavar="PASS", help="the passphrase of the --cert-key private key")
+    ssl.add_argument("--ssl", dest="ssl_version", choices=tuple(SSL_VERSIONS), metavar="VERSION",
+                     help="the only TLS version to use: " + ", ".join(SSL_VERSIONS)
+                          + " (ssl2.3: the best both sides speak, the default)")
+    ssl.add_argument("--ciphers", help="the TLS 1.2 and older cipher suites, in OpenSSL's list format")
     other = parser.add_argument_group("other")
     other.add_argument("--version", action="store_true", help="print the version and exit")
     other.add_argument("--help", action="help", help="show this help and exit")

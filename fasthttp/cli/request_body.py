@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from .request_items import FileItem, RequestItems, UsageError
 
-__all__ = ("Body", "build_body")
+__all__ = ("Body", "build_body", "deflated")
 
 JSON_ACCEPT = "application/json, */*;q=0.5"
 FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
@@ -85,4 +85,17 @@ def build_body(items: RequestItems, form: bool, force_multipart: bool, boundary:
         return Body(urlencode(fields).encode("ascii"), FORM_TYPE)
     if not items.data:
         return Body(None, None)
-    return Body(json.dumps(dict(items.data)).encode("utf-8"), "application/json")
+    from .request_json_paths import build_json
+
+    return Body(json.dumps(build_json(items.data)).encode("utf-8"), "application/json")
+
+
+def deflated(body: Body, always: bool) -> Optional[bytes]:
+    """-x/--compress: the body deflated (zlib's format, httpie's Content-Encoding: deflate) when
+    that makes it smaller, or whatever the size with -xx; None when it stays as it is."""
+    if not body.data:
+        return None
+    import zlib
+
+    packed = zlib.compress(body.data)
+    return packed if always or len(packed) < len(body.data) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -18,11 +19,11 @@ from typing import Any, BinaryIO, Optional, Sequence
 from yarl import URL
 
 from .request_args import build_parser, normalize_url, split_target
-from .request_body import JSON_ACCEPT, Body, build_body
+from .request_body import JSON_ACCEPT, Body, build_body, deflated
 from .request_items import RequestItems, UsageError, parse_items
-from .request_network import (EXIT_ERROR, EXIT_REDIRECT, auth_arguments, describe_failure, proxy_for,
-                              ssl_argument)
-from .request_output import Printer, error, request_head, response_head, style_exists, warning
+from .request_network import (EXIT_ERROR, EXIT_REDIRECT, TlsOptions, auth_arguments, describe_failure,
+                              proxy_for, ssl_argument)
+from .request_output import BINARY_NOTICE, Printer, error, request_head, response_head, style_exists, warning
 from .request_session import Session, load_session
 
 __all__ = ("request_main", "normalize_url")  # bench takes normalize_url from here
@@ -38,17 +39,22 @@ class Plan:
     removed: list[str]
     body: Body
     what: str  # httpie's --print letters
+    history_what: str  # the same for the intermediate exchanges of --all
     session: Optional[Session]
+
+
+def _checked_letters(option: str, letters: str) -> str:
+    unknown = set(letters) - set("HBhbm")
+    if unknown:
+        raise UsageError(f"{option} '{letters}': unknown letters {''.join(sorted(unknown))} (use HBhbm)")
+    return letters
 
 
 def _print_letters(args: argparse.Namespace, to_terminal: bool) -> str:
     if args.quiet:
         return ""
     if args.print_what:
-        unknown = set(args.print_what) - set("HBhbm")
-        if unknown:
-            raise UsageError(f"--print '{args.print_what}': unknown letters {''.join(sorted(unknown))} (use HBhbm)")
-        return str(args.print_what)
+        return _checked_letters("--print", str(args.print_what))
     if args.verbose:
         return "HBhbm" if args.verbose > 1 else "HBhb"
     if args.headers:
@@ -104,6 +110,12 @@ def _plan(args: argparse.Namespace, to_terminal: bool) -> Plan:
         headers.append((name.strip(), value.strip()))
     raw_body = args.raw.encode("utf-8") if args.raw is not None else _read_stdin(args, items)
     body = build_body(items, args.form, args.multipart, args.boundary, raw_body)
+    if args.compress:
+        packed = deflated(body, always=args.compress > 1)
+        if packed is not None:  # the label is ours to set: any Content-Encoding item would lie
+            body = Body(packed, body.content_type)
+            headers = [h for h in headers if h[0].lower() != "content-encoding"]
+            headers.append(("Content-Encoding", "deflate"))
     try:
         url = URL(url_text)
     except ValueError as exc:
@@ -119,10 +131,13 @@ def _plan(args: argparse.Namespace, to_terminal: bool) -> Plan:
         raise UsageError(f"--style {args.style}: no such Pygments style")
     if args.resume and not (args.download and args.output):
         raise UsageError("-c/--continue needs --download and -o/--output")
+    what = _print_letters(args, to_terminal)
+    history_what = what if args.history_print is None or args.quiet else _checked_letters(
+        "--history-print", str(args.history_print))
     return Plan(
         method=method or ("POST" if body.data is not None else "GET"),
         url=url, items=items, headers=headers, removed=list(items.removed_headers), body=body,
-        what=_print_letters(args, to_terminal), session=session,
+        what=what, history_what=history_what, session=session,
     )
 
 
@@ -190,8 +205,12 @@ def _print_request(printer: Printer, what: str, method: str, path_qs: str,
     if "H" in what:
         printer.head(request_head(method, path_qs, headers))
     if "B" in what and body:
-        printer.body(body, dict((k.lower(), v) for k, v in headers).get("content-type", ""), "utf-8")
-        printer.end_line()
+        named = dict((k.lower(), v) for k, v in headers)
+        if named.get("content-encoding") and printer.to_terminal:
+            printer.write(BINARY_NOTICE + "\n")  # -x: deflated bytes are not text
+        else:
+            printer.body(body, named.get("content-type", ""), "utf-8")
+            printer.end_line()
     if set(what) & set("hbm"):
         printer.write("\n")  # httpie's blank line between the request and the response
 
@@ -203,13 +222,30 @@ def _auth(args: argparse.Namespace, plan: Plan) -> tuple[Optional[str], Optional
     if raw_auth is None and plan.session is not None and plan.session.auth:
         raw_auth, auth_type = plan.session.auth["raw_auth"], plan.session.auth["type"]
     kwargs, headers = auth_arguments(raw_auth, auth_type)
+    if raw_auth is None and not args.ignore_netrc and _may_use_netrc(plan):
+        from .request_netrc import netrc_credentials
+
+        found = netrc_credentials(plan.url.host)
+        if found is not None:
+            import fasthttp
+
+            kwargs["auth"] = fasthttp.BasicAuth(*found)
     return raw_auth, auth_type, kwargs, headers
+
+
+def _may_use_netrc(plan: Plan) -> bool:
+    """Credentials of the user's own (in the URL, an Authorization item) are not overridden by
+    .netrc ones (httpie, through requests, would replace the item's)."""
+    if plan.url.user is not None:
+        return False
+    named = {name.lower() for name, _ in plan.headers} | {name.lower() for name in plan.removed}
+    return "authorization" not in named
 
 
 def _offline(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     try:
         _, _, auth_kwargs, auth_headers = _auth(args, plan)
-        ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
+        ssl_argument(TlsOptions.from_args(args))
         proxy_for(args.proxy, plan.url)
     except UsageError as exc:
         error(str(exc), printer)
@@ -221,7 +257,8 @@ def _offline(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
                                                              _default_headers(args, plan))
     headers = [h for h in headers if h[0].lower() not in {r.lower() for r in plan.removed}]
     if plan.body.data is not None:
-        headers.append(("Content-Length", str(len(plan.body.data))))
+        headers.append(("Transfer-Encoding", "chunked") if args.chunked
+                       else ("Content-Length", str(len(plan.body.data))))
     _print_request(printer, plan.what, plan.method, url.raw_path_qs, headers, plan.body.data)
     return 0
 
@@ -232,7 +269,7 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     method, url = plan.method, plan.url
     try:
         raw_auth, auth_type, auth_kwargs, auth_headers = _auth(args, plan)
-        ssl_value = ssl_argument(args.verify, args.insecure, args.cert, args.cert_key)
+        ssl_value = ssl_argument(TlsOptions.from_args(args))
         proxy = proxy_for(args.proxy, url)
     except UsageError as exc:
         error(str(exc), printer)
@@ -241,12 +278,19 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
     headers = [h for h in _merge_headers(plan.headers + auth_headers, _default_headers(args, plan))
                if h[0].lower() not in removed]
     timeout = fasthttp.ClientTimeout(total=None, sock_connect=args.timeout, sock_read=args.timeout)
+    middlewares = list(auth_kwargs.pop("middlewares", ()))
+    history = None
+    if args.show_all:
+        from .request_history import HistoryRecorder
+
+        history = HistoryRecorder(follows_redirects=args.follow or args.download)
+        middlewares.append(history)  # the innermost: it sees every exchange on the wire
     started = time.monotonic()
     try:
         # unsafe=True: cookies from an IP-address host are kept, as httpie (requests) keeps them.
         async with fasthttp.ClientSession(timeout=timeout, trust_env=_environment_names_proxies(),
                                           cookie_jar=fasthttp.CookieJar(unsafe=True),
-                                          middlewares=auth_kwargs.pop("middlewares", ())) as client:
+                                          middlewares=middlewares) as client:
             if plan.session is not None:
                 for cookie in plan.session.cookies:
                     client.cookie_jar.update_cookies({cookie["name"]: cookie["value"]}, response_url=url)
@@ -260,8 +304,11 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
             async with client.request(
                 method, url, params=plan.items.query or None, data=plan.body.data, headers=headers,
                 skip_auto_headers=plan.removed or None, allow_redirects=args.follow or args.download,
-                max_redirects=args.max_redirects, ssl=ssl_value, proxy=proxy, **auth_kwargs,
+                max_redirects=args.max_redirects, ssl=ssl_value, proxy=proxy,
+                chunked=True if args.chunked and plan.body.data is not None else None, **auth_kwargs,
             ) as response:
+                if history is not None:
+                    _print_history(plan, printer, history.before(response))
                 status = await _show_response(args, plan, printer, response, offset, started)
             if plan.session is not None and args.session:
                 _update_session(plan, args, client, raw_auth, auth_type)
@@ -276,12 +323,30 @@ async def _send(args: argparse.Namespace, plan: Plan, printer: Printer) -> int:
 
 
 def _environment_names_proxies() -> bool:
-    """httpie honours the *_proxy variables, so trust_env=True when they are set. Not otherwise:
-    trust_env also means .netrc credentials, which the command does not read yet (--help says
-    so), and which with an Authorization item of the command's own would be refused."""
+    """httpie honours the *_proxy variables, so trust_env=True when they are set. trust_env also
+    has the client read .netrc, which the command has done already by its own rules
+    (--ignore-netrc, an Authorization item wins): the client is pointed at an empty one."""
     from urllib.request import getproxies
 
-    return any(scheme in getproxies() for scheme in ("http", "https"))
+    if not any(scheme in getproxies() for scheme in ("http", "https")):
+        return False
+    os.environ["NETRC"] = os.devnull  # this process only, after request_netrc has read it
+    return True
+
+
+def _print_history(plan: Plan, printer: Printer, exchanges: list[Any]) -> None:
+    """--all: each intermediate request and response, with -P/--history-print's letters."""
+    what = plan.history_what
+    for exchange in exchanges:
+        info, response = exchange.request_info, exchange.response
+        if set(what) & set("HB"):
+            _print_request(printer, what, info.method, info.url.raw_path_qs, list(info.headers.items()),
+                           exchange.request_body)
+        if "h" in what:
+            printer.head(response_head(response))
+        if "b" in what:
+            printer.body(exchange.body, response.content_type, response.charset)
+        printer.end_line()  # the next exchange starts on a line of its own, as httpie's does
 
 
 def _update_session(plan: Plan, args: argparse.Namespace, client: Any, raw_auth: Optional[str],
@@ -305,8 +370,11 @@ async def _show_response(args: argparse.Namespace, plan: Plan, printer: Printer,
     what = plan.what
     info = response.request_info
     if set(what) & set("HB"):
+        # After a redirect the body was sent again only by a 307 or 308 (not by a 301/302/303,
+        # which turn the request into a body-less GET).
+        resent = not response.history or response.history[-1].status in (307, 308)
         _print_request(printer, what, info.method, info.url.raw_path_qs, list(info.headers.items()),
-                       plan.body.data)
+                       plan.body.data if resent else None)
     if args.download:
         return await _download(args, printer, response, offset)
     if "h" in what:

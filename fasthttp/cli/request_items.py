@@ -3,7 +3,8 @@
 `@file` alone (the body from a file).
 
 The separator is the first one in the item (the longest at that position); a backslash escapes a
-separator character in the name (`a\\:b=c` is the field `a:b`). File items may carry
+separator character (`a\\:b=c` is the field `a:b`, `a=b\\=c` the value `b=c`); other backslashes
+stay, for the JSON paths of data items (request_json_paths). File items may carry
 `;type=MIME` after the path.
 """
 
@@ -50,20 +51,34 @@ class RequestItems:
         return bool(self.data or self.files or self.body_file)
 
 
+def _unescape(text: str) -> str:
+    """A backslash before a separator character is dropped; any other backslash stays (httpie's
+    rule: `a\\\\b` keeps both backslashes, which JSON paths then read as one)."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            following = text[i + 1]
+            out.append(following if following in _SEPARATOR_CHARS else text[i:i + 2])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def _split(item: str) -> tuple[str, str, str]:
-    """(name, separator, value), honouring backslash escapes in the name."""
-    name: list[str] = []
+    """(name, separator, value), honouring backslash escapes in both."""
     i = 0
     while i < len(item):
-        char = item[i]
-        if char == "\\" and i + 1 < len(item) and item[i + 1] in _SEPARATOR_CHARS | {"\\"}:
-            name.append(item[i + 1])
-            i += 2
+        if item[i] == "\\":
+            i += 2  # an escaped character (or a backslash pair) is never a separator
             continue
         for sep in _SEPARATORS:
             if item.startswith(sep, i):
-                return "".join(name), sep, item[i + len(sep):]
-        name.append(char)
+                return _unescape(item[:i]), sep, _unescape(item[i + len(sep):])
         i += 1
     raise UsageError(f"'{item}' is not a valid request item "
                      "(use Header:value, param==value, field=value, field:=json or field@file)")

@@ -8,13 +8,14 @@ import getpass
 import os
 import ssl
 import sys
+from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from yarl import URL
 
 from .request_items import UsageError
 
-__all__ = ("ssl_argument", "proxy_for", "auth_arguments", "describe_failure",
+__all__ = ("TlsOptions", "ssl_argument", "proxy_for", "auth_arguments", "describe_failure",
            "EXIT_ERROR", "EXIT_TIMEOUT", "EXIT_REDIRECT", "EXIT_TOO_MANY_REDIRECTS")
 
 EXIT_ERROR, EXIT_TIMEOUT, EXIT_REDIRECT, EXIT_TOO_MANY_REDIRECTS = 1, 2, 3, 6
@@ -24,19 +25,45 @@ _NOT_TLS_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "P
                               "HTTP_REQUEST", "UNKNOWN_PROTOCOL"})
 
 
-def ssl_argument(verify: str, insecure: bool, cert: Optional[str], cert_key: Optional[str]) -> Union[bool, ssl.SSLContext]:
-    choice = verify.lower()
-    if insecure or choice in ("no", "false"):
-        if not cert:
+@dataclass
+class TlsOptions:
+    """--verify/--insecure, --cert/--cert-key/--cert-key-pass, --ssl and --ciphers."""
+    verify: str = "yes"
+    insecure: bool = False
+    cert: Optional[str] = None
+    cert_key: Optional[str] = None
+    cert_key_pass: Optional[str] = None
+    version: Optional[str] = None
+    ciphers: Optional[str] = None
+
+    @classmethod
+    def from_args(cls, args: Any) -> "TlsOptions":
+        return cls(args.verify, args.insecure, args.cert, args.cert_key, args.cert_key_pass,
+                   args.ssl_version, args.ciphers)
+
+    @property
+    def needs_context(self) -> bool:
+        return bool(self.cert or self.ciphers or (self.version and self.version != "ssl2.3"))
+
+
+_TLS_VERSIONS = {"tls1": "TLSv1", "tls1.1": "TLSv1_1", "tls1.2": "TLSv1_2", "tls1.3": "TLSv1_3"}
+
+
+def ssl_argument(options: TlsOptions) -> Union[bool, ssl.SSLContext]:
+    """The request's ssl=: True/False while the defaults do, else a context of our own."""
+    choice = options.verify.lower()
+    if options.insecure or choice in ("no", "false"):
+        if not options.needs_context:
             return False
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     elif choice in ("yes", "true"):
-        if not cert:
+        if not options.needs_context:
             return True
         context = ssl.create_default_context()
     else:
+        verify = options.verify
         if not os.path.exists(verify):
             raise UsageError(f"--verify: {verify} is not yes, no or an existing CA bundle path")
         try:
@@ -44,14 +71,49 @@ def ssl_argument(verify: str, insecure: bool, cert: Optional[str], cert_key: Opt
                                                  capath=verify if os.path.isdir(verify) else None)
         except (ssl.SSLError, OSError) as exc:
             raise UsageError(f"--verify: cannot load CA bundle {verify}: {exc}") from None
-    if cert:
+    _pin_version(context, options.version)
+    if options.ciphers:
         try:
-            context.load_cert_chain(cert, cert_key)
-        except (ssl.SSLError, OSError) as exc:
-            raise UsageError(f"--cert: cannot load {cert}{' / ' + cert_key if cert_key else ''}: {exc}") from None
-    elif cert_key:
-        raise UsageError("--cert-key needs --cert")
+            context.set_ciphers(options.ciphers)
+        except ssl.SSLError:
+            raise UsageError(f"--ciphers {options.ciphers}: OpenSSL knows no cipher suite by that list "
+                             "(see `openssl ciphers`)") from None
+    _load_client_certificate(context, options)
     return context
+
+
+def _pin_version(context: ssl.SSLContext, version: Optional[str]) -> None:
+    if not version or version == "ssl2.3":
+        return
+    pinned = getattr(ssl.TLSVersion, _TLS_VERSIONS[version])
+    if version in ("tls1", "tls1.1"):
+        # OpenSSL's default security level refuses these versions outright (no signature
+        # algorithm they can use): level 0 lets the handshake try, as asking for them means.
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        context.minimum_version = context.maximum_version = pinned
+    except (ValueError, ssl.SSLError) as exc:
+        raise UsageError(f"--ssl {version}: this Python's OpenSSL cannot use it ({exc})") from None
+
+
+def _load_client_certificate(context: ssl.SSLContext, options: TlsOptions) -> None:
+    if not options.cert:
+        if options.cert_key or options.cert_key_pass:
+            raise UsageError(f"{'--cert-key' if options.cert_key else '--cert-key-pass'} needs --cert")
+        return
+    names = options.cert + (" / " + options.cert_key if options.cert_key else "")
+    def passphrase() -> str:  # asked for only when the key is encrypted
+        if options.cert_key_pass is not None:
+            return options.cert_key_pass
+        if not sys.stdin.isatty():
+            raise UsageError(f"--cert: the key of {names} is encrypted: give --cert-key-pass "
+                             "(it is asked for only on a terminal)")
+        return getpass.getpass(f"fasthttp: passphrase for {options.cert_key or options.cert}: ")
+
+    try:
+        context.load_cert_chain(options.cert, options.cert_key, password=passphrase)
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(f"--cert: cannot load {names}: {exc}") from None
 
 
 def proxy_for(proxies: list[str], url: URL) -> Optional[str]:
@@ -124,9 +186,14 @@ def describe_failure(exc: BaseException, method: str, url: URL, timeout: Optiona
         return EXIT_ERROR, f"TLS handshake with {where} failed: {reason}"
     if isinstance(exc, fasthttp.ClientConnectorError):
         error = exc.os_error
+        if url.scheme == "https" and isinstance(error, (ConnectionResetError, ConnectionAbortedError)):
+            # A server that refuses the handshake (a TLS version or cipher suites it will not
+            # use) may just drop the connection: asyncio then reports a bare reset.
+            return EXIT_ERROR, (f"TLS handshake with {where} failed: the server closed the connection "
+                                "(does it accept the TLS version and ciphers asked for? see --ssl, --ciphers)")
         # asyncio's "Connect call failed (...)" hides the reason; errno names it.
         text = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror or str(error)
-        return EXIT_ERROR, f"cannot connect to {exc.host}:{exc.port}: {text}"
+        return EXIT_ERROR, f"cannot connect to {exc.host}:{exc.port}: {text or type(error).__name__}"
     if isinstance(exc, NotImplementedError):
         return EXIT_ERROR, str(exc)
     return EXIT_ERROR, f"{type(exc).__name__}: {exc}"
