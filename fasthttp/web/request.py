@@ -221,7 +221,7 @@ class Request(MutableMapping[str, Any]):
     def config_dict(self) -> Any:
         """The app's state, then its parents' (innermost first) when in a sub-application."""
         apps = getattr(self._match_info, "_apps", None)
-        if not apps:
+        if not apps or len(apps) == 1:
             return self._app
         from collections import ChainMap
         from types import MappingProxyType
