@@ -100,7 +100,11 @@ class StreamResponse(MutableMapping[str, Any]):
         self._send_chunked = False
         self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
         self._state: Optional[dict[str, Any]] = None  # made on first use: most never use it
-        self.set_status(status, reason)
+        if reason is None and type(status) is int:  # set_status, written out for the usual call
+            self._status = status
+            self._reason = _REASONS.get(status, "")
+        else:
+            self.set_status(status, reason)
 
     # --- state (MutableMapping) -----------------------------------------------------------------
 
@@ -527,7 +531,7 @@ class Response(StreamResponse):
     ) -> None:
         if body is not None and text is not None:
             raise ValueError("body and text are not allowed together")
-        super().__init__(status=status, reason=reason, headers=headers)
+        StreamResponse.__init__(self, status=status, reason=reason, headers=headers)
         if content_type is not None and "charset" in content_type:
             raise ValueError("charset must not be in content_type argument")
         given_headers = self._headers
@@ -539,7 +543,10 @@ class Response(StreamResponse):
                 if content_type or charset:
                     raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
             elif content_type is None and charset is None:
-                self._set_content_type(_TEXT_PLAIN_UTF8)
+                if given_headers is None:
+                    self._pending_type = _TEXT_PLAIN_UTF8  # _set_content_type, written out
+                else:
+                    given_headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
             else:
                 self._set_content_type(f"{content_type or 'text/plain'}; charset={charset or 'utf-8'}")
             body = text.encode(charset or "utf-8")
@@ -550,7 +557,10 @@ class Response(StreamResponse):
             elif content_type is not None:
                 self._set_content_type(f"{content_type}; charset={charset}" if charset else content_type)
         self._body: Optional[bytes] = None
-        self.body = body
+        if type(body) is bytes:
+            self._body = body  # the body setter, written out for the usual case
+        else:
+            self.body = body
 
     @property
     def body(self) -> Optional[bytes]:
