@@ -295,7 +295,7 @@ class Application(MutableMapping[Any, Any]):
     def _route(self, request: Any) -> Handler:
         """The handler for the request (sets request.match_info); this application's own
         middlewares not applied (the server calls this directly when it has none)."""
-        match_info = self._router.resolve_path(request.method, request.path, request)
+        match_info = self._router.resolve_path(request._head.method, request.path, request)
         request._match_info = match_info
         # A class-based view is called like a function: its instance is awaitable (views.py).
         handler: Handler = match_info.handler

@@ -416,7 +416,11 @@ class StreamResponse(MutableMapping[str, Any]):
         version = head.version
         keep_alive = self._keep_alive
         if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
-            keep_alive = request.keep_alive and not request._protocol._close_after
+            keep_alive = (
+                head.keep_alive
+                and not (head.chunked and version is HttpVersion10)  # request.keep_alive, inlined
+                and not request._protocol._close_after
+            )
             self._keep_alive = keep_alive
         if keep_alive:
             connection = "keep-alive" if version == HttpVersion10 else None
@@ -630,7 +634,7 @@ class Response(StreamResponse):
         self._prepared = True
         body = self._body or b""
         status = self._status
-        no_body = request.method == "HEAD" or status in (204, 304) or status < 200
+        no_body = request._head.method == "HEAD" or status in (204, 304) or status < 200
         if self._compression is None and not self._chunked and not self._cookies:
             # The usual response: its head written by one call that adds Content-Length,
             # Content-Type, Date, Server and Connection itself; the headers are not edited
