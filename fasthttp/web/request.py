@@ -343,6 +343,9 @@ class Request(MutableMapping[str, Any]):
 
     @property
     def path_qs(self) -> str:
+        target = self._head.target
+        if target in _PLAIN_TARGETS:  # its own path, no query: what the URL would print
+            return target
         return str(self.rel_url)
 
     @property

@@ -550,11 +550,11 @@ class UrlDispatcher:
             if route is not None:
                 # MatchInfo({}, route.handler, route) without the Python-level __init__ call
                 # (once a request, on the path of every plain route).
-                match_info: MatchInfo = _new_dict(MatchInfo)
-                match_info.handler = route.handler
-                match_info.route = route
-                match_info._apps = []
-                return match_info
+                hit: MatchInfo = _new_dict(MatchInfo)
+                hit.handler = route.handler
+                hit.route = route
+                hit._apps = []
+                return hit
         allowed: set[str] = set()
         for resource in self._rules:
             match_info = resource._match(method, path, request, allowed)
