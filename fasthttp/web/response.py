@@ -42,19 +42,22 @@ class ContentCoding:
 
 
 class _DateCache:
-    """The Date header changes once a second; format it once a second."""
+    """The Date header changes once a second; format it once a second. `value` holds until
+    `expires` (the next whole second), so the usual read is a time() call and a compare
+    (written out in _plain_head)."""
 
-    __slots__ = ("second", "value")
+    __slots__ = ("expires", "value")
 
     def __init__(self) -> None:
-        self.second = -1
+        self.expires = 0.0
         self.value = ""
 
     def get(self) -> str:
-        now = int(time.time())
-        if now != self.second:
-            self.second = now
-            self.value = formatdate(now, usegmt=True)
+        now = time.time()
+        if not 0.0 < self.expires - now <= 1.0:  # a new second (or the clock went back)
+            second = int(now)
+            self.expires = second + 1.0
+            self.value = formatdate(second, usegmt=True)
         return self.value
 
 
@@ -431,7 +434,7 @@ class StreamResponse(MutableMapping[str, Any]):
         if content_type is None:
             content_type = "application/octet-stream"
         content_length = str(body_length)
-        date = _DATE.get()
+        date = _DATE.value if 0.0 < _DATE.expires - time.time() <= 1.0 else _DATE.get()
         lines = _STATUS_LINES.get(version)
         if lines is None:
             lines = _STATUS_LINES.setdefault(version, {})
