@@ -344,7 +344,9 @@ class Request(MutableMapping[str, Any]):
     @property
     def path_qs(self) -> str:
         target = self._head.target
-        if target in _PLAIN_TARGETS:  # its own path, no query: what the URL would print
+        # A plain target is its own path and has no query: the URL prints it as it is, but
+        # for "//..." (yarl prints an empty authority before such a path, as aiohttp shows).
+        if target in _PLAIN_TARGETS and target[1:2] != "/":
             return target
         return str(self.rel_url)
 
