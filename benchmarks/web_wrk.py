@@ -6,6 +6,11 @@ off) with the same two handlers:
 - `/hello`: `web.Response(text="Hello, World!")`
 - `/json`:  `web.json_response({"message": "Hello, World!", "id": 1, "ok": True})`
 
+A third server is the ceiling row: a bare asyncio.Protocol (canned_server.py's CannedProtocol,
+same default loop, one process) answering those two requests with prebuilt bytes of the same
+status, Content-Type and body (Date and Server too, the Date rebuilt once a second). Its row
+gives its requests/s and fasthttp.web's share of them.
+
 For each round, for each handler, `wrk -t1 -c64 -d<duration>s` (keep-alive) runs against each
 server in turn, the order alternating between rounds so neither server always goes first. The
 table gives the median requests/s over the rounds and the ratio fasthttp.web / aiohttp.web.
@@ -44,14 +49,65 @@ from server_process import stop_server  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 HANDLERS = {"hello": "/hello", "json": "/json"}
-SERVERS = ("fasthttp", "aiohttp")
+SERVERS = ("fasthttp", "aiohttp", "raw")
 EXPECTED = {"/hello": b"Hello, World!", "/json": b'{"message": "Hello, World!", "id": 1, "ok": true}'}
 
 
 # --- the server side (run in a subprocess: web_wrk.py --serve NAME --port N) -------------------
 
 
+def serve_raw(port: int) -> None:
+    """The ceiling: canned_server's bare protocol with the two answers prebuilt."""
+    import asyncio
+    import signal
+
+    import canned_server as canned  # beside this file
+
+    hello = EXPECTED["/hello"]
+    json_body = EXPECTED["/json"]
+
+    class WrkCanned(canned.CannedProtocol):
+        __slots__ = ()
+        answers: dict[bytes, bytes] = {}  # request line -> the whole response
+
+        def _handle(self, head: bytes) -> None:
+            line_end = head.find(b"\r\n")
+            answer = WrkCanned.answers.get(head if line_end < 0 else head[:line_end])
+            if answer is None:
+                super()._handle(head)
+            else:
+                self.transport.write(answer)
+
+    def rebuild() -> None:
+        canned._Clock.tick()
+        WrkCanned.answers = {
+            b"GET /hello HTTP/1.1": canned._head(b"200 OK", b"text/plain; charset=utf-8", len(hello)) + hello,
+            b"GET /json HTTP/1.1": canned._head(b"200 OK", b"application/json; charset=utf-8", len(json_body))
+            + json_body,
+        }
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:
+            rebuild()
+            loop.call_later(1.0, tick)
+
+        tick()
+        server = await loop.create_server(WrkCanned, HOST, port, backlog=1024, reuse_address=True)
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        server.close()
+
+    asyncio.run(main())
+
+
 def serve(name: str, port: int) -> None:
+    if name == "raw":
+        serve_raw(port)
+        return
     if name == "fasthttp":
         sys.path.insert(0, str(ROOT))
         from fasthttp import web  # type: ignore[no-redef]
@@ -88,12 +144,17 @@ def start_server(name: str, access_log: str, pin: bool) -> tuple[subprocess.Pope
     return proc, port
 
 
-def check(name: str, port: int) -> Optional[str]:
+def check(name: str, port: int, content_types: dict[str, str]) -> Optional[str]:
+    """Whether the server answers as expected: status, body, and the same Content-Type as the
+    servers checked before it (noted in content_types)."""
     for path, body in EXPECTED.items():
         with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=5) as resp:
             got = resp.read()
+            ctype = resp.headers.get("Content-Type", "")
             if resp.status != 200 or got != body:
                 return f"{name} {path}: {resp.status} {got!r}"
+            if content_types.setdefault(path, ctype) != ctype:
+                return f"{name} {path}: Content-Type {ctype!r}, not {content_types[path]!r}"
     return None
 
 
@@ -155,9 +216,10 @@ def main() -> None:
     servers = {name: start_server(name, args.access_log, args.pin) for name in SERVERS}
     results: dict[tuple[str, str], list[float]] = {}
     notes: list[str] = []
+    content_types: dict[str, str] = {}
     try:
         for name, (_, port) in servers.items():
-            problem = check(name, port)
+            problem = check(name, port, content_types)
             if problem:
                 raise SystemExit(f"wrong answer, not benchmarking: {problem}")
             for path in HANDLERS.values():
@@ -186,13 +248,28 @@ def main() -> None:
         "| handler | fasthttp.web | aiohttp.web | fasthttp / aiohttp | all fasthttp runs | all aiohttp runs |",
         "|---|---:|---:|---:|---|---|",
     ]
+    medians = {key: statistics.median(runs) for key, runs in results.items()}
     for handler in HANDLERS:
         ours = results[(handler, "fasthttp")]
         theirs = results[(handler, "aiohttp")]
-        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+        m_ours, m_theirs = medians[(handler, "fasthttp")], medians[(handler, "aiohttp")]
         lines.append(
             f"| {handler} | {m_ours:,.0f} | {m_theirs:,.0f} | {m_ours / m_theirs:.2f}x | "
             f"{', '.join(f'{x:,.0f}' for x in ours)} | {', '.join(f'{x:,.0f}' for x in theirs)} |"
+        )
+    lines += [
+        "",
+        "Ceiling: a bare asyncio.Protocol answering with prebuilt bytes (same loop, one process)",
+        "",
+        "| handler | raw asyncio | fasthttp.web / raw | aiohttp.web / raw | all raw runs |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for handler in HANDLERS:
+        m_raw = medians[(handler, "raw")]
+        lines.append(
+            f"| {handler} | {m_raw:,.0f} | {medians[(handler, 'fasthttp')] / m_raw:.0%} | "
+            f"{medians[(handler, 'aiohttp')] / m_raw:.0%} | "
+            f"{', '.join(f'{x:,.0f}' for x in results[(handler, 'raw')])} |"
         )
     lines.append("")
     lines.append("; ".join(f"{k}: {v}" for k, v in versions().items()))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final, Iterator, Optional
 
-__all__ = ("serialize_head", "describe_error", "TCHARS")
+__all__ = ("serialize_head", "serialize_response_head", "describe_error", "TCHARS")
 
 #: RFC 9110 5.6.2 token characters: what a field name (and a method) may be made of.
 TCHARS: Final = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -144,3 +144,69 @@ def _problem(kind: str, text: str, name: Any) -> Optional[str]:
             f"for raw bytes)"
         )
     return None
+
+
+class _Fields(list):  # type: ignore[type-arg]
+    """(name, value) pairs in order, readable as serialize_head reads a header mapping."""
+
+    def items(self) -> "_Fields":
+        return self
+
+
+# The fields serialize_response_head writes itself: lower-case name -> bit in the `seen` mask.
+_OWN_FIELDS: Final = {"content-type": 1, "content-length": 2, "date": 4, "server": 8, "connection": 16}
+
+
+def serialize_response_head(
+    status_line: str,
+    headers: Any,
+    content_type: Optional[str],
+    content_length: Optional[str],
+    date: str,
+    server: str,
+    connection: Optional[str],
+) -> bytes:
+    """A server response head: `status_line`, `headers` (a mapping, or None for none), and the
+    fields the server adds, without editing `headers`:
+
+    - Content-Length: `content_length` replaces any in `headers` (the first keeps its place,
+      the others are dropped), else it is added; None: left as `headers` has it;
+    - Connection: the same, with `connection`;
+    - Content-Type, Date, Server: added (with `content_type`, `date`, `server`) only when
+      `headers` has none; a None `content_type` adds nothing.
+
+    The added fields follow `headers`, in that order: Content-Type, Content-Length, Date,
+    Server, Connection. This is the head the multidict edits of `headers[name] = value` /
+    `setdefault` would give (names and values checked as serialize_head checks them, with its
+    exceptions and messages), for one pass over the headers and no copy of them.
+    """
+    fields = _Fields()
+    seen = 0
+    if headers is not None:
+        own = _OWN_FIELDS
+        for name, value in headers.items():
+            bit = own.get(name.lower(), 0) if isinstance(name, str) else 0
+            if bit:
+                if bit == 2 and content_length is not None:
+                    if not seen & 2:
+                        fields.append(("Content-Length", content_length))
+                    seen |= 2
+                    continue
+                if bit == 16 and connection is not None:
+                    if not seen & 16:
+                        fields.append(("Connection", connection))
+                    seen |= 16
+                    continue
+                seen |= bit
+            fields.append((name, value))
+    if content_type is not None and not seen & 1:
+        fields.append(("Content-Type", content_type))
+    if content_length is not None and not seen & 2:
+        fields.append(("Content-Length", content_length))
+    if not seen & 4:
+        fields.append(("Date", date))
+    if not seen & 8:
+        fields.append(("Server", server))
+    if connection is not None and not seen & 16:
+        fields.append(("Connection", connection))
+    return serialize_head(status_line, fields)

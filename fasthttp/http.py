@@ -38,6 +38,7 @@ __all__ = (
     "EndOfChunk",
     "END_OF_CHUNK",
     "serialize_head",
+    "serialize_response_head",
     "HttpVersion",
     "HttpVersion10",
     "HttpVersion11",
@@ -61,7 +62,7 @@ def _extensions_disabled() -> bool:
 NO_EXTENSIONS: Final[bool] = _extensions_disabled()
 
 if TYPE_CHECKING:
-    from ._http_writer_py import serialize_head
+    from ._http_writer_py import serialize_head, serialize_response_head
     from ._parser_py import (
         END_OF_CHUNK,
         ChunkedDecoder,
@@ -78,7 +79,7 @@ else:
     IMPLEMENTATION = "python"
     if not NO_EXTENSIONS:
         try:
-            from ._http_writer import serialize_head
+            from ._http_writer import serialize_head, serialize_response_head
             from ._parser import (
                 END_OF_CHUNK,
                 ChunkedDecoder,
@@ -94,7 +95,7 @@ else:
         except ImportError:  # not built (no compiler, or a pure wheel)
             pass
     if IMPLEMENTATION == "python":
-        from ._http_writer_py import serialize_head
+        from ._http_writer_py import serialize_head, serialize_response_head
         from ._parser_py import (
             END_OF_CHUNK,
             ChunkedDecoder,

@@ -90,7 +90,17 @@ def _remote(request: "Request", response: "StreamResponse", time: float) -> str:
 
 
 def _start_time(request: "Request", response: "StreamResponse", time: float) -> str:
-    return (_local_now() - datetime.timedelta(seconds=time)).strftime("[%d/%b/%Y:%H:%M:%S %z]")
+    # The text changes once a second: formatted once for each second (and zone).
+    global _start_second, _start_zone, _start_text
+    started = time_module.time() - time
+    if _zone is None or started >= _zone_expires:
+        _local_now()  # looks the zone up again
+    second = int(started)
+    if second != _start_second or _zone is not _start_zone:
+        _start_zone = _zone
+        _start_second = second
+        _start_text = datetime.datetime.fromtimestamp(second, _zone).strftime("[%d/%b/%Y:%H:%M:%S %z]")
+    return _start_text
 
 
 def _pid(request: "Request", response: "StreamResponse", time: float) -> str:
@@ -140,6 +150,10 @@ def _header_field(kind: str, name: str) -> _Field:
 # the half hour); formatting %t then costs no tz lookup.
 _zone: Union[datetime.timezone, None] = None
 _zone_expires = 0.0
+# %t of the last request: the second and zone it was formatted for, and the text.
+_start_second = -1
+_start_zone: Union[datetime.timezone, None] = None
+_start_text = ""
 
 
 def _local_now() -> datetime.datetime:

@@ -295,12 +295,14 @@ class Application(MutableMapping[Any, Any]):
     def _route(self, request: Any) -> Handler:
         """The handler for the request (sets request.match_info); this application's own
         middlewares not applied (the server calls this directly when it has none)."""
-        match_info = self._router.resolve_path(request.method, request.path, request)
+        match_info = self._router.resolve_path(request._head.method, request.path, request)
         request._match_info = match_info
         # A class-based view is called like a function: its instance is awaitable (views.py).
         handler: Handler = match_info.handler
         apps = match_info._apps
-        if apps:  # in a sub-application: request.app is the innermost, as aiohttp's
+        if not apps:
+            apps.append(self)  # match_info.apps: the application chain, this one first (aiohttp's)
+        else:  # in a sub-application: request.app is the innermost, as aiohttp's
             request._app = apps[-1]
             apps.insert(0, self)
             if self._middlewares or self._middlewares_below or not self._frozen:
@@ -311,7 +313,7 @@ class Application(MutableMapping[Any, Any]):
     async def _handle(self, request: Any) -> Any:
         """Route the request and run it through the middlewares (outermost first)."""
         handler = _with_middlewares(self, self._route(request))
-        if request._match_info._apps:
+        if len(request._match_info._apps) > 1:
             # While this application's middlewares run, request.app is this application
             # (aiohttp's behaviour); each sub-application's is shown during its own.
             handler = _as_current_app(self, handler)

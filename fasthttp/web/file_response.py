@@ -188,7 +188,7 @@ class FileResponse(StreamResponse):
         self.last_modified = st.st_mtime
         if found.outcome is _Outcome.NOT_MODIFIED:
             self.set_status(304)
-            self._headers.popall(hdrs.CONTENT_LENGTH, None)
+            self.headers.popall(hdrs.CONTENT_LENGTH, None)
             return await super().prepare(request)
         handle = found.handle
         assert handle is not None
@@ -200,14 +200,14 @@ class FileResponse(StreamResponse):
 
     async def _answer_empty(self, request: "Request", status: int) -> Any:
         self.set_status(status)
-        self._headers[hdrs.CONTENT_LENGTH] = "0"
+        self.headers[hdrs.CONTENT_LENGTH] = "0"
         return await super().prepare(request)
 
     async def _send_file(
         self, request: "Request", handle: IO[bytes], st: os.stat_result, encoding: Optional[str]
     ) -> None:
         size = st.st_size
-        headers = self._headers
+        headers = self.headers
         if hdrs.CONTENT_TYPE not in headers:
             headers[hdrs.CONTENT_TYPE] = _content_type(self._path.name)
         if encoding is not None:

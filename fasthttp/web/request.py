@@ -40,6 +40,11 @@ __all__ = ("Request", "BaseRequest")
 # (dots at all, to keep the test simple). "//x" is such a path too: an origin-form target is
 # built into a URL as a path (see rel_url), never read as a network-path reference.
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
+# Targets that matched _PLAIN_PATH, bounded in number and length (a client sending random
+# paths fills it, then pays the regular expression as before).
+_PLAIN_TARGETS: set[str] = set()
+_PLAIN_TARGETS_MAX = 1024
+_PLAIN_TARGET_MAX_LENGTH = 256
 
 # What aiohttp.web's Application and Request take by default: form fields post() accepts.
 DEFAULT_MAX_FIELDS = 1000
@@ -221,7 +226,7 @@ class Request(MutableMapping[str, Any]):
     def config_dict(self) -> Any:
         """The app's state, then its parents' (innermost first) when in a sub-application."""
         apps = getattr(self._match_info, "_apps", None)
-        if not apps:
+        if not apps or len(apps) == 1:
             return self._app
         from collections import ChainMap
         from types import MappingProxyType
@@ -326,13 +331,23 @@ class Request(MutableMapping[str, Any]):
     def path(self) -> str:
         target = self._head.target
         # Most targets are plain absolute paths: nothing to decode, split off or normalise,
-        # and routing needs only the path, so skip building a URL per request.
+        # and routing needs only the path, so skip building a URL per request. The plain
+        # targets seen are remembered (a set lookup costs less than the regular expression).
+        if target in _PLAIN_TARGETS:
+            return target
         if target[:1] == "/" and _PLAIN_PATH.fullmatch(target) is not None:
+            if len(_PLAIN_TARGETS) < _PLAIN_TARGETS_MAX and len(target) <= _PLAIN_TARGET_MAX_LENGTH:
+                _PLAIN_TARGETS.add(target)
             return target
         return self.rel_url.path
 
     @property
     def path_qs(self) -> str:
+        target = self._head.target
+        # A plain target is its own path and has no query: the URL prints it as it is, but
+        # for "//..." (yarl prints an empty authority before such a path, as aiohttp shows).
+        if target in _PLAIN_TARGETS and target[1:2] != "/":
+            return target
         return str(self.rel_url)
 
     @property

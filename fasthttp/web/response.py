@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Iterator, MutableMapping
 from multidict import CIMultiDict
 
 from .. import __version__, hdrs
-from ..http import serialize_head
+from ..http import serialize_head, serialize_response_head
 from ..http_types import HttpVersion10
 from .conditional import ETAG_ANY, ETag, check_etag_value, parse_etags, parse_http_date
 
@@ -42,23 +42,28 @@ class ContentCoding:
 
 
 class _DateCache:
-    """The Date header changes once a second; format it once a second."""
+    """The Date header changes once a second; format it once a second. `value` holds until
+    `expires` (the next whole second), so the usual read is a time() call and a compare
+    (written out in _plain_head)."""
 
-    __slots__ = ("second", "value")
+    __slots__ = ("expires", "value")
 
     def __init__(self) -> None:
-        self.second = -1
+        self.expires = 0.0
         self.value = ""
 
     def get(self) -> str:
-        now = int(time.time())
-        if now != self.second:
-            self.second = now
-            self.value = formatdate(now, usegmt=True)
+        now = time.time()
+        if not 0.0 < self.expires - now <= 1.0:  # a new second (or the clock went back)
+            second = int(now)
+            self.expires = second + 1.0
+            self.value = formatdate(second, usegmt=True)
         return self.value
 
 
 _DATE = _DateCache()
+# Status lines by HTTP version, then status: (line, its reason), used when the reason matches.
+_STATUS_LINES: dict[Any, dict[int, tuple[str, str]]] = {}
 
 
 class StreamResponse(MutableMapping[str, Any]):
@@ -79,7 +84,13 @@ class StreamResponse(MutableMapping[str, Any]):
     ) -> None:
         self._status = 200
         self._reason = ""
-        self._headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
+        # Built on first use (the `headers` property): a response whose headers nobody reads
+        # or writes is sent without a multidict (see _send_whole).
+        self._headers: Optional[CIMultiDict[str]] = CIMultiDict(headers) if headers else None
+        self._pending_type: Optional[str] = None  # Content-Type, while _headers is None
+        # The fields a head sent without editing the headers added (_send_whole): put into
+        # them when they are next read, as if they had been edited then.
+        self._unapplied: Optional[tuple[str, Optional[str], str, str, Optional[str]]] = None
         self._cookies: Optional[SimpleCookie] = None
         self._chunked = False
         self._compression: Optional[str] = None  # None: off; "": best accepted; else forced
@@ -92,7 +103,11 @@ class StreamResponse(MutableMapping[str, Any]):
         self._send_chunked = False
         self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
         self._state: Optional[dict[str, Any]] = None  # made on first use: most never use it
-        self.set_status(status, reason)
+        if reason is None and type(status) is int:  # set_status, written out for the usual call
+            self._status = status
+            self._reason = _REASONS.get(status, "")
+        else:
+            self.set_status(status, reason)
 
     # --- state (MutableMapping) -----------------------------------------------------------------
 
@@ -143,7 +158,37 @@ class StreamResponse(MutableMapping[str, Any]):
 
     @property
     def headers(self) -> "CIMultiDict[str]":
-        return self._headers
+        headers = self._headers
+        if headers is None or self._unapplied is not None:
+            headers = self._build_headers()
+        return headers
+
+    def _build_headers(self) -> "CIMultiDict[str]":
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = CIMultiDict()
+            if self._pending_type is not None:
+                headers[hdrs.CONTENT_TYPE] = self._pending_type
+                self._pending_type = None
+        unapplied = self._unapplied
+        if unapplied is not None:
+            self._unapplied = None
+            content_type, content_length, date, server, connection = unapplied
+            headers.setdefault(hdrs.CONTENT_TYPE, content_type)
+            if content_length is not None:
+                headers[hdrs.CONTENT_LENGTH] = content_length
+            headers.setdefault(hdrs.DATE, date)
+            headers.setdefault(hdrs.SERVER, server)
+            if connection is not None:
+                headers[hdrs.CONNECTION] = connection
+        return headers
+
+    def _set_content_type(self, value: str) -> None:
+        """Content-Type, without building the headers when there are none yet."""
+        if self._headers is None:
+            self._pending_type = value
+        else:
+            self.headers[hdrs.CONTENT_TYPE] = value
 
     @property
     def keep_alive(self) -> Optional[bool]:
@@ -167,7 +212,7 @@ class StreamResponse(MutableMapping[str, Any]):
 
     def enable_chunked_encoding(self, chunk_size: Optional[int] = None) -> None:
         self._chunked = True
-        if hdrs.CONTENT_LENGTH in self._headers:
+        if hdrs.CONTENT_LENGTH in self.headers:
             raise RuntimeError("You can't enable chunked encoding when a content length is set")
 
     def enable_compression(self, force: Optional[str] = None, strategy: Any = None) -> None:
@@ -220,31 +265,31 @@ class StreamResponse(MutableMapping[str, Any]):
 
     @property
     def content_length(self) -> Optional[int]:
-        value = self._headers.get(hdrs.CONTENT_LENGTH)
+        value = self.headers.get(hdrs.CONTENT_LENGTH)
         return int(value) if value is not None else None
 
     @content_length.setter
     def content_length(self, value: Optional[int]) -> None:
         if value is None:
-            self._headers.popall(hdrs.CONTENT_LENGTH, None)
+            self.headers.popall(hdrs.CONTENT_LENGTH, None)
         else:
             if self._chunked:
                 raise RuntimeError("You can't set content length when chunked encoding is enable")
-            self._headers[hdrs.CONTENT_LENGTH] = str(int(value))
+            self.headers[hdrs.CONTENT_LENGTH] = str(int(value))
 
     @property
     def content_type(self) -> str:
-        raw = self._headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
+        raw = self.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
         return raw.split(";", 1)[0].strip()
 
     @content_type.setter
     def content_type(self, value: str) -> None:
         charset = self.charset
-        self._headers[hdrs.CONTENT_TYPE] = f"{value}; charset={charset}" if charset else str(value)
+        self.headers[hdrs.CONTENT_TYPE] = f"{value}; charset={charset}" if charset else str(value)
 
     @property
     def charset(self) -> Optional[str]:
-        raw = self._headers.get(hdrs.CONTENT_TYPE, "")
+        raw = self.headers.get(hdrs.CONTENT_TYPE, "")
         for part in raw.split(";")[1:]:
             key, _, val = part.strip().partition("=")
             if key.lower() == "charset":
@@ -254,37 +299,37 @@ class StreamResponse(MutableMapping[str, Any]):
     @charset.setter
     def charset(self, value: Optional[str]) -> None:
         ctype = self.content_type
-        if ctype == "application/octet-stream" and hdrs.CONTENT_TYPE not in self._headers:
+        if ctype == "application/octet-stream" and hdrs.CONTENT_TYPE not in self.headers:
             raise RuntimeError("Setting charset for application/octet-stream doesn't make sense, setup content_type first")
-        self._headers[hdrs.CONTENT_TYPE] = f"{ctype}; charset={value.lower()}" if value else ctype
+        self.headers[hdrs.CONTENT_TYPE] = f"{ctype}; charset={value.lower()}" if value else ctype
 
     @property
     def last_modified(self) -> Optional[datetime.datetime]:
         """Last-Modified as an aware datetime (None when absent or not a date)."""
-        return parse_http_date(self._headers.get(hdrs.LAST_MODIFIED))
+        return parse_http_date(self.headers.get(hdrs.LAST_MODIFIED))
 
     @last_modified.setter
     def last_modified(self, value: Union[int, float, datetime.datetime, str, None]) -> None:
         # As aiohttp: a timestamp or a datetime is rounded up to the next whole second (the
         # header has no fractions, and rounding down would claim an older file).
         if value is None:
-            self._headers.pop(hdrs.LAST_MODIFIED, None)
+            self.headers.pop(hdrs.LAST_MODIFIED, None)
         elif isinstance(value, (int, float)):
-            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(value), usegmt=True)
+            self.headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(value), usegmt=True)
         elif isinstance(value, datetime.datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=datetime.timezone.utc)
             stamp = value.timestamp()
-            self._headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(stamp), usegmt=True)
+            self.headers[hdrs.LAST_MODIFIED] = formatdate(math.ceil(stamp), usegmt=True)
         elif isinstance(value, str):
-            self._headers[hdrs.LAST_MODIFIED] = value
+            self.headers[hdrs.LAST_MODIFIED] = value
         else:
             raise TypeError(f"Unsupported type for last_modified: {type(value).__name__}")
 
     @property
     def etag(self) -> Optional[ETag]:
         """The ETag header as an ETag (None when absent or malformed)."""
-        raw = self._headers.get(hdrs.ETAG)
+        raw = self.headers.get(hdrs.ETAG)
         if not raw:
             return None
         if raw == ETAG_ANY:
@@ -297,17 +342,17 @@ class StreamResponse(MutableMapping[str, Any]):
     @etag.setter
     def etag(self, value: Union[ETag, str, None]) -> None:
         if value is None:
-            self._headers.pop(hdrs.ETAG, None)
+            self.headers.pop(hdrs.ETAG, None)
             return
         if isinstance(value, str):
             value = ETag(value)
         elif not isinstance(value, ETag) or not isinstance(value.value, str):
             raise ValueError(f"Unsupported etag type: {type(value)}. etag must be str, ETag or None")
         if value.value == ETAG_ANY:
-            self._headers[hdrs.ETAG] = ETAG_ANY
+            self.headers[hdrs.ETAG] = ETAG_ANY
             return
         check_etag_value(value.value)
-        self._headers[hdrs.ETAG] = f'W/"{value.value}"' if value.is_weak else f'"{value.value}"'
+        self.headers[hdrs.ETAG] = f'W/"{value.value}"' if value.is_weak else f'"{value.value}"'
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -323,7 +368,7 @@ class StreamResponse(MutableMapping[str, Any]):
         return None
 
     def _head_bytes(self, request: "Request", body_length: Optional[int]) -> bytes:
-        headers = self._headers
+        headers = self.headers
         version = request.version
         keep_alive = self._keep_alive
         if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
@@ -366,6 +411,43 @@ class StreamResponse(MutableMapping[str, Any]):
         # serialize_head refuses a name that is not a token and any control character but HTAB
         # in the status line or a value (header injection): the caller answers 500 instead.
         return serialize_head(f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", headers)
+
+    def _plain_head(self, request: "Request", body_length: int) -> bytes:
+        """_head_bytes for a sized response without compression or cookies, in one call to the
+        response-head serializer: the fields it adds are recorded in _unapplied instead."""
+        head = request._head
+        version = head.version
+        keep_alive = self._keep_alive
+        if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
+            keep_alive = (
+                head.keep_alive
+                and not (head.chunked and version is HttpVersion10)  # request.keep_alive, inlined
+                and not request._protocol._close_after
+            )
+            self._keep_alive = keep_alive
+        if keep_alive:
+            connection = "keep-alive" if version == HttpVersion10 else None
+        else:
+            connection = "close" if version >= (1, 1) else None
+        headers = self._headers
+        content_type = self._pending_type
+        if content_type is None:
+            content_type = "application/octet-stream"
+        content_length = str(body_length)
+        date = _DATE.value if 0.0 < _DATE.expires - time.time() <= 1.0 else _DATE.get()
+        lines = _STATUS_LINES.get(version)
+        if lines is None:
+            lines = _STATUS_LINES.setdefault(version, {})
+        status_line = lines.get(self._status)
+        if status_line is None or status_line[1] != self._reason:
+            status_line = (f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", self._reason)
+            if len(lines) < 256:
+                lines[self._status] = status_line
+        data = serialize_response_head(
+            status_line[0], headers, content_type, content_length, date, SERVER_SOFTWARE, connection
+        )
+        self._unapplied = (content_type, content_length, date, SERVER_SOFTWARE, connection)
+        return data
 
     async def prepare(self, request: "Request") -> Any:
         if self._eof_sent:
@@ -456,31 +538,36 @@ class Response(StreamResponse):
     ) -> None:
         if body is not None and text is not None:
             raise ValueError("body and text are not allowed together")
-        super().__init__(status=status, reason=reason, headers=headers)
-        real_headers = self._headers
+        StreamResponse.__init__(self, status=status, reason=reason, headers=headers)
         if content_type is not None and "charset" in content_type:
             raise ValueError("charset must not be in content_type argument")
+        given_headers = self._headers
+        has_type = given_headers is not None and hdrs.CONTENT_TYPE in given_headers
         if text is not None:
             if not isinstance(text, str):
                 raise TypeError(f"text argument must be str ({type(text)!r})")
-            if hdrs.CONTENT_TYPE in real_headers:
+            if has_type:
                 if content_type or charset:
                     raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
             elif content_type is None and charset is None:
-                real_headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
+                if given_headers is None:
+                    self._pending_type = _TEXT_PLAIN_UTF8  # _set_content_type, written out
+                else:
+                    given_headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
             else:
-                real_headers[hdrs.CONTENT_TYPE] = f"{content_type or 'text/plain'}; charset={charset or 'utf-8'}"
+                self._set_content_type(f"{content_type or 'text/plain'}; charset={charset or 'utf-8'}")
             body = text.encode(charset or "utf-8")
         else:
-            if hdrs.CONTENT_TYPE in real_headers:
+            if has_type:
                 if content_type is not None or charset is not None:
                     raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
             elif content_type is not None:
-                real_headers[hdrs.CONTENT_TYPE] = (
-                    f"{content_type}; charset={charset}" if charset else content_type
-                )
+                self._set_content_type(f"{content_type}; charset={charset}" if charset else content_type)
         self._body: Optional[bytes] = None
-        self.body = body
+        if type(body) is bytes:
+            self._body = body  # the body setter, written out for the usual case
+        else:
+            self.body = body
 
     @property
     def body(self) -> Optional[bytes]:
@@ -498,8 +585,8 @@ class Response(StreamResponse):
             # encoded in the charset that Content-Type names, else UTF-8 (aiohttp encodes
             # UTF-8 whatever the header declares). `body` then reads back as the encoded
             # bytes (aiohttp hands out its internal StringPayload object).
-            if hdrs.CONTENT_TYPE not in self._headers:
-                self._headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
+            if hdrs.CONTENT_TYPE not in self.headers:
+                self.headers[hdrs.CONTENT_TYPE] = _TEXT_PLAIN_UTF8
             self._body = body.encode(self.charset or "utf-8")
         else:
             raise TypeError(f"body argument must be bytes or str ({type(body)!r})")
@@ -512,16 +599,16 @@ class Response(StreamResponse):
 
     @text.setter
     def text(self, text: str) -> None:
-        if self.content_type == "application/octet-stream" and hdrs.CONTENT_TYPE not in self._headers:
-            self._headers[hdrs.CONTENT_TYPE] = "text/plain; charset=utf-8"
+        if self.content_type == "application/octet-stream" and hdrs.CONTENT_TYPE not in self.headers:
+            self.headers[hdrs.CONTENT_TYPE] = "text/plain; charset=utf-8"
         self._body = text.encode(self.charset or "utf-8")
 
     @property
     def content_length(self) -> Optional[int]:
         if self._chunked:
             return None
-        if hdrs.CONTENT_LENGTH in self._headers:
-            return int(self._headers[hdrs.CONTENT_LENGTH])
+        if hdrs.CONTENT_LENGTH in self.headers:
+            return int(self.headers[hdrs.CONTENT_LENGTH])
         return len(self._body) if self._body is not None else 0
 
     @content_length.setter
@@ -549,7 +636,27 @@ class Response(StreamResponse):
         self._request = request
         self._prepared = True
         body = self._body or b""
-        no_body = request.method == "HEAD" or self._status in (204, 304) or self._status < 200
+        status = self._status
+        no_body = request._head.method == "HEAD" or status in (204, 304) or status < 200
+        if self._compression is None and not self._chunked and not self._cookies:
+            # The usual response: its head written by one call that adds Content-Length,
+            # Content-Type, Date, Server and Connection itself; the headers are not edited
+            # (nor built, when nobody touched them) until someone reads them.
+            head = self._plain_head(request, len(body))
+            request._response_started = True
+            protocol = request._protocol
+            if no_body:
+                self._body_length = len(head)
+                protocol.write(head)
+            else:
+                self._body_length = len(head) + len(body)
+                if len(body) < 65536:
+                    protocol.write(head + body)
+                else:
+                    protocol.write(head)
+                    protocol.write(body)
+            self._eof_sent = True
+            return
         head = self._head_bytes(request, None if self._chunked else len(body))
         if self._compressor is not None and body and not no_body:
             body = self._compressor.compress(body) + self._compressor.flush()

@@ -50,6 +50,9 @@ Handler = Callable[[Any], Awaitable[Any]]
 _PARAM_RE = re.compile(r"\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<regex>[^{}]*(?:\{[^{}]*\}[^{}]*)*))?\}")
 
 
+_new_dict = dict.__new__
+
+
 class MatchInfo(dict[str, str]):
     """The path parameters of a request, plus the route that matched."""
 
@@ -545,7 +548,13 @@ class UrlDispatcher:
         if hits is not None:
             route = hits.get(method)
             if route is not None:
-                return MatchInfo({}, route.handler, route)
+                # MatchInfo({}, route.handler, route) without the Python-level __init__ call
+                # (once a request, on the path of every plain route).
+                hit: MatchInfo = _new_dict(MatchInfo)
+                hit.handler = route.handler
+                hit.route = route
+                hit._apps = []
+                return hit
         allowed: set[str] = set()
         for resource in self._rules:
             match_info = resource._match(method, path, request, allowed)
