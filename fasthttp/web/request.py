@@ -28,6 +28,7 @@ from ..http import RequestHead
 from ..http_types import HttpVersion, HttpVersion10
 from ..streams import StreamReader
 from .conditional import ETag, parse_etags, parse_http_date
+from .state_keys import RequestKey, warn_str_key_once
 
 if TYPE_CHECKING:
     from ..multipart_reader import MultipartReader
@@ -44,6 +45,7 @@ _PLAIN_PATH = re.compile(r"/[A-Za-z0-9/_\-~!$&'()*+,;=:@]*")
 # What aiohttp.web's Application and Request take by default: form fields post() accepts.
 DEFAULT_MAX_FIELDS = 1000
 
+_SEEN_STR_KEYS: set[Any] = set()  # the str state keys already warned about (once each)
 _UNSET: Any = object()  # clone(): "keep this request's"
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -118,6 +120,8 @@ class Request(MutableMapping[str, Any]):
         return self._state[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, RequestKey):
+            warn_str_key_once(key, _SEEN_STR_KEYS, "RequestKey")
         self._state[key] = value
 
     def __delitem__(self, key: str) -> None:
