@@ -8,7 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0.dev0"
 
 from . import hdrs  # noqa: E402
-from .auth import BasicAuth  # noqa: E402
+from .auth import BasicAuth, encode_basic_auth  # noqa: E402
 from .client import ClientSession, request  # noqa: E402
 from .client_exceptions import (  # noqa: E402
     ClientConnectionError,
@@ -101,6 +101,7 @@ __all__ = (
     "__version__",
     "hdrs",
     "BasicAuth",
+    "encode_basic_auth",
     "ClientSession",
     "ClientRequest",
     "ClientHandlerType",
