@@ -26,6 +26,7 @@ from yarl import URL
 from .. import hdrs
 from ..http import RequestHead
 from ..http_types import HttpVersion, HttpVersion10
+from ..chain_map_proxy import ChainMapProxy
 from ..streams import StreamReader
 from .conditional import ETag, parse_etags, parse_http_date
 from .state_keys import RequestKey, warn_str_key_once
@@ -225,12 +226,7 @@ class Request(MutableMapping[str, Any]):
     def config_dict(self) -> Any:
         """The app's state, then its parents' (innermost first) when in a sub-application."""
         apps = getattr(self._match_info, "_apps", None)
-        if not apps:
-            return self._app
-        from collections import ChainMap
-        from types import MappingProxyType
-
-        return MappingProxyType(ChainMap(*reversed(apps)))
+        return ChainMapProxy(reversed(apps) if apps else (self._app,))
 
     @property
     def match_info(self) -> Any:
