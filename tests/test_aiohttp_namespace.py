@@ -68,3 +68,20 @@ def test_chain_map_proxy_as_aiohttp() -> None:
             proxy["x"]
         with pytest.raises(TypeError, match="Inheritance class Mine from ChainMapProxy is forbidden"):
             type("Mine", (lib.ChainMapProxy,), {})
+
+
+def test_abc_names() -> None:
+    import aiohttp.abc
+
+    import fasthttp.abc
+    from fasthttp import web
+
+    theirs = {name for name, value in vars(aiohttp.abc).items()
+              if not name.startswith("_") and getattr(value, "__module__", "") == "aiohttp.abc"}
+    # fasthttp's router, match info and body writer do not implement these (see fasthttp/abc.py)
+    not_here = {"AbstractRouter", "AbstractMatchInfo", "AbstractStreamWriter"}
+    assert theirs - set(fasthttp.abc.__all__) == not_here
+    assert fasthttp.abc.AbstractView is web.AbstractView
+    assert fasthttp.abc.AbstractAccessLogger is web.AbstractAccessLogger
+    with pytest.raises(AttributeError, match="no attribute 'AbstractRouter'"):
+        fasthttp.abc.AbstractRouter  # noqa: B018
