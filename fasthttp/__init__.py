@@ -7,8 +7,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0.dev0"
 
+from typing import Any  # noqa: E402
+
+from aiohappyeyeballs import AddrInfoType, SocketFactoryType  # noqa: E402 - aiohttp re-exports them too
+
 from . import hdrs  # noqa: E402
-from .auth import BasicAuth  # noqa: E402
+from .chain_map_proxy import ChainMapProxy  # noqa: E402
+from .auth import BasicAuth, encode_basic_auth  # noqa: E402
 from .client import ClientSession, request  # noqa: E402
 from .client_exceptions import (  # noqa: E402
     ClientConnectionError,
@@ -74,7 +79,7 @@ from .payloads import (  # noqa: E402
     TextIOPayload,
     get_payload,
 )
-from .streams import EMPTY_PAYLOAD, StreamReader  # noqa: E402
+from .streams import EMPTY_PAYLOAD, EofStream, StreamReader  # noqa: E402
 from .timeouts import ClientTimeout  # noqa: E402
 from .tracing import (  # noqa: E402
     TraceConfig,
@@ -100,7 +105,15 @@ from .ws_types import WebSocketError, WSCloseCode, WSMessage, WSMsgType  # noqa:
 __all__ = (
     "__version__",
     "hdrs",
+    "AddrInfoType",
+    "SocketFactoryType",
+    "ChainMapProxy",
+    "ETag",
+    "EofStream",
+    "GunicornWebWorker",
+    "GunicornUVLoopWebWorker",
     "BasicAuth",
+    "encode_basic_auth",
     "ClientSession",
     "ClientRequest",
     "ClientHandlerType",
@@ -200,3 +213,39 @@ __all__ = (
     "InvalidUrlRedirectClientError",
     "NonHttpUrlRedirectClientError",
 )
+
+# Loaded on first use, as aiohttp loads its workers: ETag lives with the server
+# (fasthttp.web), the workers need gunicorn; a client-only program imports neither.
+_LAZY = {
+    "ETag": ("fasthttp.web.conditional", "ETag"),
+    "GunicornWebWorker": ("fasthttp.worker", "GunicornWebWorker"),
+    "GunicornUVLoopWebWorker": ("fasthttp.worker", "GunicornUVLoopWebWorker"),
+}
+
+# aiohttp's top-level names fasthttp deliberately has not, and why (docs/aiohttp-compat.md).
+_ABSENT = {
+    "DataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
+    "FlowControlDataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
+    "PAYLOAD_REGISTRY": "payload types are not pluggable: data= takes the types fasthttp.get_payload() knows",
+    "payload_type": "payload types are not pluggable: data= takes the types fasthttp.get_payload() knows",
+    "streamer": "aiohttp deprecates it: pass an async generator as data= instead",
+    "set_zlib_backend": "fasthttp compresses and decompresses with the standard zlib module only",
+    "parse_content_disposition": "use BodyPartReader.name / .filename (RFC 2231 forms decoded)",
+    "content_disposition_filename": "use BodyPartReader.filename (RFC 2231 forms decoded)",
+    "BadContentDispositionHeader": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
+    "BadContentDispositionParam": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
+}
+
+
+def __getattr__(name: str) -> Any:
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(lazy[0]), lazy[1])
+        globals()[name] = value
+        return value
+    why = _ABSENT.get(name)
+    if why is not None:
+        raise AttributeError(f"fasthttp does not provide aiohttp.{name}: {why}")
+    raise AttributeError(f"module 'fasthttp' has no attribute {name!r}")

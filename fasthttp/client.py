@@ -39,7 +39,7 @@ from yarl import URL
 
 from . import __version__, hdrs
 from .arguments import merge_ssl, refuse
-from .auth import BasicAuth
+from .auth import BasicAuth, warn_auth_argument
 from .client_exceptions import (
     ClientConnectionError,
     ClientConnectorError,
@@ -91,6 +91,7 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _NO_BODY_METHODS: Final = ClientRequest.GET_METHODS
 
 _SENTINEL: Any = object()
+_CALLER: Final = 3  # a warning about a request argument points at the line of the call (see auth.py)
 _COMPRESSIONS: Final = frozenset({"deflate", "gzip"})  # compress= values (request bodies)
 _DEFAULT_PARSER_LIMITS: Final = (8190, 8190, 128)  # aiohttp's max_line_size, max_field_size, max_headers
 # Headers the session adds by itself unless told not to (skip_auto_headers).
@@ -290,6 +291,10 @@ class ClientSession:
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
         self._skip_auto_headers = frozenset(istr(h) for h in skip_auto_headers or ())
         self._default_auth = auth if auth is None or type(auth) is BasicAuth else auth_from(auth)
+        if auth is not None:
+            warn_auth_argument("auth", stacklevel=2)
+        if proxy_auth is not None:
+            warn_auth_argument("proxy_auth", stacklevel=2)
         self._json_serialize = json_serialize
         self._json_serialize_bytes = json_serialize_bytes
         self._trust_env = trust_env
@@ -636,8 +641,12 @@ class ClientSession:
             base_headers = template  # shared: copied before any change
         if auth is None:
             auth = self._default_auth
-        elif type(auth) is not BasicAuth:
-            auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
+        else:
+            warn_auth_argument("auth", stacklevel=_CALLER)
+            if type(auth) is not BasicAuth:
+                auth = auth_from(auth)  # aiohttp's BasicAuth; anything else: TypeError
+        if proxy_auth is not None:
+            warn_auth_argument("proxy_auth", stacklevel=_CALLER)
         if has_user:
             if auth is not None:
                 raise ValueError("Cannot combine AUTH argument with credentials encoded in URL")

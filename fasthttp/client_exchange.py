@@ -293,6 +293,13 @@ def _request_info(request: "ClientRequest") -> RequestInfo:
     return RequestInfo(url, request.method, CIMultiDictProxy(request.headers), url)
 
 
+def _body_source_error(exc: Exception, request: "ClientRequest") -> ClientConnectionError:
+    """What aiohttp's write_bytes() raises when the body's source fails."""
+    if isinstance(exc, OSError):
+        return ClientOSError(exc.errno, f"Can not write request body for {request.url}")
+    return ClientConnectionError(f"Failed to send bytes into the underlying connection to {request.url}: {exc!r}")
+
+
 async def _write_body(
     protocol: "ResponseHandler",
     in_memory: Optional[bytes],
@@ -335,17 +342,23 @@ async def _write_body(
         protocol.start_read_clock()
         if tracker is not None:
             tracker._attempt_finished(generation)
-    except (asyncio.CancelledError, ClientConnectionError) as exc:
-        if tracker is not None:  # cut short (None), or the connection went
-            tracker._attempt_failed(generation, None if isinstance(exc, asyncio.CancelledError) else exc)
+    except asyncio.CancelledError:
+        if tracker is not None:  # cut short
+            tracker._attempt_failed(generation, None)
+        raise
+    except Exception as exc:
         if isinstance(exc, ClientConnectionError) and protocol.closed:
             # Our connection went (fasthttp.flow_control's ClientConnectionResetError): the
             # request hears of it from the read side (ServerDisconnectedError, ClientOSError,
             # as with aiohttp), so the task ends here, not with an error nobody retrieves.
+            if tracker is not None:
+                tracker._attempt_failed(generation, exc)
             return
-        raise
-    except Exception as exc:
-        error = ClientOSError(f"Cannot write the request body: {exc}")
+        # The payload's source failed (its own ClientConnectionError too: another response's
+        # content cut short, say): the request fails with aiohttp's errors, and the connection,
+        # a body short, is closed.
+        error = _body_source_error(exc, request)
+        error.__cause__ = exc
         if tracker is not None:
             tracker._attempt_failed(generation, error)
         protocol._fail(error)

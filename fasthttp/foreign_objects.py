@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .fingerprint import Fingerprint
 
 from .arguments import refuse
-from .auth import BasicAuth
+from .auth import BasicAuth, basic_auth
 from .payloads import Payload, PayloadWriter
 from .timeouts import ClientTimeout
 
@@ -77,7 +77,7 @@ def auth_from(value: Any) -> BasicAuth:
         getattr(value, name, None) for name in ("login", "password", "encoding")
     )
     if isinstance(login, str) and isinstance(password, str) and isinstance(encoding, str):
-        return BasicAuth(login, password, encoding)
+        return basic_auth(login, password, encoding)
     raise TypeError(f"BasicAuth() tuple is required instead (got {_name(value)})")
 
 

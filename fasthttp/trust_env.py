@@ -54,7 +54,7 @@ from typing import Any, NamedTuple, Optional, Union
 from yarl import URL
 
 from .arguments import refuse
-from .auth import BasicAuth
+from .auth import BasicAuth, basic_auth
 from .client_exceptions import InvalidURL
 from .proxy import ProxySettings, proxy_for
 
@@ -250,7 +250,7 @@ def netrc_credentials(host: Optional[str]) -> Optional[BasicAuth]:
     if entry is None:
         return None
     login, account, password = entry
-    return BasicAuth(login if login or account is None else account, password or "")
+    return basic_auth(login if login or account is None else account, password or "")
 
 
 def _netrc() -> Optional[netrc.netrc]:

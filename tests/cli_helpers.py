@@ -9,6 +9,9 @@
 - `raw_server(loop, handler)`: a raw asyncio server for exact bytes and misbehaviour (never
   answering, closing at random); yields the port.
 - `refused_port()`: a 127.0.0.1 port nobody listens on.
+- `loop_thread`: a module-scoped pytest fixture giving a `ThreadLoop` (import it by name).
+- `run_on_terminal(*args)`: the command with stdout (and, if asked, stderr) on a pseudo-terminal;
+  returns the exit code and everything it drew.
 """
 
 from __future__ import annotations
@@ -16,13 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import pty
+import select
 import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Iterator, Optional, TypeVar
+
+import pytest
 
 T = TypeVar("T")
 
@@ -67,6 +75,40 @@ def run_cli(*args: str, timeout: float = 30.0, cwd: Optional[str] = None,
     return CliRun(proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"), tuple(args))
 
 
+def run_on_terminal(*args: str, timeout: float = 30.0, stderr_too: bool = False,
+                  cwd: Optional[str] = None, env: Optional[dict[str, str]] = None) -> tuple[int, bytes]:
+    """`python -m fasthttp ARGS` with stdout on a pseudo-terminal (stderr too when
+    `stderr_too`, else a pipe nobody reads); returns (exit code, what it wrote there)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "fasthttp", *args], stdin=subprocess.DEVNULL, stdout=slave,
+        stderr=slave if stderr_too else subprocess.DEVNULL, cwd=cwd or REPO, env=env or cli_env(),
+    )
+    os.close(slave)
+    output = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif process.poll() is not None:
+                break
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    return code, bytes(output)
+
+
 # --- an event loop in a thread -----------------------------------------------------------------
 
 
@@ -96,6 +138,14 @@ class ThreadLoop:
         self.thread.join(5)
         if not self.thread.is_alive():
             self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def loop_thread() -> Iterator[ThreadLoop]:
+    """One ThreadLoop for a test module's servers."""
+    tl = ThreadLoop()
+    yield tl
+    tl.close()
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@
 - `web_server`: an aiohttp.web application (the reference implementation) as a behaviour peer.
 - `run` / `async_test`: every async test runs under asyncio.run with an asyncio.wait_for bound.
 - `assert_pool_clean`: the connector holds no acquired connection and no half-read idle one.
+- `pproxy_server`: a real proxy in a subprocess; `wait_listening`: until such a server accepts.
 """
 
 from __future__ import annotations
@@ -330,6 +331,20 @@ def free_port() -> int:
 # --- a real proxy ------------------------------------------------------------------------------
 
 
+async def wait_listening(port: int, name: str, timeout: float = 10.0) -> None:
+    """Until a server started as a subprocess (`name`) accepts on 127.0.0.1:`port`; the test
+    fails after `timeout` seconds."""
+    for _ in range(int(timeout / 0.05)):
+        try:
+            _, writer = await asyncio.open_connection(HOST, port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return
+    pytest.fail(f"{name} did not start")
+
+
 @contextlib.asynccontextmanager
 async def pproxy_server(auth: str = "") -> AsyncIterator[int]:
     """pproxy serving HTTP (forwarding and CONNECT) on 127.0.0.1, `auth` as user:password."""
@@ -344,16 +359,7 @@ async def pproxy_server(auth: str = "") -> AsyncIterator[int]:
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):  # until it listens (bounded: 10 s)
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            break
-        else:
-            pytest.fail("pproxy did not start")
+        await wait_listening(port, "pproxy")
         yield port
     finally:
         process.terminate()

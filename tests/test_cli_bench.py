@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import pytest
 
 from cli_helpers import ThreadLoop, raw_server, read_head, refused_port, run_cli, web_server
+from cli_helpers import loop_thread  # noqa: F401 - the fixture, shared
 
 aiohttp_web = pytest.importorskip("aiohttp.web")
 web: Any = aiohttp_web
@@ -29,13 +30,6 @@ LATENCY_KEYS = ("p50", "p90", "p99", "p99.9", "max", "mean")
 class Seen:
     def __init__(self) -> None:
         self.requests: list[tuple[str, bytes]] = []
-
-
-@pytest.fixture(scope="module")
-def loop_thread() -> Iterator[ThreadLoop]:
-    tl = ThreadLoop()
-    yield tl
-    tl.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import time
@@ -17,7 +16,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from cli_helpers import PYTHON, ThreadLoop, cli_env, run_cli, web_server
+from cli_helpers import PYTHON, ThreadLoop, cli_env, run_cli, run_on_terminal, web_server
+from cli_helpers import loop_thread  # noqa: F401 - the fixture, shared
 
 aiohttp_web = pytest.importorskip("aiohttp.web")
 web: Any = aiohttp_web
@@ -33,13 +33,6 @@ class Tally:
     def reset(self, stall_at: int = -1) -> None:
         self.requests.clear()
         self.stall_at = stall_at
-
-
-@pytest.fixture(scope="module")
-def loop_thread() -> Iterator[ThreadLoop]:
-    tl = ThreadLoop()
-    yield tl
-    tl.close()
 
 
 @pytest.fixture(scope="module")
@@ -245,41 +238,15 @@ def test_ctrl_c_stops_and_still_reports(base: str, tally: Tally, processes: str,
 # --- the live view ---------------------------------------------------------------------------
 
 
-def run_on_terminal(*args: str, timeout: float = 30.0) -> tuple[int, str]:
-    """Run `fasthttp ARGS` with stdout on a pseudo-terminal; return (exit code, what it drew)."""
-    master, slave = os.openpty()
-    process = subprocess.Popen([PYTHON, "-m", "fasthttp", *args], stdout=slave,
-                               stderr=subprocess.PIPE, env=cli_env())
-    os.close(slave)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-            elif process.poll() is not None:
-                break
-        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(master)
-        assert process.stderr is not None
-        process.stderr.close()
-    return code, b"".join(chunks).decode(errors="replace")
+def drawn_on_terminal(*args: str) -> tuple[int, str]:
+    """(exit code, what `fasthttp ARGS` drew on a pseudo-terminal)."""
+    code, drawn = run_on_terminal(*args)
+    return code, drawn.decode(errors="replace")
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_live_view_on_a_terminal(base: str, processes: str) -> None:
-    code, drawn = run_on_terminal("bench", f"{base}/record", "-z", "1s", "-c", "2", "-q", "200",
+    code, drawn = drawn_on_terminal("bench", f"{base}/record", "-z", "1s", "-c", "2", "-q", "200",
                                   "-p", processes)
     assert code == 0, drawn
     frames = drawn.count("req/s now")
@@ -291,7 +258,7 @@ def test_live_view_on_a_terminal(base: str, processes: str) -> None:
 
 
 def test_no_tui_and_pipes_get_the_summary_alone(base: str) -> None:
-    code, drawn = run_on_terminal("bench", f"{base}/record", "-n", "20", "-c", "2", "--no-tui")
+    code, drawn = drawn_on_terminal("bench", f"{base}/record", "-n", "20", "-c", "2", "--no-tui")
     assert code == 0, drawn
     assert "req/s now" not in drawn and "\x1b[" not in drawn
     assert "Status codes:  200: 20" in drawn

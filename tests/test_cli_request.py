@@ -23,6 +23,7 @@ import pytest
 
 from cli_echo import echo, multipart
 from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, raw_server, refused_port, run_cli, web_server
+from cli_helpers import loop_thread  # noqa: F401 - the fixture, shared
 
 aiohttp_web = pytest.importorskip("aiohttp.web")
 web: Any = aiohttp_web
@@ -69,13 +70,6 @@ def make_app() -> Any:
     app.router.add_route("*", "/status/{code}", status)
     app.router.add_get("/json", text)
     return app
-
-
-@pytest.fixture(scope="module")
-def loop_thread() -> Iterator[ThreadLoop]:
-    tl = ThreadLoop()
-    yield tl
-    tl.close()
 
 
 @pytest.fixture(scope="module")

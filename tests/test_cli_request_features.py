@@ -7,9 +7,6 @@ port), --proxy and httpie's exit codes."""
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
 import ssl
 import stat
 import subprocess
@@ -19,7 +16,8 @@ from typing import Any, Iterator
 import pytest
 
 from cli_echo import echo
-from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, refused_port, run_cli, web_server
+from cli_helpers import PYTHON, REPO, ThreadLoop, cli_env, refused_port, run_cli, run_on_terminal, web_server
+from cli_helpers import loop_thread  # noqa: F401 - the fixture, shared
 
 web: Any = pytest.importorskip("aiohttp.web")
 
@@ -58,13 +56,6 @@ async def file_with_ranges(request: Any) -> Any:
 
 async def status(request: Any) -> Any:
     return web.Response(status=int(request.match_info["code"]), text="status body\n")
-
-
-@pytest.fixture(scope="module")
-def loop_thread() -> Iterator[ThreadLoop]:
-    tl = ThreadLoop()
-    yield tl
-    tl.close()
 
 
 def make_app(blob_path: str) -> Any:
@@ -155,34 +146,11 @@ def test_binary_body_off_a_terminal_is_written_as_is(base: str) -> None:
     assert b"binary data not shown" in run_cli("--pretty=all", f"{base}/blob").out
 
 
-def on_a_terminal(*args: str, timeout: float = 30.0, cwd: str = REPO) -> bytes:
-    """Run the command with stdout and stderr on a pseudo-terminal; everything it wrote."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([PYTHON, "-m", "fasthttp", *args], stdin=subprocess.DEVNULL, stdout=slave,
-                            stderr=slave, cwd=cwd, env=cli_env(TERM="xterm-256color"))
-    os.close(slave)
-    output = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            elif proc.poll() is not None:
-                break
-        assert proc.wait(timeout=max(deadline - time.monotonic(), 1)) == 0, bytes(output)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-    return bytes(output).replace(b"\r\n", b"\n")
+def on_a_terminal(*args: str, cwd: str = REPO) -> bytes:
+    """Everything the command wrote with stdout and stderr on a pseudo-terminal; it must succeed."""
+    code, output = run_on_terminal(*args, stderr_too=True, cwd=cwd, env=cli_env(TERM="xterm-256color"))
+    assert code == 0, output
+    return output.replace(b"\r\n", b"\n")
 
 
 def test_terminal_gets_status_headers_and_a_coloured_formatted_body(base: str) -> None:

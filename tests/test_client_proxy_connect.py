@@ -27,28 +27,12 @@ from client_servers import (
     pproxy_server,
     web_server,
     response,
+    wait_listening,
 )
 
-trustme = pytest.importorskip("trustme")
+from tls_helpers import ca, client_context, server_context  # noqa: F401 - ca: the fixture
 
 CLIENTS = [pytest.param(aiohttp, id="fasthttp"), pytest.param(real_aiohttp, id="aiohttp")]
-
-
-@pytest.fixture(scope="module")
-def ca() -> Any:
-    return trustme.CA()
-
-
-def server_context(ca: Any, *names: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names).configure_cert(context)
-    return context
-
-
-def client_context(ca: Any) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
 
 
 def origin_server(ca: Any, seen_names: Optional[list[Any]] = None) -> RawServer:
@@ -633,16 +617,7 @@ async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: 
     )
     trust = client_context(ca)
     try:
-        for _ in range(100):  # until it listens (bounded: 5 s)
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                await asyncio.sleep(0.05)
-                continue
-            writer.close()
-            break
-        else:
-            pytest.fail("tinyproxy did not start")
+        await wait_listening(port, "tinyproxy", timeout=5.0)
         async with origin_server(ca) as secure, plain_origin() as plain:
             async with client.ClientSession() as session:
                 async with session.get(secure.url("/s"), proxy=f"http://127.0.0.1:{port}", ssl=trust) as resp:

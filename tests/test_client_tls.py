@@ -24,23 +24,7 @@ from client_servers import (  # noqa: E402
     keep_alive,
     response,
 )
-
-
-@pytest.fixture(scope="module")
-def ca() -> Any:
-    return trustme.CA()
-
-
-def server_context(ca: Any, *names: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names).configure_cert(context)
-    return context
-
-
-def client_context(ca: Any) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
+from tls_helpers import ca, client_context, server_context  # noqa: E402,F401 - ca: the fixture
 
 
 def tls_server(context: ssl.SSLContext) -> RawServer:

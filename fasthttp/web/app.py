@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from typing import Any, Awaitable, Callable, Generic, Iterator, MutableMapping, Optional, TypeVar, cast
+from typing import Any, Awaitable, Callable, Iterator, MutableMapping, Optional, TypeVar, cast
 
 from .domains import MatchedSubAppResource, domain_rule
 from .routing import PrefixedSubAppResource, UrlDispatcher
+from .state_keys import AppKey, NotAppKeyWarning
 
 __all__ = ("Application", "AppKey", "CleanupContext", "CleanupError", "NotAppKeyWarning", "middleware", "Signal")
 
 _T = TypeVar("_T")
 Handler = Callable[[Any], Awaitable[Any]]
 _Mounted = TypeVar("_Mounted", PrefixedSubAppResource, MatchedSubAppResource)
-
-
-class AppKey(Generic[_T]):
-    """A typed key for application state: `app[KEY]` is known to hold a _T."""
-
-    __slots__ = ("_name", "_type")
-
-    def __init__(self, name: str, t: Optional[type[_T]] = None) -> None:
-        self._name = name
-        self._type = t
-
-    def __repr__(self) -> str:
-        return f"<AppKey({self._name!r}, type={self._type!r})>"
 
 
 class Signal(list[Callable[..., Awaitable[Any]]]):
@@ -65,10 +53,6 @@ def middleware(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
     """Marks a new-style middleware `async def mw(request, handler)` (as aiohttp does)."""
     func.__middleware_version__ = 1  # type: ignore[attr-defined]
     return func
-
-
-class NotAppKeyWarning(UserWarning):
-    """A str (not an AppKey) used as a key of application state (aiohttp.web's warning)."""
 
 
 class CleanupError(RuntimeError):

@@ -26,8 +26,10 @@ from yarl import URL
 from .. import hdrs
 from ..http import RequestHead
 from ..http_types import HttpVersion, HttpVersion10
+from ..chain_map_proxy import ChainMapProxy
 from ..streams import StreamReader
 from .conditional import ETag, parse_etags, parse_http_date
+from .state_keys import RequestKey, warn_str_key_once
 
 if TYPE_CHECKING:
     from ..multipart_reader import MultipartReader
@@ -49,6 +51,7 @@ _PLAIN_TARGET_MAX_LENGTH = 256
 # What aiohttp.web's Application and Request take by default: form fields post() accepts.
 DEFAULT_MAX_FIELDS = 1000
 
+_SEEN_STR_KEYS: set[Any] = set()  # the str state keys already warned about (once each)
 _UNSET: Any = object()  # clone(): "keep this request's"
 
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -123,6 +126,8 @@ class Request(MutableMapping[str, Any]):
         return self._state[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, RequestKey):
+            warn_str_key_once(key, _SEEN_STR_KEYS, "RequestKey")
         self._state[key] = value
 
     def __delitem__(self, key: str) -> None:
@@ -226,12 +231,7 @@ class Request(MutableMapping[str, Any]):
     def config_dict(self) -> Any:
         """The app's state, then its parents' (innermost first) when in a sub-application."""
         apps = getattr(self._match_info, "_apps", None)
-        if not apps or len(apps) == 1:
-            return self._app
-        from collections import ChainMap
-        from types import MappingProxyType
-
-        return MappingProxyType(ChainMap(*reversed(apps)))
+        return ChainMapProxy(reversed(apps) if apps else (self._app,))
 
     @property
     def match_info(self) -> Any:

@@ -24,6 +24,7 @@ from .. import __version__, hdrs
 from ..http import serialize_head, serialize_response_head
 from ..http_types import HttpVersion10
 from .conditional import ETAG_ANY, ETag, check_etag_value, parse_etags, parse_http_date
+from .state_keys import ResponseKey, warn_str_key_once
 
 if TYPE_CHECKING:
     from .request import Request
@@ -64,6 +65,7 @@ class _DateCache:
 _DATE = _DateCache()
 # Status lines by HTTP version, then status: (line, its reason), used when the reason matches.
 _STATUS_LINES: dict[Any, dict[int, tuple[str, str]]] = {}
+_SEEN_STR_KEYS: set[Any] = set()  # the str state keys already warned about (once each)
 
 
 class StreamResponse(MutableMapping[str, Any]):
@@ -117,6 +119,8 @@ class StreamResponse(MutableMapping[str, Any]):
         return self._state[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, ResponseKey):
+            warn_str_key_once(key, _SEEN_STR_KEYS, "ResponseKey")
         if self._state is None:
             self._state = {}
         self._state[key] = value
@@ -700,8 +704,11 @@ def _dumps_default(data: Any) -> str:
     return "".join(encode(data, 0))
 
 
+_NO_DATA: Any = object()  # json_response(None) is the JSON `null`, as in aiohttp
+
+
 def json_response(
-    data: Any = None,
+    data: Any = _NO_DATA,
     *,
     text: Optional[str] = None,
     body: Optional[bytes] = None,
@@ -711,7 +718,7 @@ def json_response(
     content_type: str = "application/json",
     dumps: Callable[[Any], str] = json.dumps,
 ) -> Response:
-    if data is not None:
+    if data is not _NO_DATA:
         if text or body:
             raise ValueError("only one of data, text, or body should be specified")
         text = _dumps_default(data) if dumps is json.dumps else dumps(data)

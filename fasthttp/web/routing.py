@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Iterator, Optional, Union
 from yarl import URL
 
 from .. import hdrs
+from .abstract_routing import AbstractResource, AbstractRoute, AbstractRouteDef, UrlMappingMatchInfo
 from .static import StaticFiles
 
 __all__ = (
@@ -53,26 +54,17 @@ _PARAM_RE = re.compile(r"\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<regex>[^{}]*(
 _new_dict = dict.__new__
 
 
-class MatchInfo(dict[str, str]):
-    """The path parameters of a request, plus the route that matched."""
-
-    allowed: Optional[set[str]] = None  # the methods, when only the method was wrong (405)
+class MatchInfo(UrlMappingMatchInfo):
+    """The path parameters of a request, plus the route that matched (or the 404/405 handler)."""
 
     def __init__(self, params: dict[str, str], handler: Handler, route: Any = None) -> None:
-        super().__init__(params)
+        dict.__init__(self, params)
         self.handler = handler
         self.route = route
         self._apps: list[Any] = []  # the sub-applications the route is in, outermost first
 
-    @property
-    def apps(self) -> tuple[Any, ...]:
-        return tuple(self._apps)
 
-    def __repr__(self) -> str:
-        return f"<MatchInfo {super().__repr__()}: {self.route}>"
-
-
-class Route:
+class Route(AbstractRoute):
     """One method + handler on a resource (aiohttp's ResourceRoute)."""
 
     __slots__ = ("method", "handler", "_resource", "_expect_handler")
@@ -114,7 +106,7 @@ def _quote_part(value: str) -> str:
     return URL.build(path=value, encoded=False).raw_path
 
 
-class Resource:
+class Resource(AbstractResource):
     """A path with its routes, one per method (aiohttp's Resource)."""
 
     def __init__(self, name: Optional[str]) -> None:
@@ -421,6 +413,11 @@ class UrlDispatcher:
             raise RuntimeError("Cannot register a resource into frozen router.")
 
     def register_resource(self, resource: Resource) -> None:
+        if not isinstance(resource, Resource):
+            raise TypeError(
+                f"register_resource() takes fasthttp.web's resources only, not {resource!r}:"
+                " fasthttp does not route user-defined AbstractResource subclasses"
+            )
         self._check_frozen()
         name = resource.name
         if name is not None:
@@ -581,7 +578,7 @@ class UrlDispatcher:
         return MatchInfo({}, _not_found)
 
 
-class RouteDef:
+class RouteDef(AbstractRouteDef):
     """A route to register later (web.get(...), RouteTableDef)."""
 
     __slots__ = ("method", "path", "handler", "kwargs")
@@ -601,7 +598,7 @@ class RouteDef:
         return f"<RouteDef {self.method} {self.path} -> {self.handler!r}>"
 
 
-class StaticDef:
+class StaticDef(AbstractRouteDef):
     __slots__ = ("prefix", "path", "kwargs")
 
     def __init__(self, prefix: str, path: Any, kwargs: dict[str, Any]) -> None:
