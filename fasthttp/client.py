@@ -741,6 +741,10 @@ class ClientSession:
                         and not (isinstance(request._body, Payload) and request._body.consumed)
                     ):
                         may_retry = False
+                        # On a new connection, never another idle one: the server that
+                        # dropped this one may have dropped those too (tinyproxy closes each
+                        # connection after its response without saying Connection: close).
+                        request._fresh_connection = True
                         # The request anew from the call's headers (a middleware's changes
                         # to the failed attempt do not carry over, as in aiohttp).
                         self._finish_request(request, base_headers, cookies)
@@ -986,7 +990,7 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        if request._traces is None and self._pool_reuse_at_once:
+        if request._traces is None and self._pool_reuse_at_once and not request._fresh_connection:
             connection = connector._reuse_idle(key)
             if connection is not None:
                 return send(request, connection, head_bytes)
@@ -1005,7 +1009,8 @@ class ClientSession:
             connection = await self._proxy_connection(request, connector)
         else:
             connection = await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
+                key, request.timeout, deadline=request._deadline, traces=request._traces,
+                fresh=request._fresh_connection,
             )
         return await send(request, connection, head_bytes)
 
@@ -1022,12 +1027,13 @@ class ClientSession:
             )
             return await connector.connect(
                 key, request.timeout, deadline=request._deadline, traces=request._traces,
-                tunnel=tunnel,
+                tunnel=tunnel, fresh=request._fresh_connection,
             )
         key = proxy_connection_key(proxy, request._ssl)
         try:
             return await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
+                key, request.timeout, deadline=request._deadline, traces=request._traces,
+                fresh=request._fresh_connection,
             )
         except ClientConnectorError as exc:
             if type(exc) is not ClientConnectorError:

@@ -256,6 +256,7 @@ class BaseConnector:
         deadline: Optional[float] = None,
         traces: Optional[Sequence[Trace]] = None,
         tunnel: Optional[Tunnel] = None,
+        fresh: bool = False,
     ) -> Connection:
         """A connection for key: an idle one, a new one, or the next one freed.
 
@@ -263,10 +264,11 @@ class BaseConnector:
         `deadline` (loop time) is the request's total deadline, which bounds the wait too.
         `traces`: the request's tracing hooks (queued, create, reuse, DNS signals), if any.
         `tunnel`: for a key through a proxy's CONNECT tunnel, how to open one (proxy.py).
+        `fresh`: a new connection only, never an idle one (the retry on a stale connection).
         """
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
-        if self._has_room(key):  # the fast path: no timeout arithmetic
+        if not fresh and self._has_room(key):  # the fast path: no timeout arithmetic
             protocol = self._take_idle(key)
             if protocol is not None:
                 self._acquired.add(protocol)
@@ -284,7 +286,7 @@ class BaseConnector:
                 deadline = connect_deadline
         while True:
             if self._has_room(key):
-                protocol = self._take_idle(key)
+                protocol = None if fresh else self._take_idle(key)
                 if protocol is not None:
                     self._acquired.add(protocol)
                     if self._limit_per_host:
