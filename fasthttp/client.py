@@ -334,6 +334,15 @@ class ClientSession:
         # URL -> (method, header template, headers, head bytes) of requests with nothing of
         # their own (see _use_prepared_head).
         self._prepared_heads: dict[URL, tuple[str, CIMultiDict[str], CIMultiDict[str], bytes]] = {}
+        # A call with no arguments but the URL (session.get(url)) may take _plain_request's
+        # short way when nothing of the session's can see or change its request: no default
+        # credentials or proxy, no environment, tracing or middlewares (all fixed at init).
+        self._plain_calls = (
+            self._default_auth is None and self._default_proxy is None and not trust_env
+            and not self._trace_configs and not self._middlewares and self._pool_reuse_at_once
+        )
+        # (method, URL as given) -> (header template, URL, headers, head bytes, pool key).
+        self._plain_requests: dict[tuple[str, Any], tuple[Any, URL, CIMultiDict[str], bytes, ConnectionKey]] = {}
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
@@ -459,12 +468,18 @@ class ClientSession:
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        if not kwargs:
+            return _RequestContextManager(self._plain_request("GET", url, allow_redirects))
         return _RequestContextManager(self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
 
     def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
+        if not kwargs:
+            return _RequestContextManager(self._plain_request("OPTIONS", url, allow_redirects))
         return _RequestContextManager(self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
 
     def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
+        if not kwargs:
+            return _RequestContextManager(self._plain_request("HEAD", url, allow_redirects))
         return _RequestContextManager(self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
 
     def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
@@ -477,6 +492,8 @@ class ClientSession:
         return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> _RequestContextManager:
+        if not kwargs:
+            return _RequestContextManager(self._plain_request("DELETE", url, True))
         return _RequestContextManager(self._request("DELETE", url, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> "_WSRequestContextManager":
@@ -571,6 +588,7 @@ class ClientSession:
         upload_tracker: Optional[UploadTracker] = None,
         _tracking: bool = False,
         _proxy_scheme: Optional[str] = None,  # ws_connect's: whose *_proxy variable applies
+        _first: Optional[tuple[ClientRequest, ClientResponse, bool]] = None,  # _plain_request's redirect
     ) -> ClientResponse:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
@@ -730,28 +748,34 @@ class ClientSession:
             # It happens here, outside the middlewares, so each of them sees both attempts.
             may_retry = method in IDEMPOTENT_METHODS
             while True:
-                try:
-                    response = await handler(request)
-                except (ServerDisconnectedError, ClientOSError) as exc:
-                    if (
-                        may_retry and getattr(exc, "_fasthttp_stale_connection", False)
-                        and request.method in IDEMPOTENT_METHODS
-                        # A body that can be sent again (bytes, a payload that rewinds);
-                        # not a one-time stream already used up (aiohttp's rule).
-                        and not (isinstance(request._body, Payload) and request._body.consumed)
-                    ):
-                        may_retry = False
-                        # On a new connection, never another idle one: the server that
-                        # dropped this one may have dropped those too (tinyproxy closes each
-                        # connection after its response without saying Connection: close).
-                        request._fresh_connection = True
-                        # The request anew from the call's headers (a middleware's changes
-                        # to the failed attempt do not carry over, as in aiohttp).
-                        self._finish_request(request, base_headers, cookies)
-                        continue
-                    raise
-                if hdrs.SET_COOKIE in response._headers:
-                    self._store_cookies(response)
+                if _first is not None:
+                    # _plain_request sent the first attempt (its cookies stored, its retry
+                    # used or not) and hands its redirect over: followed from here.
+                    request, response, may_retry = _first
+                    _first = None
+                else:
+                    try:
+                        response = await handler(request)
+                    except (ServerDisconnectedError, ClientOSError) as exc:
+                        if (
+                            may_retry and getattr(exc, "_fasthttp_stale_connection", False)
+                            and request.method in IDEMPOTENT_METHODS
+                            # A body that can be sent again (bytes, a payload that rewinds);
+                            # not a one-time stream already used up (aiohttp's rule).
+                            and not (isinstance(request._body, Payload) and request._body.consumed)
+                        ):
+                            may_retry = False
+                            # On a new connection, never another idle one: the server
+                            # that dropped this one may have dropped those too (tinyproxy
+                            # closes each after its response without Connection: close).
+                            request._fresh_connection = True
+                            # The request anew from the call's headers (a middleware's
+                            # changes to the failed attempt do not carry over, as aiohttp).
+                            self._finish_request(request, base_headers, cookies)
+                            continue
+                        raise
+                    if hdrs.SET_COOKIE in response._headers:
+                        self._store_cookies(response)
                 if not allow_redirects or response.status not in _REDIRECT_STATUSES:
                     break
                 if traces is not None:
@@ -800,6 +824,82 @@ class ClientSession:
             for trace in traces:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
+
+    async def _plain_request(
+        self, method: str, str_or_url: Union[str, URL], allow_redirects: bool
+    ) -> ClientResponse:
+        """_request for a call with nothing but its URL (`session.get(url)`), the common case
+        of a service calling the same endpoints: the request, its head bytes and its pool key
+        are those prepared the last time this URL was asked for, and an idle connection takes
+        it without a coroutine of its own. What this way does not cover (a URL not seen yet,
+        the session's cookies, headers changed since, a redirect to follow) goes to _request,
+        which behaves the same (the retry on a stale connection, cookies, raise_for_status)."""
+        connector = self._connector
+        plain = self._plain_requests.get((method, str_or_url)) if self._plain_calls else None
+        template = self._template
+        if (
+            plain is None or plain[0] is not template or connector is None or connector._closed
+            or len(self._cookie_jar) or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
+        ):
+            response = await self._request(method, str_or_url, allow_redirects=allow_redirects)
+            if plain is None and self._plain_calls:
+                self._prepare_plain(method, str_or_url)  # its URL checked by _request now
+            return response
+        _, url, headers, head, key = plain
+        timeout = self._timeout
+        request = self._request_class(method, url, headers, None, None, timeout, True, self._settings)
+        request._head = head
+        if timeout.total is not None:
+            request._deadline = self._loop.time() + timeout.total
+        connection = connector._reuse_idle(key)
+        try:
+            if connection is not None:
+                response = await send(request, connection, head)
+            else:
+                response = await self._connect_and_send(request, connector, key, head)
+            may_retry = True
+        except (ServerDisconnectedError, ClientOSError) as exc:
+            if not getattr(exc, "_fasthttp_stale_connection", False) or method not in IDEMPOTENT_METHODS:
+                raise
+            # The one retry, on a new connection (as _request's); the headers anew, as the
+            # session's cookies may have changed meanwhile.
+            request._fresh_connection = True
+            self._finish_request(request, template, None)
+            response = await self._connect_and_send(
+                request, connector, key, encode_request_head(request)
+            )
+            may_retry = False
+        if hdrs.SET_COOKIE in response._headers:
+            self._store_cookies(response)
+        if allow_redirects and response.status in _REDIRECT_STATUSES:
+            return await self._request(
+                method, str_or_url, allow_redirects=True, _first=(request, response, may_retry)
+            )
+        raise_for_status = self._raise_for_status
+        if raise_for_status:
+            if callable(raise_for_status):
+                await raise_for_status(response)
+            else:
+                response.raise_for_status()
+        return response
+
+    def _prepare_plain(self, method: str, str_or_url: Union[str, URL]) -> None:
+        """_plain_request's entry for this call, once its URL has been checked by _request
+        (a URL with credentials, refused or not a str or URL, never gets one)."""
+        if type(str_or_url) is not str and type(str_or_url) is not URL:
+            return
+        url = self._checked_urls.get(str_or_url)
+        if url is None or self._template_version != getversion(self._default_headers):  # type: ignore[arg-type]
+            return
+        template = self._template
+        request = self._request_class(method, url, template, None, None, self._timeout, True, self._settings)
+        self._use_prepared_head(request, template)
+        assert request._head is not None
+        if len(self._plain_requests) >= 256:
+            self._plain_requests.clear()
+        self._plain_requests[method, str_or_url] = (
+            template, url, request.headers, request._head, self._pool_key(request)
+        )
 
     def _proxy_and_credentials(
         self, request: ClientRequest, proxy: Any, proxy_auth: Any, proxy_headers: Any,
@@ -976,7 +1076,16 @@ class ClientSession:
             head_bytes = encode_request_head(request)
         if request._proxy is not None:
             return self._connect_and_send(request, connector, None, head_bytes)
-        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
+        key = self._pool_key(request)
+        if request._traces is None and self._pool_reuse_at_once and not request._fresh_connection:
+            connection = connector._reuse_idle(key)
+            if connection is not None:
+                return send(request, connection, head_bytes)
+        return self._connect_and_send(request, connector, key, head_bytes)
+
+    def _pool_key(self, request: ClientRequest) -> ConnectionKey:
+        """The pool's key for a direct request, from a small cache: building a ConnectionKey
+        per request costs more."""
         url = request.url
         host = url.raw_host or ""
         port = url.port
@@ -990,11 +1099,7 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        if request._traces is None and self._pool_reuse_at_once and not request._fresh_connection:
-            connection = connector._reuse_idle(key)
-            if connection is not None:
-                return send(request, connection, head_bytes)
-        return self._connect_and_send(request, connector, key, head_bytes)
+        return key
 
     async def _connect_and_send(
         self,
