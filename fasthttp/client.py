@@ -32,6 +32,7 @@ from typing import (
     Optional,
     Sequence,
     Union,
+    cast,
 )
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
@@ -129,18 +130,85 @@ class _RequestContextManager:
         response._in_context = True  # raise_for_status() leaves the release to __aexit__
         return response
 
-    async def __aexit__(
+    def __aexit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
-    ) -> None:
+    ) -> Awaitable[None]:
+        # Not a coroutine: the common exit (the response released, nothing to wait for)
+        # creates none.
         response = self._response
         if response is not None:
             response.release()
             if response._writer is not None or type(response) is not ClientResponse:
                 # A request body still being sent (or a response_class= of its own)
-                await response.wait_for_close()
+                return response.wait_for_close()
+        return _NOTHING_TO_AWAIT
+
+
+class _NothingToAwait(tuple):  # type: ignore[type-arg]
+    """An awaitable that is done at once with None, without a Python frame: its __await__ is
+    the (empty) tuple's iterator."""
+
+    __slots__ = ()
+    __await__ = tuple.__iter__
+
+
+_NOTHING_TO_AWAIT: Final = cast("Awaitable[None]", _NothingToAwait())
+
+
+class _PlainRequestContextManager(_RequestContextManager):
+    """What session.get(url) with no other argument returns (ClientSession._plain_request):
+    the same, with its coroutine made when first awaited, and under `async with` that
+    coroutine is __aenter__'s own (it records the response here): one level fewer."""
+
+    __slots__ = ("_session", "_method", "_url", "_allow_redirects", "_proxy")
+
+    def __init__(
+        self,
+        session: "ClientSession",
+        method: str,
+        url: Union[str, URL],
+        allow_redirects: bool,
+        proxy: Union[str, URL, None],
+    ) -> None:
+        self._session = session
+        self._method = method
+        self._url = url
+        self._allow_redirects = allow_redirects
+        self._proxy = proxy
+        self._coro = None  # type: ignore[assignment]  # (made when first awaited)
+        self._response = None
+
+    def _coroutine(self) -> Coroutine[Any, Any, ClientResponse]:
+        coro = self._coro
+        if coro is None:
+            coro = self._coro = self._session._plain_request(
+                self._method, self._url, self._allow_redirects, self._proxy
+            )
+        return coro
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coroutine().__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coroutine().send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coroutine().throw(*args)
+
+    def close(self) -> None:
+        if self._coro is not None:
+            self._coro.close()
+
+    def __aenter__(self) -> Coroutine[Any, Any, ClientResponse]:
+        if self._coro is not None:
+            raise RuntimeError("cannot reuse already awaited coroutine")
+        coro = self._coro = self._session._plain_request(
+            self._method, self._url, self._allow_redirects, self._proxy, self
+        )
+        return coro
 
 
 class _WSRequestContextManager:
@@ -285,6 +353,7 @@ class ClientSession:
         self._pool_reuse_at_once = type(connector).connect is BaseConnector.connect
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
+        self._own_jar = type(self._cookie_jar) is CookieJar  # its count read without a call
         if cookies:
             self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
@@ -341,8 +410,9 @@ class ClientSession:
             self._default_auth is None and self._default_proxy is None and not trust_env
             and not self._trace_configs and not self._middlewares and self._pool_reuse_at_once
         )
-        # (method, URL as given) -> (header template, URL, headers, head bytes, pool key).
-        self._plain_requests: dict[tuple[str, Any], tuple[Any, URL, CIMultiDict[str], bytes, ConnectionKey]] = {}
+        # (method, URL as given, proxy as given) -> (header template, URL, headers, head
+        # bytes, pool key, ProxySettings or None).
+        self._plain_requests: dict[tuple[str, Any, Any], tuple[Any, URL, CIMultiDict[str], bytes, ConnectionKey, Any]] = {}
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
@@ -469,18 +539,18 @@ class ClientSession:
 
     def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
         if not kwargs:
-            return _RequestContextManager(self._plain_request("GET", url, allow_redirects))
-        return _RequestContextManager(self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
+            return _PlainRequestContextManager(self, "GET", url, allow_redirects, None)
+        return self._shortcut("GET", url, allow_redirects, kwargs)
 
     def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
         if not kwargs:
-            return _RequestContextManager(self._plain_request("OPTIONS", url, allow_redirects))
-        return _RequestContextManager(self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
+            return _PlainRequestContextManager(self, "OPTIONS", url, allow_redirects, None)
+        return self._shortcut("OPTIONS", url, allow_redirects, kwargs)
 
     def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
         if not kwargs:
-            return _RequestContextManager(self._plain_request("HEAD", url, allow_redirects))
-        return _RequestContextManager(self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
+            return _PlainRequestContextManager(self, "HEAD", url, allow_redirects, None)
+        return self._shortcut("HEAD", url, allow_redirects, kwargs)
 
     def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
@@ -493,8 +563,19 @@ class ClientSession:
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> _RequestContextManager:
         if not kwargs:
-            return _RequestContextManager(self._plain_request("DELETE", url, True))
-        return _RequestContextManager(self._request("DELETE", url, **kwargs))
+            return _PlainRequestContextManager(self, "DELETE", url, True, None)
+        return self._shortcut("DELETE", url, kwargs.pop("allow_redirects", True), kwargs)
+
+    def _shortcut(
+        self, method: str, url: Union[str, URL], allow_redirects: bool, kwargs: dict[str, Any]
+    ) -> _RequestContextManager:
+        """A shortcut's call with arguments: _plain_request's way still when the only one is
+        a proxy (a service calling the same endpoints through one), else _request's."""
+        if len(kwargs) == 1:
+            proxy = kwargs.get("proxy", _SENTINEL)
+            if proxy is None or type(proxy) is str or type(proxy) is URL:
+                return _PlainRequestContextManager(self, method, url, allow_redirects, proxy)
+        return _RequestContextManager(self._request(method, url, allow_redirects=allow_redirects, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> "_WSRequestContextManager":
         """Open a WebSocket (aiohttp's arguments); awaitable or `async with`."""
@@ -826,66 +907,89 @@ class ClientSession:
         return response
 
     async def _plain_request(
-        self, method: str, str_or_url: Union[str, URL], allow_redirects: bool
+        self,
+        method: str,
+        str_or_url: Union[str, URL],
+        allow_redirects: bool,
+        proxy: Union[str, URL, None],
+        context: "Optional[_PlainRequestContextManager]" = None,
     ) -> ClientResponse:
         """_request for a call with nothing but its URL (`session.get(url)`), the common case
         of a service calling the same endpoints: the request, its head bytes and its pool key
         are those prepared the last time this URL was asked for, and an idle connection takes
         it without a coroutine of its own. What this way does not cover (a URL not seen yet,
         the session's cookies, headers changed since, a redirect to follow) goes to _request,
-        which behaves the same (the retry on a stale connection, cookies, raise_for_status)."""
+        which behaves the same (the retry on a stale connection, cookies, raise_for_status).
+        `proxy`: the call's proxy= (a forwarding proxy keeps this way; a tunnel does not).
+        `context`: the `async with` this call is entered by, told the response (in place of
+        a coroutine of its own around this one)."""
         connector = self._connector
-        plain = self._plain_requests.get((method, str_or_url)) if self._plain_calls else None
+        plain = self._plain_requests.get((method, str_or_url, proxy)) if self._plain_calls else None
         template = self._template
+        jar = self._cookie_jar
         if (
             plain is None or plain[0] is not template or connector is None or connector._closed
-            or len(self._cookie_jar) or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
+            # (The count before expiry: a jar of expired cookies only takes the long way.)
+            or (jar._count if self._own_jar else len(jar))  # type: ignore[attr-defined]
+            or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
         ):
-            response = await self._request(method, str_or_url, allow_redirects=allow_redirects)
+            response = await self._request(
+                method, str_or_url, allow_redirects=allow_redirects, proxy=proxy
+            )
             if plain is None and self._plain_calls:
-                self._prepare_plain(method, str_or_url)  # its URL checked by _request now
-            return response
-        _, url, headers, head, key = plain
-        timeout = self._timeout
-        request = self._request_class(method, url, headers, None, None, timeout, True, self._settings)
-        request._head = head
-        if timeout.total is not None:
-            request._deadline = self._loop.time() + timeout.total
-        connection = connector._reuse_idle(key)
-        try:
-            if connection is not None:
-                response = await send(request, connection, head)
+                self._prepare_plain(method, str_or_url, proxy)  # its URL checked by _request now
+        else:
+            _, url, headers, head, key, proxy_settings = plain
+            timeout = self._timeout
+            request = self._request_class(method, url, headers, None, None, timeout, True, self._settings)
+            request._head = head
+            if proxy_settings is not None:
+                request._proxy = proxy_settings
+            if timeout.total is not None:
+                request._deadline = self._loop.time() + timeout.total
+            connection = connector._reuse_idle(key)
+            # (A new connection to a proxy is _proxy_connection's: key None.)
+            new_key = key if proxy_settings is None else None
+            try:
+                if connection is not None:
+                    response = await send(request, connection, head)
+                else:
+                    response = await self._connect_and_send(request, connector, new_key, head)
+                may_retry = True
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                if not getattr(exc, "_fasthttp_stale_connection", False) or method not in IDEMPOTENT_METHODS:
+                    raise
+                # The one retry, on a new connection (as _request's); the headers anew, as
+                # the session's cookies may have changed meanwhile.
+                request._fresh_connection = True
+                self._finish_request(request, template, None)
+                response = await self._connect_and_send(
+                    request, connector, new_key, encode_request_head(request)
+                )
+                may_retry = False
+            if hdrs.SET_COOKIE in response._headers:
+                self._store_cookies(response)
+            if allow_redirects and response.status in _REDIRECT_STATUSES:
+                response = await self._request(
+                    method, str_or_url, allow_redirects=True, proxy=proxy,
+                    _first=(request, response, may_retry),
+                )
             else:
-                response = await self._connect_and_send(request, connector, key, head)
-            may_retry = True
-        except (ServerDisconnectedError, ClientOSError) as exc:
-            if not getattr(exc, "_fasthttp_stale_connection", False) or method not in IDEMPOTENT_METHODS:
-                raise
-            # The one retry, on a new connection (as _request's); the headers anew, as the
-            # session's cookies may have changed meanwhile.
-            request._fresh_connection = True
-            self._finish_request(request, template, None)
-            response = await self._connect_and_send(
-                request, connector, key, encode_request_head(request)
-            )
-            may_retry = False
-        if hdrs.SET_COOKIE in response._headers:
-            self._store_cookies(response)
-        if allow_redirects and response.status in _REDIRECT_STATUSES:
-            return await self._request(
-                method, str_or_url, allow_redirects=True, _first=(request, response, may_retry)
-            )
-        raise_for_status = self._raise_for_status
-        if raise_for_status:
-            if callable(raise_for_status):
-                await raise_for_status(response)
-            else:
-                response.raise_for_status()
+                raise_for_status = self._raise_for_status
+                if raise_for_status:
+                    if callable(raise_for_status):
+                        await raise_for_status(response)
+                    else:
+                        response.raise_for_status()
+        if context is not None:
+            context._response = response
+            response._in_context = True  # raise_for_status() leaves the release to __aexit__
         return response
 
-    def _prepare_plain(self, method: str, str_or_url: Union[str, URL]) -> None:
+    def _prepare_plain(self, method: str, str_or_url: Union[str, URL], proxy: Union[str, URL, None]) -> None:
         """_plain_request's entry for this call, once its URL has been checked by _request
-        (a URL with credentials, refused or not a str or URL, never gets one)."""
+        (a URL with credentials, refused or not a str or URL, never gets one; nor a request
+        tunnelled through its proxy)."""
         if type(str_or_url) is not str and type(str_or_url) is not URL:
             return
         url = self._checked_urls.get(str_or_url)
@@ -893,12 +997,18 @@ class ClientSession:
             return
         template = self._template
         request = self._request_class(method, url, template, None, None, self._timeout, True, self._settings)
-        self._use_prepared_head(request, template)
-        assert request._head is not None
+        if proxy is None:
+            key = self._pool_key(request)
+        else:
+            self._proxy_and_credentials(request, proxy, None, None, None)
+            if request._proxy is None or request._proxy.tunnel:
+                return
+            key = proxy_connection_key(request._proxy, request._ssl)
+        self._finish_request(request, template, None)
         if len(self._plain_requests) >= 256:
             self._plain_requests.clear()
-        self._plain_requests[method, str_or_url] = (
-            template, url, request.headers, request._head, self._pool_key(request)
+        self._plain_requests[method, str_or_url, proxy] = (
+            template, url, request.headers, encode_request_head(request), key, request._proxy
         )
 
     def _proxy_and_credentials(

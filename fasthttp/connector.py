@@ -238,7 +238,10 @@ class BaseConnector:
         """An idle pooled connection for key, taken at once, or None (connect() then waits
         for room or dials). Not a coroutine: the common keep-alive request creates none here.
         Tracing sessions go through connect(), which sends the reuse signal."""
-        if self._closed or not self._has_room(key):
+        if self._closed:
+            return None
+        limit = self._limit
+        if limit and len(self._acquired) >= limit or self._limit_per_host and not self._has_room(key):
             return None
         protocol = self._take_idle(key)
         if protocol is None:
@@ -405,11 +408,12 @@ class BaseConnector:
             protocol.close()
             return
         self._acquired.discard(protocol)
-        per_host = self._acquired_per_host.get(key)
-        if per_host is not None:
-            per_host.discard(protocol)
-            if not per_host:
-                del self._acquired_per_host[key]
+        if self._limit_per_host:  # (else nothing is counted per host)
+            per_host = self._acquired_per_host.get(key)
+            if per_host is not None:
+                per_host.discard(protocol)
+                if not per_host:
+                    del self._acquired_per_host[key]
         if reusable and not self._force_close and self._keepalive_timeout > 0:
             expires = self._loop.time() + self._keepalive_timeout
             idle = self._idle.get(key)

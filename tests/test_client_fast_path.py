@@ -268,3 +268,46 @@ async def test_every_shortcut_without_arguments_sends_what_request_sends(method:
             await resp.read()
     assert len({r.head for r in server.requests}) == 1
     assert server.accepted == 1
+
+
+@async_test()
+async def test_a_plain_call_works_awaited_as_a_task_and_in_async_with() -> None:
+    import asyncio
+    import gc
+    import warnings
+
+    async with _recording_server() as server, aiohttp.ClientSession(raise_for_status=False) as session:
+        url = server.url("/a")
+        for _ in range(3):
+            resp = await session.get(url)  # awaited: the caller releases
+            assert await resp.read() == b"GET"
+            resp.release()
+            task = asyncio.ensure_future(session.get(url))  # a coroutine for asyncio
+            resp = await task
+            assert await resp.read() == b"GET"
+            resp.release()
+            async with session.get(url) as resp:
+                assert await resp.read() == b"GET"
+                assert resp._in_context
+            assert resp.connection is None
+            context = session.get(url)
+            async with context as resp:
+                await resp.read()
+            with pytest.raises(RuntimeError):
+                async with context:
+                    pass
+        # A call never awaited sends nothing and warns of nothing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            session.get(url)
+            gc.collect()
+        for _ in range(2):
+            async with session.get(server.url("/fail")) as resp:
+                with pytest.raises(aiohttp.ClientResponseError):
+                    resp.raise_for_status()
+                assert await resp.read() == b"no"  # released at the exit, not before
+        connector = session.connector
+        assert connector is not None
+        assert not connector._acquired
+    assert len(server.requests) == 3 * 4 + 2
+    assert server.accepted == 1
