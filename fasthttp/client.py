@@ -388,15 +388,14 @@ class ClientSession:
             resolve_charset=fallback_charset_resolver,
             session=self,
         )
-        # Session headers plus the automatic ones, built once per (auto_decompress, version of
-        # self._default_headers): most requests then start from one C-level multidict copy.
-        self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
-        # The one most requests use (the session's auto_decompress), at hand: set by
-        # _header_template, with the version of _default_headers it was built from.
+        # Session headers plus the automatic ones, built once per version of
+        # self._default_headers: most requests then start from one C-level multidict copy.
+        # _template is the session's auto_decompress's (with the version it was built from);
+        # _other_template the one for a request that asks the other auto_decompress.
         self._template: CIMultiDict[str] = CIMultiDict()
         self._template_version = -1
+        self._other_template: Optional[tuple[int, CIMultiDict[str]]] = None
         # Small per-session caches for what repeats from request to request.
-        self._url_cache: dict[str, URL] = {}
         self._checked_urls: dict[Union[str, URL], URL] = {}
         self._host_headers: dict[tuple[str, str, Optional[int]], str] = {}
         self._connection_keys: dict[tuple[Any, ...], ConnectionKey] = {}
@@ -614,15 +613,8 @@ class ClientSession:
         return ws_open(upgrade, response)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
-        if isinstance(str_or_url, str):
-            url = self._url_cache.get(str_or_url)
-            if url is None:
-                url = URL(str_or_url)
-                if len(self._url_cache) >= 512:
-                    self._url_cache.clear()
-                self._url_cache[str_or_url] = url
-        else:
-            url = str_or_url
+        # (A URL asked for before is _checked_urls'; yarl keeps its own cache of parsed strs.)
+        url = URL(str_or_url) if isinstance(str_or_url, str) else str_or_url
         if self._base_url is None:
             return url
         if url.is_absolute():
@@ -993,7 +985,10 @@ class ClientSession:
         if type(str_or_url) is not str and type(str_or_url) is not URL:
             return
         url = self._checked_urls.get(str_or_url)
-        if url is None or self._template_version != getversion(self._default_headers):  # type: ignore[arg-type]
+        if (
+            url is None or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
+            or len(self._cookie_jar)  # (its cookies would go in the headers kept)
+        ):
             return
         template = self._template
         request = self._request_class(method, url, template, None, None, self._timeout, True, self._settings)
@@ -1059,9 +1054,12 @@ class ClientSession:
 
     def _header_template(self, auto_decompress: bool) -> "CIMultiDict[str]":
         version = getversion(self._default_headers)  # type: ignore[arg-type]  # stub too narrow
-        cached = self._header_templates.get(auto_decompress)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        usual = auto_decompress == self._auto_decompress
+        if usual and self._template_version == version:
+            return self._template
+        other = self._other_template
+        if not usual and other is not None and other[0] == version:
+            return other[1]
         template = CIMultiDict(self._default_headers)
         skip = self._skip_auto_headers
         if hdrs.ACCEPT not in template and hdrs.ACCEPT not in skip:
@@ -1074,9 +1072,10 @@ class ClientSession:
             template[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
         if hdrs.USER_AGENT not in template and hdrs.USER_AGENT not in skip:
             template[hdrs.USER_AGENT] = USER_AGENT
-        self._header_templates[auto_decompress] = (version, template)
-        if auto_decompress == self._auto_decompress:
+        if usual:
             self._template, self._template_version = template, version
+        else:
+            self._other_template = (version, template)
         return template
 
     @staticmethod
