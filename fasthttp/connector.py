@@ -156,7 +156,7 @@ class BaseConnector:
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if getattr(self, "_closed", True) or not self._idle and not self._acquired:
+        if getattr(self, "_closed", True) or not any(self._idle.values()) and not self._acquired:
             return
         _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
 
@@ -227,8 +227,9 @@ class BaseConnector:
         while idle:
             protocol, expires = idle.pop()
             if expires > now and protocol.is_reusable():
-                if not idle:
-                    del self._idle[key]
+                # An emptied list stays (until _cleanup): under load a key's list empties
+                # and refills all the time, and each removal and re-insertion would hash
+                # the key again (a proxy's holds a URL, whose hash is Python code).
                 return protocol
             protocol.close()
         del self._idle[key]

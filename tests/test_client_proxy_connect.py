@@ -23,6 +23,7 @@ from client_servers import (
     assert_pool_clean,
     async_test,
     free_port,
+    idle_count,
     keep_alive,
     pproxy_server,
     web_server,
@@ -281,7 +282,7 @@ async def test_407_raises_client_http_proxy_error(client: Any) -> None:
             assert await proxy.server.wait_open_count(0) == 0
             if client is aiohttp:
                 assert_pool_clean(session.connector)
-                assert not session.connector._idle
+                assert not idle_count(session.connector)
 
 
 @pytest.mark.parametrize("client", CLIENTS)
