@@ -916,7 +916,12 @@ class ClientSession:
         `context`: the `async with` this call is entered by, told the response (in place of
         a coroutine of its own around this one)."""
         connector = self._connector
-        plain = self._plain_requests.get((method, str_or_url, proxy)) if self._plain_calls else None
+        plain = None
+        if self._plain_calls:
+            try:
+                plain = self._plain_requests.get((method, str_or_url, proxy))
+            except TypeError:
+                pass  # not a URL at all (unhashable): _request says so
         template = self._template
         jar = self._cookie_jar
         if (

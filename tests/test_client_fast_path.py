@@ -311,3 +311,13 @@ async def test_a_plain_call_works_awaited_as_a_task_and_in_async_with() -> None:
         assert not connector._acquired
     assert len(server.requests) == 3 * 4 + 2
     assert server.accepted == 1
+
+
+@async_test()
+async def test_a_url_argument_of_the_wrong_type_is_refused_as_before() -> None:
+    async with aiohttp.ClientSession() as session:
+        for wrong in (["http://127.0.0.1/"], {"url": 1}, 12):
+            # (What _request raises for it; the prepared way's lookup must not fail first.)
+            with pytest.raises(Exception) as caught:
+                await session.get(wrong)  # type: ignore[arg-type]
+            assert "unhashable" not in str(caught.value)
