@@ -933,8 +933,9 @@ class ClientSession:
             response = await self._request(
                 method, str_or_url, allow_redirects=allow_redirects, proxy=proxy
             )
-            if plain is None and self._plain_calls:
-                self._prepare_plain(method, str_or_url, proxy)  # its URL checked by _request now
+            if self._plain_calls and (plain is None or plain[0] is not self._template):
+                # (Its URL checked by _request now; or the session's headers changed.)
+                self._prepare_plain(method, str_or_url, proxy)
         else:
             _, url, headers, head, key, proxy_settings = plain
             timeout = self._timeout

@@ -321,3 +321,17 @@ async def test_a_url_argument_of_the_wrong_type_is_refused_as_before() -> None:
             with pytest.raises(Exception) as caught:
                 await session.get(wrong)  # type: ignore[arg-type]
             assert "unhashable" not in str(caught.value)
+
+
+@async_test()
+async def test_a_plain_call_is_prepared_again_after_the_session_headers_change() -> None:
+    async with _recording_server() as server, aiohttp.ClientSession() as session:
+        url = server.url("/a")
+        for value in ("one", "two"):
+            session.headers["X-Flavour"] = value
+            for _ in range(3):
+                async with session.get(url) as resp:
+                    await resp.read()
+            entry = session._plain_requests[("GET", url, None)]
+            assert entry[2]["X-Flavour"] == value  # the prepared way serves the new headers
+    assert [r.header("x-flavour") for r in server.requests] == ["one"] * 3 + ["two"] * 3
