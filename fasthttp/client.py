@@ -32,6 +32,7 @@ from typing import (
     Optional,
     Sequence,
     Union,
+    cast,
 )
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, getversion, istr
@@ -130,18 +131,85 @@ class _RequestContextManager:
         response._in_context = True  # raise_for_status() leaves the release to __aexit__
         return response
 
-    async def __aexit__(
+    def __aexit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc: Optional[BaseException],
         tb: Optional[TracebackType],
-    ) -> None:
+    ) -> Awaitable[None]:
+        # Not a coroutine: the common exit (the response released, nothing to wait for)
+        # creates none.
         response = self._response
         if response is not None:
             response.release()
             if response._writer is not None or type(response) is not ClientResponse:
                 # A request body still being sent (or a response_class= of its own)
-                await response.wait_for_close()
+                return response.wait_for_close()
+        return _NOTHING_TO_AWAIT
+
+
+class _NothingToAwait(tuple):  # type: ignore[type-arg]
+    """An awaitable that is done at once with None, without a Python frame: its __await__ is
+    the (empty) tuple's iterator."""
+
+    __slots__ = ()
+    __await__ = tuple.__iter__
+
+
+_NOTHING_TO_AWAIT: Final = cast("Awaitable[None]", _NothingToAwait())
+
+
+class _PlainRequestContextManager(_RequestContextManager):
+    """What session.get(url) with no other argument returns (ClientSession._plain_request):
+    the same, with its coroutine made when first awaited, and under `async with` that
+    coroutine is __aenter__'s own (it records the response here): one level fewer."""
+
+    __slots__ = ("_session", "_method", "_url", "_allow_redirects", "_proxy")
+
+    def __init__(
+        self,
+        session: "ClientSession",
+        method: str,
+        url: Union[str, URL],
+        allow_redirects: bool,
+        proxy: Union[str, URL, None],
+    ) -> None:
+        self._session = session
+        self._method = method
+        self._url = url
+        self._allow_redirects = allow_redirects
+        self._proxy = proxy
+        self._coro = None  # type: ignore[assignment]  # (made when first awaited)
+        self._response = None
+
+    def _coroutine(self) -> Coroutine[Any, Any, ClientResponse]:
+        coro = self._coro
+        if coro is None:
+            coro = self._coro = self._session._plain_request(
+                self._method, self._url, self._allow_redirects, self._proxy
+            )
+        return coro
+
+    def __await__(self) -> Generator[Any, None, ClientResponse]:
+        return self._coroutine().__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coroutine().send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coroutine().throw(*args)
+
+    def close(self) -> None:
+        if self._coro is not None:
+            self._coro.close()
+
+    def __aenter__(self) -> Coroutine[Any, Any, ClientResponse]:
+        if self._coro is not None:
+            raise RuntimeError("cannot reuse already awaited coroutine")
+        coro = self._coro = self._session._plain_request(
+            self._method, self._url, self._allow_redirects, self._proxy, self
+        )
+        return coro
 
 
 class _WSRequestContextManager:
@@ -286,6 +354,7 @@ class ClientSession:
         self._pool_reuse_at_once = type(connector).connect is BaseConnector.connect
         self._connector_owner = connector_owner
         self._cookie_jar: AbstractCookieJar = cookie_jar if cookie_jar is not None else CookieJar(loop=self._loop)
+        self._own_jar = type(self._cookie_jar) is CookieJar  # its count read without a call
         if cookies:
             self._cookie_jar.update_cookies(cookies)
         self._default_headers: CIMultiDict[str] = CIMultiDict(headers) if headers else CIMultiDict()
@@ -324,21 +393,30 @@ class ClientSession:
             resolve_charset=fallback_charset_resolver,
             session=self,
         )
-        # Session headers plus the automatic ones, built once per (auto_decompress, version of
-        # self._default_headers): most requests then start from one C-level multidict copy.
-        self._header_templates: dict[bool, tuple[int, CIMultiDict[str]]] = {}
-        # The one most requests use (the session's auto_decompress), at hand: set by
-        # _header_template, with the version of _default_headers it was built from.
+        # Session headers plus the automatic ones, built once per version of
+        # self._default_headers: most requests then start from one C-level multidict copy.
+        # _template is the session's auto_decompress's (with the version it was built from);
+        # _other_template the one for a request that asks the other auto_decompress.
         self._template: CIMultiDict[str] = CIMultiDict()
         self._template_version = -1
+        self._other_template: Optional[tuple[int, CIMultiDict[str]]] = None
         # Small per-session caches for what repeats from request to request.
-        self._url_cache: dict[str, URL] = {}
         self._checked_urls: dict[Union[str, URL], URL] = {}
         self._host_headers: dict[tuple[str, str, Optional[int]], str] = {}
         self._connection_keys: dict[tuple[Any, ...], ConnectionKey] = {}
         # URL -> (method, header template, headers, head bytes) of requests with nothing of
         # their own (see _use_prepared_head).
         self._prepared_heads: dict[URL, tuple[str, CIMultiDict[str], CIMultiDict[str], bytes]] = {}
+        # A call with no arguments but the URL (session.get(url)) may take _plain_request's
+        # short way when nothing of the session's can see or change its request: no default
+        # credentials or proxy, no environment, tracing or middlewares (all fixed at init).
+        self._plain_calls = (
+            self._default_auth is None and self._default_proxy is None and not trust_env
+            and not self._trace_configs and not self._middlewares and self._pool_reuse_at_once
+        )
+        # (method, URL as given, proxy as given) -> (header template, URL, headers, head
+        # bytes, pool key, ProxySettings or None).
+        self._plain_requests: dict[tuple[str, Any, Any], tuple[Any, URL, CIMultiDict[str], bytes, ConnectionKey, Any]] = {}
         self._source_traceback = (
             traceback.extract_stack(sys._getframe(1)) if self._loop.get_debug() else None
         )
@@ -464,13 +542,19 @@ class ClientSession:
         return _RequestContextManager(self._request(method, url, **kwargs))
 
     def get(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("GET", url, allow_redirects=allow_redirects, **kwargs))
+        if not kwargs:
+            return _PlainRequestContextManager(self, "GET", url, allow_redirects, None)
+        return self._shortcut("GET", url, allow_redirects, kwargs)
 
     def options(self, url: Union[str, URL], *, allow_redirects: bool = True, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("OPTIONS", url, allow_redirects=allow_redirects, **kwargs))
+        if not kwargs:
+            return _PlainRequestContextManager(self, "OPTIONS", url, allow_redirects, None)
+        return self._shortcut("OPTIONS", url, allow_redirects, kwargs)
 
     def head(self, url: Union[str, URL], *, allow_redirects: bool = False, **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("HEAD", url, allow_redirects=allow_redirects, **kwargs))
+        if not kwargs:
+            return _PlainRequestContextManager(self, "HEAD", url, allow_redirects, None)
+        return self._shortcut("HEAD", url, allow_redirects, kwargs)
 
     def post(self, url: Union[str, URL], *, data: Any = None, **kwargs: Any) -> _RequestContextManager:
         return _RequestContextManager(self._request("POST", url, data=data, **kwargs))
@@ -482,7 +566,20 @@ class ClientSession:
         return _RequestContextManager(self._request("PATCH", url, data=data, **kwargs))
 
     def delete(self, url: Union[str, URL], **kwargs: Any) -> _RequestContextManager:
-        return _RequestContextManager(self._request("DELETE", url, **kwargs))
+        if not kwargs:
+            return _PlainRequestContextManager(self, "DELETE", url, True, None)
+        return self._shortcut("DELETE", url, kwargs.pop("allow_redirects", True), kwargs)
+
+    def _shortcut(
+        self, method: str, url: Union[str, URL], allow_redirects: bool, kwargs: dict[str, Any]
+    ) -> _RequestContextManager:
+        """A shortcut's call with arguments: _plain_request's way still when the only one is
+        a proxy (a service calling the same endpoints through one), else _request's."""
+        if len(kwargs) == 1:
+            proxy = kwargs.get("proxy", _SENTINEL)
+            if proxy is None or type(proxy) is str or type(proxy) is URL:
+                return _PlainRequestContextManager(self, method, url, allow_redirects, proxy)
+        return _RequestContextManager(self._request(method, url, allow_redirects=allow_redirects, **kwargs))
 
     def ws_connect(self, url: Union[str, URL], **kwargs: Any) -> "_WSRequestContextManager":
         """Open a WebSocket (aiohttp's arguments); awaitable or `async with`."""
@@ -521,15 +618,8 @@ class ClientSession:
         return ws_open(upgrade, response)
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
-        if isinstance(str_or_url, str):
-            url = self._url_cache.get(str_or_url)
-            if url is None:
-                url = URL(str_or_url)
-                if len(self._url_cache) >= 512:
-                    self._url_cache.clear()
-                self._url_cache[str_or_url] = url
-        else:
-            url = str_or_url
+        # (A URL asked for before is _checked_urls'; yarl keeps its own cache of parsed strs.)
+        url = URL(str_or_url) if isinstance(str_or_url, str) else str_or_url
         if self._base_url is None:
             return url
         if url.is_absolute():
@@ -576,6 +666,7 @@ class ClientSession:
         upload_tracker: Optional[UploadTracker] = None,
         _tracking: bool = False,
         _proxy_scheme: Optional[str] = None,  # ws_connect's: whose *_proxy variable applies
+        _first: Optional[tuple[ClientRequest, ClientResponse, bool]] = None,  # _plain_request's redirect
     ) -> ClientResponse:
         if upload_tracker is not None and not _tracking:
             # (First: locals() is then exactly this call's arguments.)
@@ -739,24 +830,34 @@ class ClientSession:
             # It happens here, outside the middlewares, so each of them sees both attempts.
             may_retry = method in IDEMPOTENT_METHODS
             while True:
-                try:
-                    response = await handler(request)
-                except (ServerDisconnectedError, ClientOSError) as exc:
-                    if (
-                        may_retry and getattr(exc, "_fasthttp_stale_connection", False)
-                        and request.method in IDEMPOTENT_METHODS
-                        # A body that can be sent again (bytes, a payload that rewinds);
-                        # not a one-time stream already used up (aiohttp's rule).
-                        and not (isinstance(request._body, Payload) and request._body.consumed)
-                    ):
-                        may_retry = False
-                        # The request anew from the call's headers (a middleware's changes
-                        # to the failed attempt do not carry over, as in aiohttp).
-                        self._finish_request(request, base_headers, cookies)
-                        continue
-                    raise
-                if hdrs.SET_COOKIE in response._headers:
-                    self._store_cookies(response)
+                if _first is not None:
+                    # _plain_request sent the first attempt (its cookies stored, its retry
+                    # used or not) and hands its redirect over: followed from here.
+                    request, response, may_retry = _first
+                    _first = None
+                else:
+                    try:
+                        response = await handler(request)
+                    except (ServerDisconnectedError, ClientOSError) as exc:
+                        if (
+                            may_retry and getattr(exc, "_fasthttp_stale_connection", False)
+                            and request.method in IDEMPOTENT_METHODS
+                            # A body that can be sent again (bytes, a payload that rewinds);
+                            # not a one-time stream already used up (aiohttp's rule).
+                            and not (isinstance(request._body, Payload) and request._body.consumed)
+                        ):
+                            may_retry = False
+                            # On a new connection, never another idle one: the server
+                            # that dropped this one may have dropped those too (tinyproxy
+                            # closes each after its response without Connection: close).
+                            request._fresh_connection = True
+                            # The request anew from the call's headers (a middleware's
+                            # changes to the failed attempt do not carry over, as aiohttp).
+                            self._finish_request(request, base_headers, cookies)
+                            continue
+                        raise
+                    if hdrs.SET_COOKIE in response._headers:
+                        self._store_cookies(response)
                 if not allow_redirects or response.status not in _REDIRECT_STATUSES:
                     break
                 if traces is not None:
@@ -806,6 +907,120 @@ class ClientSession:
                 await trace.send_request_end(request.method, request.url, base_headers, response)
         return response
 
+    async def _plain_request(
+        self,
+        method: str,
+        str_or_url: Union[str, URL],
+        allow_redirects: bool,
+        proxy: Union[str, URL, None],
+        context: "Optional[_PlainRequestContextManager]" = None,
+    ) -> ClientResponse:
+        """_request for a call with nothing but its URL (`session.get(url)`), the common case
+        of a service calling the same endpoints: the request, its head bytes and its pool key
+        are those prepared the last time this URL was asked for, and an idle connection takes
+        it without a coroutine of its own. What this way does not cover (a URL not seen yet,
+        the session's cookies, headers changed since, a redirect to follow) goes to _request,
+        which behaves the same (the retry on a stale connection, cookies, raise_for_status).
+        `proxy`: the call's proxy= (a forwarding proxy keeps this way; a tunnel does not).
+        `context`: the `async with` this call is entered by, told the response (in place of
+        a coroutine of its own around this one)."""
+        connector = self._connector
+        plain = None
+        if self._plain_calls:
+            try:
+                plain = self._plain_requests.get((method, str_or_url, proxy))
+            except TypeError:
+                pass  # not a URL at all (unhashable): _request says so
+        template = self._template
+        jar = self._cookie_jar
+        if (
+            plain is None or plain[0] is not template or connector is None or connector._closed
+            # (The count before expiry: a jar of expired cookies only takes the long way.)
+            or (jar._count if self._own_jar else len(jar))  # type: ignore[attr-defined]
+            or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
+        ):
+            response = await self._request(
+                method, str_or_url, allow_redirects=allow_redirects, proxy=proxy
+            )
+            if self._plain_calls and (plain is None or plain[0] is not self._template):
+                # (Its URL checked by _request now; or the session's headers changed.)
+                self._prepare_plain(method, str_or_url, proxy)
+        else:
+            _, url, headers, head, key, proxy_settings = plain
+            timeout = self._timeout
+            request = self._request_class(method, url, headers, None, None, timeout, True, self._settings)
+            request._head = head
+            if proxy_settings is not None:
+                request._proxy = proxy_settings
+            if timeout.total is not None:
+                request._deadline = self._loop.time() + timeout.total
+            connection = connector._reuse_idle(key)
+            # (A new connection to a proxy is _proxy_connection's: key None.)
+            new_key = key if proxy_settings is None else None
+            try:
+                if connection is not None:
+                    response = await send(request, connection, head)
+                else:
+                    response = await self._connect_and_send(request, connector, new_key, head)
+                may_retry = True
+            except (ServerDisconnectedError, ClientOSError) as exc:
+                if not getattr(exc, "_fasthttp_stale_connection", False) or method not in IDEMPOTENT_METHODS:
+                    raise
+                # The one retry, on a new connection (as _request's); the headers anew, as
+                # the session's cookies may have changed meanwhile.
+                request._fresh_connection = True
+                self._finish_request(request, template, None)
+                response = await self._connect_and_send(
+                    request, connector, new_key, encode_request_head(request)
+                )
+                may_retry = False
+            if hdrs.SET_COOKIE in response._headers:
+                self._store_cookies(response)
+            if allow_redirects and response.status in _REDIRECT_STATUSES:
+                response = await self._request(
+                    method, str_or_url, allow_redirects=True, proxy=proxy,
+                    _first=(request, response, may_retry),
+                )
+            else:
+                raise_for_status = self._raise_for_status
+                if raise_for_status:
+                    if callable(raise_for_status):
+                        await raise_for_status(response)
+                    else:
+                        response.raise_for_status()
+        if context is not None:
+            context._response = response
+            response._in_context = True  # raise_for_status() leaves the release to __aexit__
+        return response
+
+    def _prepare_plain(self, method: str, str_or_url: Union[str, URL], proxy: Union[str, URL, None]) -> None:
+        """_plain_request's entry for this call, once its URL has been checked by _request
+        (a URL with credentials, refused or not a str or URL, never gets one; nor a request
+        tunnelled through its proxy)."""
+        if type(str_or_url) is not str and type(str_or_url) is not URL:
+            return
+        url = self._checked_urls.get(str_or_url)
+        if (
+            url is None or self._template_version != getversion(self._default_headers)  # type: ignore[arg-type]
+            or len(self._cookie_jar)  # (its cookies would go in the headers kept)
+        ):
+            return
+        template = self._template
+        request = self._request_class(method, url, template, None, None, self._timeout, True, self._settings)
+        if proxy is None:
+            key = self._pool_key(request)
+        else:
+            self._proxy_and_credentials(request, proxy, None, None, None)
+            if request._proxy is None or request._proxy.tunnel:
+                return
+            key = proxy_connection_key(request._proxy, request._ssl)
+        self._finish_request(request, template, None)
+        if len(self._plain_requests) >= 256:
+            self._plain_requests.clear()
+        self._plain_requests[method, str_or_url, proxy] = (
+            template, url, request.headers, encode_request_head(request), key, request._proxy
+        )
+
     def _proxy_and_credentials(
         self, request: ClientRequest, proxy: Any, proxy_auth: Any, proxy_headers: Any,
         scheme: Optional[str],
@@ -854,9 +1069,12 @@ class ClientSession:
 
     def _header_template(self, auto_decompress: bool) -> "CIMultiDict[str]":
         version = getversion(self._default_headers)  # type: ignore[arg-type]  # stub too narrow
-        cached = self._header_templates.get(auto_decompress)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        usual = auto_decompress == self._auto_decompress
+        if usual and self._template_version == version:
+            return self._template
+        other = self._other_template
+        if not usual and other is not None and other[0] == version:
+            return other[1]
         template = CIMultiDict(self._default_headers)
         skip = self._skip_auto_headers
         if hdrs.ACCEPT not in template and hdrs.ACCEPT not in skip:
@@ -869,9 +1087,10 @@ class ClientSession:
             template[hdrs.ACCEPT_ENCODING] = ACCEPT_ENCODING
         if hdrs.USER_AGENT not in template and hdrs.USER_AGENT not in skip:
             template[hdrs.USER_AGENT] = USER_AGENT
-        self._header_templates[auto_decompress] = (version, template)
-        if auto_decompress == self._auto_decompress:
+        if usual:
             self._template, self._template_version = template, version
+        else:
+            self._other_template = (version, template)
         return template
 
     @staticmethod
@@ -981,7 +1200,16 @@ class ClientSession:
             head_bytes = encode_request_head(request)
         if request._proxy is not None:
             return self._connect_and_send(request, connector, None, head_bytes)
-        # The pool's key, from a small cache: building a ConnectionKey per request costs more.
+        key = self._pool_key(request)
+        if request._traces is None and self._pool_reuse_at_once and not request._fresh_connection:
+            connection = connector._reuse_idle(key)
+            if connection is not None:
+                return send(request, connection, head_bytes)
+        return self._connect_and_send(request, connector, key, head_bytes)
+
+    def _pool_key(self, request: ClientRequest) -> ConnectionKey:
+        """The pool's key for a direct request, from a small cache: building a ConnectionKey
+        per request costs more."""
         url = request.url
         host = url.raw_host or ""
         port = url.port
@@ -995,11 +1223,7 @@ class ClientSession:
             if len(self._connection_keys) >= 256:
                 self._connection_keys.clear()
             self._connection_keys[key_parts] = key
-        if request._traces is None and self._pool_reuse_at_once:
-            connection = connector._reuse_idle(key)
-            if connection is not None:
-                return send(request, connection, head_bytes)
-        return self._connect_and_send(request, connector, key, head_bytes)
+        return key
 
     async def _connect_and_send(
         self,
@@ -1014,7 +1238,8 @@ class ClientSession:
             connection = await self._proxy_connection(request, connector)
         else:
             connection = await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
+                key, request.timeout, deadline=request._deadline, traces=request._traces,
+                fresh=request._fresh_connection,
             )
         return await send(request, connection, head_bytes)
 
@@ -1031,12 +1256,13 @@ class ClientSession:
             )
             return await connector.connect(
                 key, request.timeout, deadline=request._deadline, traces=request._traces,
-                tunnel=tunnel,
+                tunnel=tunnel, fresh=request._fresh_connection,
             )
         key = proxy_connection_key(proxy, request._ssl)
         try:
             return await connector.connect(
-                key, request.timeout, deadline=request._deadline, traces=request._traces
+                key, request.timeout, deadline=request._deadline, traces=request._traces,
+                fresh=request._fresh_connection,
             )
         except ClientConnectorError as exc:
             if type(exc) is not ClientConnectorError:

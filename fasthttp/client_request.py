@@ -132,6 +132,7 @@ class ClientRequest:
         "_upload_gen",  # the tracker's number for the attempt under way
         "_proxy",  # a ProxySettings (fasthttp/proxy.py); None: a direct request
         "_head",  # the head's bytes when the session had them prepared; None: encode them
+        "_fresh_connection",  # True: a new connection, never an idle one (the stale retry)
     )
 
     def __init__(
@@ -161,6 +162,7 @@ class ClientRequest:
         self._upload_gen = 0
         self._proxy: Optional[ProxySettings] = None
         self._head: Optional[bytes] = None
+        self._fresh_connection = False
 
     def __repr__(self) -> str:
         return f"<ClientRequest({self.method} {self.url})>"
@@ -178,6 +180,7 @@ class ClientRequest:
         other.url = url
         other.original_url = url
         other.auth = auth
+        other._fresh_connection = False  # a redirect may reuse the pool again
         return other
 
     def _change(self, **changes: Any) -> None:

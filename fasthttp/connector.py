@@ -156,7 +156,7 @@ class BaseConnector:
         self._cleanup_handle: Optional[asyncio.TimerHandle] = None
 
     def __del__(self, _warnings: Any = warnings) -> None:
-        if getattr(self, "_closed", True) or not self._idle and not self._acquired:
+        if getattr(self, "_closed", True) or not any(self._idle.values()) and not self._acquired:
             return
         _warnings.warn(f"Unclosed connector {self!r}", ResourceWarning, source=self)
 
@@ -227,8 +227,9 @@ class BaseConnector:
         while idle:
             protocol, expires = idle.pop()
             if expires > now and protocol.is_reusable():
-                if not idle:
-                    del self._idle[key]
+                # An emptied list stays (until _cleanup): under load a key's list empties
+                # and refills all the time, and each removal and re-insertion would hash
+                # the key again (a proxy's holds a URL, whose hash is Python code).
                 return protocol
             protocol.close()
         del self._idle[key]
@@ -238,7 +239,10 @@ class BaseConnector:
         """An idle pooled connection for key, taken at once, or None (connect() then waits
         for room or dials). Not a coroutine: the common keep-alive request creates none here.
         Tracing sessions go through connect(), which sends the reuse signal."""
-        if self._closed or not self._has_room(key):
+        if self._closed:
+            return None
+        limit = self._limit
+        if limit and len(self._acquired) >= limit or self._limit_per_host and not self._has_room(key):
             return None
         protocol = self._take_idle(key)
         if protocol is None:
@@ -256,6 +260,7 @@ class BaseConnector:
         deadline: Optional[float] = None,
         traces: Optional[Sequence[Trace]] = None,
         tunnel: Optional[Tunnel] = None,
+        fresh: bool = False,
     ) -> Connection:
         """A connection for key: an idle one, a new one, or the next one freed.
 
@@ -263,10 +268,11 @@ class BaseConnector:
         `deadline` (loop time) is the request's total deadline, which bounds the wait too.
         `traces`: the request's tracing hooks (queued, create, reuse, DNS signals), if any.
         `tunnel`: for a key through a proxy's CONNECT tunnel, how to open one (proxy.py).
+        `fresh`: a new connection only, never an idle one (the retry on a stale connection).
         """
         if self._closed:
             raise ClientConnectionError("Connector is closed.")
-        if self._has_room(key):  # the fast path: no timeout arithmetic
+        if not fresh and self._has_room(key):  # the fast path: no timeout arithmetic
             protocol = self._take_idle(key)
             if protocol is not None:
                 self._acquired.add(protocol)
@@ -284,7 +290,7 @@ class BaseConnector:
                 deadline = connect_deadline
         while True:
             if self._has_room(key):
-                protocol = self._take_idle(key)
+                protocol = None if fresh else self._take_idle(key)
                 if protocol is not None:
                     self._acquired.add(protocol)
                     if self._limit_per_host:
@@ -403,11 +409,12 @@ class BaseConnector:
             protocol.close()
             return
         self._acquired.discard(protocol)
-        per_host = self._acquired_per_host.get(key)
-        if per_host is not None:
-            per_host.discard(protocol)
-            if not per_host:
-                del self._acquired_per_host[key]
+        if self._limit_per_host:  # (else nothing is counted per host)
+            per_host = self._acquired_per_host.get(key)
+            if per_host is not None:
+                per_host.discard(protocol)
+                if not per_host:
+                    del self._acquired_per_host[key]
         if reusable and not self._force_close and self._keepalive_timeout > 0:
             expires = self._loop.time() + self._keepalive_timeout
             idle = self._idle.get(key)

@@ -184,3 +184,154 @@ async def test_netrc_credentials_found_through_trust_env_are_sent_every_time(
                 await resp.read()
     auth = [r.header("authorization") for r in server.requests]
     assert auth == ["Basic dXNlcjpwdw==", "Basic dXNlcjpwdw==", "Basic b3RoZXI6cHc=", None]
+
+
+def _redirecting_server() -> RawServer:
+    def route(request: Request) -> bytes:
+        if request.target == "/moved":
+            return response(302, b"", {"Location": "/a", "Set-Cookie": "seen=1; Path=/"})
+        return response(200, request.method.encode())
+
+    return RawServer(keep_alive(route))
+
+
+@pytest.mark.parametrize("allow_redirects", [True, False])
+@async_test()
+async def test_a_redirect_is_followed_the_same_on_every_repeat(allow_redirects: bool) -> None:
+    # The first call of a URL goes the general way, the next ones the prepared one: a
+    # redirect answer, its cookie and the history are the same whichever way sent it.
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with _redirecting_server() as server, aiohttp.ClientSession(cookie_jar=jar) as session:
+        seen = []
+        for _ in range(3):
+            session.cookie_jar.clear()
+            async with session.get(server.url("/moved"), allow_redirects=allow_redirects) as resp:
+                seen.append((resp.status, str(resp.url), [h.status for h in resp.history], await resp.read()))
+    if allow_redirects:
+        assert seen == [(200, server.url("/a"), [302], b"GET")] * 3
+        targets = ["/moved", "/a"] * 3
+        assert [r.header("cookie") for r in server.requests] == [None, "seen=1"] * 3
+    else:
+        assert seen == [(302, server.url("/moved"), [], b"")] * 3
+        targets = ["/moved"] * 3
+    assert [r.target for r in server.requests] == targets
+
+
+@async_test()
+async def test_a_plain_redirect_loop_stops_at_max_redirects() -> None:
+    async def loop_route(request: Request) -> bytes:
+        return response(302, b"", {"Location": "/loop"})
+
+    async with RawServer(keep_alive(loop_route)) as server, aiohttp.ClientSession() as session:
+        for _ in range(3):
+            with pytest.raises(aiohttp.TooManyRedirects) as caught:
+                await session.get(server.url("/loop"))
+            assert len(caught.value.history) == 11
+    assert len(server.requests) == 33
+
+
+@async_test()
+async def test_raise_for_status_applies_to_every_repeat() -> None:
+    async with _recording_server() as server:
+        async with aiohttp.ClientSession(raise_for_status=True) as session:
+            for _ in range(3):
+                with pytest.raises(aiohttp.ClientResponseError) as caught:
+                    await session.get(server.url("/fail"))
+                assert caught.value.status == 500
+            for _ in range(3):
+                async with session.get(server.url("/a")) as resp:
+                    assert await resp.read() == b"GET"
+            checked = []
+
+            async def check(resp: aiohttp.ClientResponse) -> None:
+                checked.append(resp.status)
+
+        async with aiohttp.ClientSession(raise_for_status=check) as session:
+            for _ in range(3):
+                async with session.get(server.url("/a")) as resp:
+                    await resp.read()
+            assert checked == [200, 200, 200]
+            assert not session.connector._acquired  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "DELETE"])
+@async_test()
+async def test_every_shortcut_without_arguments_sends_what_request_sends(method: str) -> None:
+    async with _recording_server() as server, aiohttp.ClientSession() as session:
+        shortcut = getattr(session, method.lower())
+        for _ in range(3):
+            async with shortcut(server.url("/a")) as resp:
+                assert resp.method == method
+                assert resp.request_info.method == method
+                await resp.read()
+        async with session.request(method, server.url("/a")) as resp:
+            await resp.read()
+    assert len({r.head for r in server.requests}) == 1
+    assert server.accepted == 1
+
+
+@async_test()
+async def test_a_plain_call_works_awaited_as_a_task_and_in_async_with() -> None:
+    import asyncio
+    import gc
+    import warnings
+
+    async with _recording_server() as server, aiohttp.ClientSession(raise_for_status=False) as session:
+        url = server.url("/a")
+        for _ in range(3):
+            resp = await session.get(url)  # awaited: the caller releases
+            assert await resp.read() == b"GET"
+            resp.release()
+            task = asyncio.ensure_future(session.get(url))  # a coroutine for asyncio
+            resp = await task
+            assert await resp.read() == b"GET"
+            resp.release()
+            async with session.get(url) as resp:
+                assert await resp.read() == b"GET"
+                assert resp._in_context
+            assert resp.connection is None
+            context = session.get(url)
+            async with context as resp:
+                await resp.read()
+            with pytest.raises(RuntimeError):
+                async with context:
+                    pass
+        # A call never awaited sends nothing and warns of nothing.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            session.get(url)
+            gc.collect()
+        for _ in range(2):
+            async with session.get(server.url("/fail")) as resp:
+                with pytest.raises(aiohttp.ClientResponseError):
+                    resp.raise_for_status()
+                assert await resp.read() == b"no"  # released at the exit, not before
+        connector = session.connector
+        assert connector is not None
+        assert not connector._acquired
+    assert len(server.requests) == 3 * 4 + 2
+    assert server.accepted == 1
+
+
+@async_test()
+async def test_a_url_argument_of_the_wrong_type_is_refused_as_before() -> None:
+    async with aiohttp.ClientSession() as session:
+        for wrong in (["http://127.0.0.1/"], {"url": 1}, 12):
+            # (What _request raises for it; the prepared way's lookup must not fail first.)
+            with pytest.raises(Exception) as caught:
+                await session.get(wrong)  # type: ignore[arg-type]
+            assert "unhashable" not in str(caught.value)
+
+
+@async_test()
+async def test_a_plain_call_is_prepared_again_after_the_session_headers_change() -> None:
+    async with _recording_server() as server, aiohttp.ClientSession() as session:
+        url = server.url("/a")
+        for value in ("one", "two"):
+            session.headers["X-Flavour"] = value
+            for _ in range(3):
+                async with session.get(url) as resp:
+                    await resp.read()
+            entry = session._plain_requests[("GET", url, None)]
+            assert entry[2]["X-Flavour"] == value  # the prepared way serves the new headers
+    assert [r.header("x-flavour") for r in server.requests] == ["one"] * 3 + ["two"] * 3

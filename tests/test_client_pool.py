@@ -312,6 +312,31 @@ async def test_stale_keepalive_connection_is_retried_for_idempotent(method: str)
     assert [r.target for r in server.requests] == ["/1", "/2", "/2"]
 
 
+@pytest.mark.parametrize("same_url", [False, True])
+@async_test()
+async def test_stale_retry_takes_a_new_connection_not_another_pooled_one(same_url: bool) -> None:
+    # Four pooled connections, every one of them dropped by the server on its next request
+    # (as tinyproxy does: it closes after each response without Connection: close). A retry
+    # that took the next idle connection would fail just the same; it must dial a new one.
+    # same_url: the last request is one asked for before (the session's prepared way).
+    async with stale_server() as server:
+        async with aiohttp.ClientSession() as session:
+            async def first(index: int) -> None:
+                path = "/again" if same_url else f"/open{index}"
+                async with session.get(server.url(path)) as resp:
+                    assert await resp.read() == b"first"
+
+            await asyncio.gather(*(first(index) for index in range(4)))
+            assert server.accepted == 4
+            assert idle_count(session.connector) == 4
+            async with session.get(server.url("/again")) as resp:
+                assert resp.status == 200
+                assert await resp.read() == b"first"
+            assert server.accepted == 5
+            assert_pool_clean(session.connector)
+    assert [r.target for r in server.requests].count("/again") == (6 if same_url else 2)
+
+
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 @async_test()
 async def test_stale_keepalive_connection_is_not_retried_for_post(method: str) -> None:

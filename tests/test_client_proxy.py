@@ -169,3 +169,44 @@ async def test_through_pproxy_with_auth(client: Any) -> None:
                 assert resp.status == 200
                 # The proxy took its credentials off: they never reach the origin.
                 assert await resp.text() == "None"
+
+
+@async_test()
+async def test_repeated_calls_through_a_proxy_send_what_aiohttp_sends_every_time() -> None:
+    """session.get(url, proxy=...) again and again (the session's prepared way after the
+    first): the same request line and headers as aiohttp's each time, one pooled connection
+    to the proxy, the credentials in the proxy URL on every request; an https:// target
+    through the proxy is still tunnelled (a CONNECT each new connection, never forwarded)."""
+    for proxy_auth_in_url in (False, True):
+        heads = []
+        for client in (aiohttp, real_aiohttp):
+            async with RawServer(keep_alive(echo_route)) as proxy:
+                proxy_url = proxy.url("/")
+                if proxy_auth_in_url:
+                    proxy_url = proxy_url.replace("http://", "http://u:p@")
+                async with client.ClientSession() as session:
+                    for _ in range(3):
+                        for target in ("http://origin.test/p?q=1", "http://other.test:81/"):
+                            async with session.get(target, proxy=proxy_url) as resp:
+                                assert resp.status == 200
+                                await resp.read()
+                    if client is aiohttp:
+                        assert_pool_clean(session.connector)
+            if client is aiohttp:
+                assert proxy.accepted == 1  # one connection to the proxy serves both origins
+            heads.append([_head(request) for request in proxy.requests])
+        ours, theirs = heads
+        assert len(ours) == len(theirs) == 6
+        assert [line for line, _ in ours] == [line for line, _ in theirs]
+        assert [sorted(h) for _, h in ours] == [sorted(h) for _, h in theirs]
+        assert (("proxy-authorization", "Basic dTpw") in ours[-1][1]) is proxy_auth_in_url
+
+
+@async_test()
+async def test_repeated_https_calls_through_a_proxy_stay_tunnelled() -> None:
+    async with RawServer(keep_alive(lambda r: response(403, b"no tunnel"))) as proxy:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                with pytest.raises(aiohttp.ClientError):
+                    await session.get("https://origin.test/", proxy=proxy.url("/"))
+    assert [r.method for r in proxy.requests] == ["CONNECT"] * 3

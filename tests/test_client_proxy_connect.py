@@ -6,9 +6,10 @@ asked of the proxy ("origin.test") are never resolved by anything but the test p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ssl
-from typing import Any, Optional
+from typing import Any, AsyncIterator, Optional
 
 import pytest
 from yarl import URL
@@ -23,6 +24,7 @@ from client_servers import (
     assert_pool_clean,
     async_test,
     free_port,
+    idle_count,
     keep_alive,
     pproxy_server,
     web_server,
@@ -265,7 +267,7 @@ async def test_407_raises_client_http_proxy_error(client: Any) -> None:
             assert await proxy.server.wait_open_count(0) == 0
             if client is aiohttp:
                 assert_pool_clean(session.connector)
-                assert not session.connector._idle
+                assert not idle_count(session.connector)
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -594,11 +596,10 @@ async def test_trace_signals_through_a_proxy_as_aiohttp(ca: Any) -> None:
 # --- a system proxy, where one is installed --------------------------------------------------------
 
 
-@pytest.mark.parametrize("client", CLIENTS)
-@async_test(30)
-async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: Any) -> None:
-    """The same tunnel and forwarding through tinyproxy (skipped where it is not installed).
-    (squid: not covered; its start-up needs more than a test should write.)"""
+@contextlib.asynccontextmanager
+async def tinyproxy(tmp_path: Any) -> AsyncIterator[str]:
+    """A tinyproxy on 127.0.0.1 (the test is skipped where it is not installed): its URL.
+    It closes each connection after its response without saying Connection: close."""
     import os
     import shutil
 
@@ -607,7 +608,7 @@ async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: 
         pytest.skip("tinyproxy is not installed")
     port = free_port()
     config = tmp_path / "tinyproxy.conf"
-    lines = [f"Port {port}", "Listen 127.0.0.1", "Timeout 30", "MaxClients 20", "Allow 127.0.0.1"]
+    lines = [f"Port {port}", "Listen 127.0.0.1", "Timeout 30", "MaxClients 100", "Allow 127.0.0.1"]
     if os.geteuid() == 0:
         lines.append("User nobody")  # tinyproxy will not run as root
     config.write_text("\n".join(lines) + "\n")
@@ -615,16 +616,51 @@ async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: 
         binary, "-d", "-c", str(config),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )
-    trust = client_context(ca)
     try:
         await wait_listening(port, "tinyproxy", timeout=5.0)
-        async with origin_server(ca) as secure, plain_origin() as plain:
-            async with client.ClientSession() as session:
-                async with session.get(secure.url("/s"), proxy=f"http://127.0.0.1:{port}", ssl=trust) as resp:
-                    assert (await resp.read()).startswith(b"GET /s HTTP/1.1\r\n")
-                async with session.get(plain.url("/p"), proxy=f"http://127.0.0.1:{port}") as resp:
-                    assert resp.status == 200
-                    assert b"/p HTTP/1." in await resp.read()
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         await process.wait()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@async_test(30)
+async def test_https_and_http_through_tinyproxy(client: Any, ca: Any, tmp_path: Any) -> None:
+    """The same tunnel and forwarding through tinyproxy (skipped where it is not installed).
+    (squid: not covered; its start-up needs more than a test should write.)"""
+    trust = client_context(ca)
+    async with tinyproxy(tmp_path) as proxy_url:
+        async with origin_server(ca) as secure, plain_origin() as plain:
+            async with client.ClientSession() as session:
+                async with session.get(secure.url("/s"), proxy=proxy_url, ssl=trust) as resp:
+                    assert (await resp.read()).startswith(b"GET /s HTTP/1.1\r\n")
+                async with session.get(plain.url("/p"), proxy=proxy_url) as resp:
+                    assert resp.status == 200
+                    assert b"/p HTTP/1." in await resp.read()
+
+
+@async_test(60)
+async def test_a_soak_through_tinyproxy_loses_no_request(tmp_path: Any) -> None:
+    """Many keep-alive GETs at concurrency 32 through tinyproxy, which closes every
+    connection after its response without Connection: close: a pooled connection may be
+    dead when reused, and the one retry (on a new connection) must cover it every time.
+    Bounded in time: the count done by the deadline must be a fair number, and none lost."""
+    async with tinyproxy(tmp_path) as proxy_url, plain_origin() as plain:
+        url = plain.url("/soak")
+        done = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+
+        async def worker(session: Any) -> None:
+            nonlocal done
+            while loop.time() < deadline and done < 2000:
+                async with session.get(url, proxy=proxy_url) as resp:
+                    assert resp.status == 200
+                    await resp.read()
+                done += 1
+
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(worker(session) for _ in range(32)))
+            assert_pool_clean(session.connector)
+        assert done >= 300, done
