@@ -619,7 +619,8 @@ class ClientSession:
 
     def _build_url(self, str_or_url: Union[str, URL]) -> URL:
         # (A URL asked for before is _checked_urls'; yarl keeps its own cache of parsed strs.)
-        url = URL(str_or_url) if isinstance(str_or_url, str) else str_or_url
+        # Anything else goes to URL(), which refuses it with aiohttp's TypeError.
+        url = str_or_url if isinstance(str_or_url, URL) else URL(str_or_url)
         if self._base_url is None:
             return url
         if url.is_absolute():

@@ -244,6 +244,21 @@ async def test_dns_failure_says_so() -> None:
     assert ours[1].startswith(f"Cannot connect to host {host}:8080 ssl:default [")
 
 
+@pytest.mark.parametrize("argument", [12, [1], None, b"http://127.0.0.1/"], ids=["int", "list", "None", "bytes"])
+@async_test()
+async def test_a_url_of_the_wrong_type_is_aiohttps_type_error(argument: Any) -> None:
+    """Neither a str nor a URL: aiohttp's TypeError from yarl, never an AttributeError."""
+    outcomes = []
+    for client in CLIENTS:
+        async with client.ClientSession() as session:
+            outcomes.append(await _outcome(session.get(argument)))
+            outcomes.append(await _outcome(session.post(argument)))
+            outcomes.append(await _outcome(session.request("GET", argument)))
+    theirs, ours = outcomes[:3], outcomes[3:]
+    assert ours == theirs
+    assert ours[0][0] == "TypeError"
+
+
 # --- a 101 answer to a request that asked for no upgrade -----------------------------------------
 
 
