@@ -190,6 +190,9 @@ def _make_content(
 
     No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the next
     protocol) or an explicit Content-Length: 0: the connection is then free at once."""
+    if body is not None:  # (none of those: the parser gave them no body)
+        if not (head.content_encoding and request._settings.auto_decompress):
+            return body
     if head.upgrade or request.method == "HEAD" or head.status in _NO_BODY_STATUSES or (
         head.content_length == 0 and not head.chunked
     ):
@@ -203,7 +206,7 @@ def _make_content(
     decoder = None
     if settings.auto_decompress and head.content_encoding:
         decoder = get_decoder(head.content_encoding)
-    if body is not None and decoder is None:
+    if body is not None and decoder is None:  # an encoding with nothing to undo (identity)
         return body
     return StreamReader(
         protocol, settings.read_bufsize, loop=protocol._loop, decoder=decoder,
