@@ -177,7 +177,8 @@ class ClientResponse:
         failed = content is not None and content.exception() is not None
         if not self._released:
             self._released = True
-            self._cut_body()
+            if content is not None or self._whole is not None:  # (else read() took it all)
+                self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
@@ -186,7 +187,7 @@ class ClientResponse:
             else:
                 connection.release()
         self._closed = True
-        return _noop()
+        return _NOOP
 
     def close(self) -> None:
         """Close the connection whatever its state."""
@@ -482,3 +483,6 @@ class _noop:
 
     def __await__(self) -> Any:
         return iter(())
+
+
+_NOOP: Final = _noop()
