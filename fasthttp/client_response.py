@@ -134,7 +134,7 @@ class ClientResponse:
         # The session's fallback_charset_resolver, handed down with the request.
         self._resolve_charset = resolve_charset
         self._closed = connection is None
-        if type(content) is bytes:
+        if isinstance(content, bytes):
             self._whole = content  # (its connection was released when it came)
         else:
             self._content = content
