@@ -103,6 +103,7 @@ class ClientResponse:
     _content: Optional[StreamReader] = None
     # A body that came whole with its head, taken by neither read() nor a stream yet.
     _whole: Optional[bytes] = None
+    _url: Optional[URL] = None
 
     def __init__(
         self,
@@ -118,8 +119,7 @@ class ClientResponse:
         resolve_charset: Optional[Callable[["ClientResponse", bytes], str]] = None,
     ) -> None:
         self.method = method
-        self._url = url.with_fragment(None) if url.raw_fragment else url
-        self._real_url = url
+        self._real_url = url  # (url, without its fragment, is worked out when asked for)
         self._head = head
         self.status = head.status
         self.reason = head.reason
@@ -261,11 +261,15 @@ class ClientResponse:
     # --- properties ----------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>\n{self.headers!r}\n"
+        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>\n{self.headers!r}\n"
 
     @property
     def url(self) -> URL:
-        return self._url
+        url = self._url
+        if url is None:
+            real = self._real_url
+            url = self._url = real.with_fragment(None) if real.raw_fragment else real
+        return url
 
     @property
     def real_url(self) -> URL:
@@ -273,7 +277,7 @@ class ClientResponse:
 
     @property
     def host(self) -> str:
-        return self._url.host or ""
+        return self.url.host or ""
 
     @property
     def headers(self) -> "CIMultiDictProxy[str]":
@@ -370,7 +374,7 @@ class ClientResponse:
                     if key.strip():
                         link.add(key.strip().lower(), val.strip().strip('"'))
                 key = link.get("rel", url)
-                link.add("url", self._url.join(URL(url)))
+                link.add("url", self.url.join(URL(url)))
                 links.add(str(key), MultiDictProxy(link))
         return MultiDictProxy(links)
 
@@ -438,7 +442,7 @@ class ClientResponse:
                 self._body = body
                 if self._traces is not None:
                     for trace in self._traces:
-                        await trace.send_response_chunk_received(self.method, self._url, self._body)
+                        await trace.send_response_chunk_received(self.method, self.url, self._body)
             except BaseException:
                 self.close()
                 raise
