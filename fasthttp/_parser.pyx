@@ -106,6 +106,7 @@ cdef Py_ssize_t IDX_CONNECTION = _KNOWN_KEYS.index(hdrs.CONNECTION)
 cdef Py_ssize_t IDX_UPGRADE = _KNOWN_KEYS.index(hdrs.UPGRADE)
 cdef Py_ssize_t IDX_CONTENT_ENCODING = _KNOWN_KEYS.index(hdrs.CONTENT_ENCODING)
 cdef Py_ssize_t IDX_HOST = _KNOWN_KEYS.index(hdrs.HOST)
+cdef Py_ssize_t IDX_SET_COOKIE = _KNOWN_KEYS.index(hdrs.SET_COOKIE)
 
 
 cdef list _BY_LENGTH = sorted(range(_KNOWN_COUNT), key=lambda j: len(_KNOWN_CANONICAL[j]))
@@ -164,6 +165,19 @@ cdef object _header_key(bytes name):
     return name.decode("ascii")
 
 
+cdef object _headers_from_raw(tuple raws):
+    """The multidict of a head's raw (name, value) pairs: keys as _header_key gives them,
+    values decoded UTF-8 with surrogateescape (what the parser of a request builds at once)."""
+    cdef list pairs = []
+    cdef bytes name, value
+    for name, value in raws:
+        pairs.append((
+            _header_key(name),
+            PyUnicode_DecodeUTF8(PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value), "surrogateescape"),
+        ))
+    return _CIMultiDictProxy(_CIMultiDict(pairs))
+
+
 cdef object _EMPTY_TRAILERS = CIMultiDictProxy(CIMultiDict())
 
 # ---------------------------------------------------------------------------------------------
@@ -172,36 +186,56 @@ cdef object _EMPTY_TRAILERS = CIMultiDictProxy(CIMultiDict())
 
 @cython.freelist(32)
 cdef class ResponseHead:
-    """The status line and headers of a response."""
+    """The status line and headers of a response.
+
+    `headers` is built on first access from `raw_headers` (most responses are read without a
+    look at their multidict: the client needs only what the parser already worked out, below),
+    then kept, so every access returns the same object. `has_set_cookie`: a Set-Cookie field is
+    present (the session stores cookies without building the multidict when there is none).
+    """
 
     cdef readonly object version
     cdef readonly int status
     cdef readonly str reason
-    cdef readonly object headers
+    cdef object _headers
     cdef readonly tuple raw_headers
     cdef readonly bint keep_alive
     cdef readonly bint chunked
     cdef readonly object content_length
     cdef readonly bint upgrade
     cdef readonly object content_encoding
+    cdef readonly bint has_set_cookie
 
     def __init__(self, version, int status, str reason, headers, tuple raw_headers,
-                 bint keep_alive, bint chunked, content_length, bint upgrade, content_encoding):
+                 bint keep_alive, bint chunked, content_length, bint upgrade, content_encoding,
+                 *, has_set_cookie=None):
         self.version = version
         self.status = status
         self.reason = reason
-        self.headers = headers
+        self._headers = headers
         self.raw_headers = raw_headers
         self.keep_alive = keep_alive
         self.chunked = chunked
         self.content_length = content_length
         self.upgrade = upgrade
         self.content_encoding = content_encoding
+        if has_set_cookie is None:  # not said by the parser: look
+            has_set_cookie = (
+                hdrs.SET_COOKIE in headers if headers is not None
+                else any(_header_key(name) == hdrs.SET_COOKIE for name, _ in raw_headers)
+            )
+        self.has_set_cookie = has_set_cookie
+
+    @property
+    def headers(self):
+        if self._headers is None:
+            self._headers = _headers_from_raw(self.raw_headers)
+        return self._headers
 
     def __repr__(self):
         return (
             f"<ResponseHead {self.status} {self.reason!r} HTTP/{self.version[0]}.{self.version[1]}"
-            f" headers={len(self.headers)} keep_alive={self.keep_alive} chunked={self.chunked}"
+            f" headers={len(self.raw_headers)} keep_alive={self.keep_alive} chunked={self.chunked}"
             f" content_length={self.content_length} upgrade={self.upgrade}>"
         )
 
@@ -606,6 +640,7 @@ cdef class _Framing:
     cdef bint has_upgrade
     cdef object content_encoding
     cdef Py_ssize_t hosts  # Host lines (RFC 9112 section 3.2: a request has exactly one)
+    cdef bint set_cookie  # a Set-Cookie line (a response's)
     cdef object error  # the first framing error met, raised once every line is checked
 
     cdef void interpret(self, Py_ssize_t known, const char* p, Py_ssize_t start,
@@ -1005,22 +1040,27 @@ cdef class _MessageParser:
         cdef object key, raw_name, value
         cdef bytes raw_value
         if known >= 0:
-            key = _KNOWN_KEYS[known]
             raw_name = _raw_known_name(known, block + name_start, name_length)
         else:
-            key = PyUnicode_DecodeASCII(block + name_start, name_length, NULL)
             raw_name = PyBytes_FromStringAndSize(block + name_start, name_length)
         if folded is None:
             raw_value = PyBytes_FromStringAndSize(block + value_start, value_stop - value_start)
         else:
             raw_value = folded
-        value = PyUnicode_DecodeUTF8(
-            PyBytes_AS_STRING(raw_value), PyBytes_GET_SIZE(raw_value), "surrogateescape"
-        )
-        pairs.append((key, value))
+        if not self._is_response:  # a response's multidict is built when first asked for
+            if known >= 0:
+                key = _KNOWN_KEYS[known]
+            else:
+                key = PyUnicode_DecodeASCII(block + name_start, name_length, NULL)
+            value = PyUnicode_DecodeUTF8(
+                PyBytes_AS_STRING(raw_value), PyBytes_GET_SIZE(raw_value), "surrogateescape"
+            )
+            pairs.append((key, value))
         raws.append((raw_name, raw_value))
         if known == IDX_HOST:
             framing.hosts += 1
+        elif known == IDX_SET_COOKIE:
+            framing.set_cookie = True
         elif known >= 0 and (
             known == IDX_CONTENT_LENGTH or known == IDX_TRANSFER_ENCODING
             or known == IDX_CONNECTION or known == IDX_UPGRADE or known == IDX_CONTENT_ENCODING
@@ -1157,13 +1197,14 @@ cdef class HttpResponseParser(_MessageParser):
         head.version = version
         head.status = status
         head.reason = reason
-        head.headers = self._headers()
+        head._headers = None  # built from raw_headers when first asked for
         head.raw_headers = tuple(self._raws)
         head.keep_alive = keep_alive
         head.chunked = chunked
         head.content_length = length_obj
         head.upgrade = upgrade
         head.content_encoding = framing.content_encoding
+        head.has_set_cookie = framing.set_cookie
         self._pairs = self._raws = None
         events.append(head)
         if upgrade:

@@ -118,8 +118,16 @@ _OTHER_NAMES_MAX: Final = 512
 
 _FRAMING_HEADERS: Final = frozenset(
     (hdrs.CONTENT_LENGTH, hdrs.TRANSFER_ENCODING, hdrs.CONNECTION, hdrs.UPGRADE, hdrs.CONTENT_ENCODING,
-     hdrs.HOST)
+     hdrs.HOST, hdrs.SET_COOKIE)
 )
+
+
+def _headers_from_raw(raw: tuple[tuple[bytes, bytes], ...]) -> CIMultiDictProxy[str]:
+    """The multidict of a head's raw (name, value) pairs: keys as _header_key gives them,
+    values decoded UTF-8 with surrogateescape (what the parser of a request builds at once)."""
+    return CIMultiDictProxy(
+        CIMultiDict([(_header_key(name), value.decode("utf-8", "surrogateescape")) for name, value in raw])
+    )
 
 _EMPTY_TRAILERS: Final[CIMultiDictProxy[str]] = CIMultiDictProxy(CIMultiDict())
 
@@ -185,29 +193,39 @@ class _Head:
 
     def _describe(self) -> str:
         return (
-            f"HTTP/{self._version[0]}.{self._version[1]} headers={len(self._headers)}"
+            f"HTTP/{self._version[0]}.{self._version[1]} headers={len(self._raw_headers)}"
             f" keep_alive={self._keep_alive} chunked={self._chunked}"
             f" content_length={self._content_length} upgrade={self._upgrade}"
         )
 
 
 class ResponseHead(_Head):
-    """The status line and headers of a response."""
+    """The status line and headers of a response.
 
-    __slots__ = ("_status", "_reason")
+    `headers` is built on first access from `raw_headers` (most responses are read without a
+    look at their multidict: the client needs only what the parser already worked out), then
+    kept, so every access returns the same object. `has_set_cookie`: a Set-Cookie field is
+    present (the session stores cookies without building the multidict when there is none).
+    """
+
+    __slots__ = ("_status", "_reason", "_has_set_cookie")
+
+    _headers: Optional[CIMultiDictProxy[str]]  # type: ignore[assignment]
 
     def __init__(
         self,
         version: HttpVersion,
         status: int,
         reason: str,
-        headers: CIMultiDictProxy[str],
+        headers: Optional[CIMultiDictProxy[str]],
         raw_headers: tuple[tuple[bytes, bytes], ...],
         keep_alive: bool,
         chunked: bool,
         content_length: Optional[int],
         upgrade: bool,
         content_encoding: Optional[str],
+        *,
+        has_set_cookie: Optional[bool] = None,
     ) -> None:
         self._version = version
         self._status = status
@@ -219,6 +237,23 @@ class ResponseHead(_Head):
         self._content_length = content_length
         self._upgrade = upgrade
         self._content_encoding = content_encoding
+        if has_set_cookie is None:  # not said by the parser: look
+            has_set_cookie = (
+                hdrs.SET_COOKIE in headers if headers is not None
+                else any(_header_key(name) == hdrs.SET_COOKIE for name, _ in raw_headers)
+            )
+        self._has_set_cookie = has_set_cookie
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = _headers_from_raw(self._raw_headers)
+        return headers
+
+    @property
+    def has_set_cookie(self) -> bool:
+        return self._has_set_cookie
 
     @property
     def status(self) -> int:
@@ -529,7 +564,7 @@ class _Framing:
     """What the framing headers of one head say (collected while parsing its lines)."""
 
     __slots__ = ("content_length", "transfer_encoding", "close", "keep_alive", "upgrade_token",
-                 "has_upgrade", "content_encoding", "hosts")
+                 "has_upgrade", "content_encoding", "hosts", "set_cookie")
 
     def __init__(self) -> None:
         self.content_length: Optional[int] = None
@@ -540,6 +575,7 @@ class _Framing:
         self.has_upgrade = False
         self.content_encoding: Optional[str] = None
         self.hosts = 0  # Host lines (RFC 9112 section 3.2: a request has exactly one)
+        self.set_cookie = False  # a Set-Cookie line (a response's)
 
 
 class _MessageParser:
@@ -818,7 +854,8 @@ class _MessageParser:
 
     def _parse_fields(
         self, block: bytes, lines: list[bytes], framing: _Framing
-    ) -> tuple[CIMultiDictProxy[str], tuple[tuple[bytes, bytes], ...]]:
+    ) -> tuple[Optional[CIMultiDictProxy[str]], tuple[tuple[bytes, bytes], ...]]:
+        """The raw fields and, for a request, their multidict (None for a response)."""
         quick = None
         if block.count(b"\r") == len(lines) + 1:  # CRLF-only: try the quick way
             quick = self._quick_fields(block, lines)
@@ -826,23 +863,28 @@ class _MessageParser:
             raw, pairs, framing_fields = quick
         else:
             raw = self._split_fields(lines)
-            pairs, framing_fields = [], []
+            # A response's multidict is built when first asked for (ResponseHead.headers).
+            pairs = None if self._is_response else []
+            framing_fields = []
             for name, value in raw:
                 key = _header_key(name)
                 if key in _FRAMING_HEADERS:
                     framing_fields.append((key, value))
-                pairs.append((key, value.decode("utf-8", "surrogateescape")))
+                if pairs is not None:
+                    pairs.append((key, value.decode("utf-8", "surrogateescape")))
         # Framing is read once every line is known to be well formed (as the compiled twin,
         # which records a framing error and raises it after the last line).
         for key, value in framing_fields:
             if key is hdrs.HOST:
                 framing.hosts += 1
+            elif key is hdrs.SET_COOKIE:
+                framing.set_cookie = True
             else:
                 self._interpret(key, value, framing)
-        return CIMultiDictProxy(CIMultiDict(pairs)), tuple(raw)
+        return (None if pairs is None else CIMultiDictProxy(CIMultiDict(pairs))), tuple(raw)
 
     def _quick_fields(self, block: bytes, lines: list[bytes]) -> Optional[
-        tuple[list[tuple[bytes, bytes]], list[tuple[str, str]], list[tuple[str, bytes]]]
+        tuple[list[tuple[bytes, bytes]], Optional[list[tuple[str, str]]], list[tuple[str, bytes]]]
     ]:
         """The header lines of a CRLF-only head, split with bytes methods, in one pass that
         also gives each its multidict key and str value: the value rule is checked for the
@@ -857,8 +899,9 @@ class _MessageParser:
             return None  # a control byte other than HTAB and the line ends
         known = _KNOWN_NAMES
         raw = []
-        pairs = []
         framing_fields = []
+        # A response's multidict is built when first asked for (ResponseHead.headers).
+        pairs: Optional[list[tuple[str, str]]] = None if self._is_response else []
         for index in range(1, len(lines)):
             name, colon, value = lines[index].partition(b":")
             if not colon:
@@ -872,7 +915,8 @@ class _MessageParser:
             raw.append((name, value))
             if key in _FRAMING_HEADERS:
                 framing_fields.append((key, value))
-            pairs.append((key, value.decode("utf-8", "surrogateescape")))
+            if pairs is not None:
+                pairs.append((key, value.decode("utf-8", "surrogateescape")))
         return raw, pairs, framing_fields
 
     def _split_fields(self, lines: list[bytes]) -> list[tuple[bytes, bytes]]:
@@ -1052,7 +1096,7 @@ class HttpResponseParser(_MessageParser):
         events.append(
             ResponseHead(
                 version, status, reason, headers, raw_headers, keep_alive, chunked, length,
-                upgrade, framing.content_encoding,
+                upgrade, framing.content_encoding, has_set_cookie=framing.set_cookie,
             )
         )
         if upgrade:
@@ -1128,6 +1172,7 @@ class HttpRequestParser(_MessageParser):
         method = raw_method.decode("ascii")
         framing = _Framing()
         headers, raw_headers = self._parse_fields(block, lines, framing)
+        assert headers is not None  # a request's are built at once
         chunked = self._transfer_chunked(framing)  # framing errors first, as in responses
         if self._require_host and framing.hosts != 1:
             _check_host_count(framing.hosts, version)

@@ -857,7 +857,7 @@ class ClientSession:
                             self._finish_request(request, base_headers, cookies)
                             continue
                         raise
-                    if hdrs.SET_COOKIE in response._headers:
+                    if response._sets_cookies:  # (the headers multidict is built only then)
                         self._store_cookies(response)
                 if not allow_redirects or response.status not in _REDIRECT_STATUSES:
                     break
@@ -975,7 +975,7 @@ class ClientSession:
                     request, connector, new_key, encode_request_head(request)
                 )
                 may_retry = False
-            if hdrs.SET_COOKIE in response._headers:
+            if response._sets_cookies:  # (the headers multidict is built only then)
                 self._store_cookies(response)
             if allow_redirects and response.status in _REDIRECT_STATUSES:
                 response = await self._request(

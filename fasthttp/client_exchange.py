@@ -163,8 +163,9 @@ async def send(
             # the request once more, above the middlewares (as aiohttp retries).
             exc._fasthttp_stale_connection = True  # type: ignore[union-attr]
         raise
-    # A 101 keeps its connection: the WebSocket (or other protocol) takes it over.
-    keep = head.upgrade or not content.is_eof()
+    # A 101 keeps its connection: the WebSocket (or other protocol) takes it over. A whole body
+    # (bytes) came with its head: the exchange is over.
+    keep = not isinstance(content, bytes) and (head.upgrade or not content.is_eof())
     response = settings.response_class(
         method, request.url, head=head, content=content,
         connection=connection if keep else None,
@@ -173,17 +174,25 @@ async def send(
     )
     if not keep:
         connection.release()
-    response._writer = writer
+    if writer is not None:
+        response._writer = writer
     if request._traces is not None:
         response._traces = request._traces
     return response
 
 
-def _make_content(request: "ClientRequest", protocol: "ResponseHandler", head: ResponseHead) -> StreamReader:
-    """The body stream of the response to `request`, from its head (called by the protocol).
+def _make_content(
+    request: "ClientRequest", protocol: "ResponseHandler", head: ResponseHead,
+    body: Optional[bytes] = None,
+) -> "StreamReader | bytes":
+    """The body stream of the response to `request`, from its head (called by the protocol);
+    `body` as it is when it came whole with the head and needs no decoding.
 
     No body for a HEAD request, a 204 or 304, a 101 (the bytes after it belong to the next
     protocol) or an explicit Content-Length: 0: the connection is then free at once."""
+    if body is not None:  # (none of those: the parser gave them no body)
+        if not (head.content_encoding and request._settings.auto_decompress):
+            return body
     if head.upgrade or request.method == "HEAD" or head.status in _NO_BODY_STATUSES or (
         head.content_length == 0 and not head.chunked
     ):
@@ -197,6 +206,8 @@ def _make_content(request: "ClientRequest", protocol: "ResponseHandler", head: R
     decoder = None
     if settings.auto_decompress and head.content_encoding:
         decoder = get_decoder(head.content_encoding)
+    if body is not None and decoder is None:  # an encoding with nothing to undo (identity)
+        return body
     return StreamReader(
         protocol, settings.read_bufsize, loop=protocol._loop, decoder=decoder,
         max_decoded_size=settings.max_decompressed_size,

@@ -4,6 +4,10 @@ The body is `content`, a flow-controlled StreamReader. The connection goes back 
 moment the body has been received in full, so reading a small response costs no extra step;
 `release()` (or leaving `async with`) before that closes the connection instead, since a
 half-read connection cannot carry another request.
+
+A body that came whole with its head (the usual small answer) is handed over as bytes: `read()`
+returns them as they are, and `content` is made only when asked for, as a FinishedStreamReader
+holding what read() has not taken. The headers multidict is the head's, built on first access.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import warnings
 from http.cookies import SimpleCookie
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Final, Mapping, Optional, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 from yarl import URL
@@ -30,7 +34,7 @@ from .client_exceptions import (
 )
 from .cookie_parsing import parse_set_cookie_headers
 from .http_types import HttpVersion
-from .streams import StreamReader
+from .streams import FinishedStreamReader, StreamReader
 
 if TYPE_CHECKING:
     from .connector import Connection
@@ -86,6 +90,20 @@ class ClientResponse:
     # of the error can still read the body (aiohttp's rule). A class default: no per-request
     # cost for responses never used as a context manager.
     _in_context = False
+    # What most responses never change, as class defaults (set per response only when they do).
+    _request_info: Optional[RequestInfo] = None
+    _body: Optional[bytes] = None
+    _cookies: Optional[SimpleCookie] = None
+    _released = False
+    # The task still sending a streamed request body, if any.
+    _writer: Optional["asyncio.Task[None]"] = None
+    # The request's tracing hooks (on_response_chunk_received is sent by read()), if any.
+    _traces: Optional[Any] = None
+    # The body stream, once there is one (see `content`).
+    _content: Optional[StreamReader] = None
+    # A body that came whole with its head, taken by neither read() nor a stream yet.
+    _whole: Optional[bytes] = None
+    _url: Optional[URL] = None
 
     def __init__(
         self,
@@ -93,7 +111,7 @@ class ClientResponse:
         url: URL,
         *,
         head: "ResponseHead",
-        content: StreamReader,
+        content: Union[StreamReader, bytes],
         connection: "Optional[Connection]",
         request_info: Optional[RequestInfo] = None,
         request_headers: "Optional[CIMultiDict[str]]" = None,
@@ -101,32 +119,42 @@ class ClientResponse:
         resolve_charset: Optional[Callable[["ClientResponse", bytes], str]] = None,
     ) -> None:
         self.method = method
-        self._url = url.with_fragment(None) if url.raw_fragment else url
-        self._real_url = url
+        self._real_url = url  # (url, without its fragment, is worked out when asked for)
+        self._head = head
         self.status = head.status
         self.reason = head.reason
         self.version: HttpVersion = head.version
-        self._headers: CIMultiDictProxy[str] = head.headers
-        self._raw_headers = head.raw_headers
-        self.content = content
         self._connection = connection
         # RequestInfo is built when asked for (most responses never are): until then the
         # request's headers are kept, as aiohttp's RequestInfo keeps a view of them.
-        self._request_info = request_info
+        if request_info is not None:
+            self._request_info = request_info
         self._request_headers = request_headers
         self._history = history
         # The session's fallback_charset_resolver, handed down with the request.
         self._resolve_charset = resolve_charset
-        self._body: Optional[bytes] = None
-        self._cookies: Optional[SimpleCookie] = None
         self._closed = connection is None
-        self._released = False
-        # The task still sending a streamed request body, if any.
-        self._writer: Optional["asyncio.Task[None]"] = None
-        # The request's tracing hooks (on_response_chunk_received is sent by read()), if any.
-        self._traces: Optional[Any] = None
-        if connection is not None and not head.upgrade:
-            content.on_eof(self._on_body_end)
+        if isinstance(content, bytes):
+            self._whole = content  # (its connection was released when it came)
+        else:
+            self._content = content
+            if connection is not None and not head.upgrade:
+                content.on_eof(self._on_body_end)
+
+    @property
+    def content(self) -> StreamReader:
+        """The body as a stream (aiohttp's `resp.content`)."""
+        content = self._content
+        if content is None:
+            body = self._whole
+            self._whole = None
+            content = self._content = FinishedStreamReader(body or b"")
+        return content
+
+    @content.setter
+    def content(self, value: StreamReader) -> None:
+        self._content = value
+        self._whole = None
 
     # --- the connection ----------------------------------------------------------------------
 
@@ -145,10 +173,12 @@ class ClientResponse:
         """Give the connection back (closed if the body was not fully received, or failed)."""
         # A body that failed while being read (max_decompressed_size, a decoding error) may
         # have left the connection anywhere: it is closed, never pooled.
-        failed = self.content.exception() is not None
+        content = self._content
+        failed = content is not None and content.exception() is not None
         if not self._released:
             self._released = True
-            self._cut_body()
+            if content is not None or self._whole is not None:  # (else read() took it all)
+                self._cut_body()
         connection = self._connection
         if connection is not None:
             self._connection = None
@@ -157,7 +187,7 @@ class ClientResponse:
             else:
                 connection.release()
         self._closed = True
-        return _noop()
+        return _NOOP
 
     def close(self) -> None:
         """Close the connection whatever its state."""
@@ -174,7 +204,11 @@ class ClientResponse:
         """The body was not fully read: reading on must fail (aiohttp's "Connection closed"),
         not return the part that happened to arrive, nor what arrived but was never read (an
         exception is made only then: a body read to its end costs nothing here)."""
-        content = self.content
+        content = self._content
+        if content is None:
+            if self._whole is None:
+                return  # read() took the whole body
+            content = self.content  # a whole body never read fails like a streamed one
         if not content.at_eof() and content.exception() is None:
             content.set_exception(ClientConnectionError("Connection closed"))
 
@@ -221,16 +255,21 @@ class ClientResponse:
     ) -> None:
         self._in_context = False
         self.release()
-        await self.wait_for_close()
+        if self._writer is not None or type(self).wait_for_close is not ClientResponse.wait_for_close:
+            await self.wait_for_close()  # a request body still being sent (or an override)
 
     # --- properties ----------------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        return f"<ClientResponse({self._url}) [{self.status} {self.reason}]>\n{self._headers!r}\n"
+        return f"<ClientResponse({self.url}) [{self.status} {self.reason}]>\n{self.headers!r}\n"
 
     @property
     def url(self) -> URL:
-        return self._url
+        url = self._url
+        if url is None:
+            real = self._real_url
+            url = self._url = real.with_fragment(None) if real.raw_fragment else real
+        return url
 
     @property
     def real_url(self) -> URL:
@@ -238,15 +277,24 @@ class ClientResponse:
 
     @property
     def host(self) -> str:
-        return self._url.host or ""
+        return self.url.host or ""
 
     @property
     def headers(self) -> "CIMultiDictProxy[str]":
-        return self._headers
+        return self._head.headers
+
+    # The name aiohttp's ClientResponse keeps its headers under (code written against it, and
+    # the session, read it).
+    _headers = headers
 
     @property
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
-        return self._raw_headers
+        return self._head.raw_headers
+
+    @property
+    def _sets_cookies(self) -> bool:
+        """A Set-Cookie field is present (the session's check before it builds the headers)."""
+        return bool(self._head.has_set_cookie)
 
     @property
     def request_info(self) -> RequestInfo:
@@ -326,7 +374,7 @@ class ClientResponse:
                     if key.strip():
                         link.add(key.strip().lower(), val.strip().strip('"'))
                 key = link.get("rel", url)
-                link.add("url", self._url.join(URL(url)))
+                link.add("url", self.url.join(URL(url)))
                 links.add(str(key), MultiDictProxy(link))
         return MultiDictProxy(links)
 
@@ -378,15 +426,23 @@ class ClientResponse:
             # As aiohttp: after release(), close() or leaving `async with`, read() raises
             # ClientConnectionError("Connection closed"), even for a body read before (or the
             # error that cut the body short, if one did).
-            error = self.content.exception() if self._body is None else None
+            content = self._content
+            error = content.exception() if self._body is None and content is not None else None
             raise error if error is not None else ClientConnectionError("Connection closed")
         if self._body is None:
             try:
-                body = self.content._read_all_if_ended()
-                self._body = await self.content.read() if body is None else body
+                body = self._whole
+                if body is not None:
+                    self._whole = None  # read() takes it: a stream made later is at its end
+                else:
+                    content = self.content
+                    body = content._read_all_if_ended()
+                    if body is None:
+                        body = await content.read()
+                self._body = body
                 if self._traces is not None:
                     for trace in self._traces:
-                        await trace.send_response_chunk_received(self.method, self._url, self._body)
+                        await trace.send_response_chunk_received(self.method, self.url, self._body)
             except BaseException:
                 self.close()
                 raise
@@ -431,3 +487,6 @@ class _noop:
 
     def __await__(self) -> Any:
         return iter(())
+
+
+_NOOP: Final = _noop()

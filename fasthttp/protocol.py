@@ -5,7 +5,8 @@ under way: the head resolves a future, body pieces feed the response's StreamRea
 HTTP chunk's end is recorded there, for readchunk), the end of the message makes the
 connection reusable, provided the request's body is all written too (a server may answer
 before it has read the body; the task still writing it is known here, and stopped when the
-connection closes). The protocol also carries the two socket-level
+connection closes). A response whose head and whole body came in one read (the usual small
+answer) skips the stream: the future gets the body as bytes, and the exchange is over at once. The protocol also carries the two socket-level
 concerns: back-pressure (fasthttp.flow_control.FlowControlProtocol, shared with the server and
 the WebSockets, which also says what a writer hears on a lost connection) and the `sock_read`
 silence timer.
@@ -26,7 +27,7 @@ it also counts while an Expect: 100-continue waits for the server's word (aiohtt
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 from .client_exceptions import (
     ClientConnectionError,
@@ -46,7 +47,13 @@ from .http_exceptions import (
 )
 from .streams import EMPTY_PAYLOAD, StreamReader
 
-__all__ = ("ResponseHandler",)
+__all__ = ("ResponseHandler", "PayloadFactory")
+
+# What the exchange gives the protocol to make a final response's body from its head:
+# factory(exchange, protocol, head, body). `body` is the whole body when it came in the same
+# read as the head (else None); the factory returns it as is when it needs no stream (no
+# decoding), else a StreamReader, which the protocol then feeds.
+PayloadFactory = Callable[[Any, "ResponseHandler", ResponseHead, Optional[bytes]], Union[StreamReader, bytes]]
 
 
 class ResponseHandler(FlowControlProtocol):
@@ -79,9 +86,9 @@ class ResponseHandler(FlowControlProtocol):
         self._ignore_body = False
         self._connection_lost_waiter: Optional[asyncio.Future[None]] = None
         # The exchange in progress.
-        self._head_waiter: Optional[asyncio.Future[tuple[ResponseHead, StreamReader]]] = None
+        self._head_waiter: Optional[asyncio.Future[tuple[ResponseHead, Union[StreamReader, bytes]]]] = None
         self._payload: Optional[StreamReader] = None
-        self._payload_factory: Optional[Callable[[Any, ResponseHandler, ResponseHead], StreamReader]] = None
+        self._payload_factory: Optional[PayloadFactory] = None
         self._exchange: Any = None  # what the factory builds the body stream for
         self._message_done = True
         self._keep_alive = False
@@ -117,23 +124,27 @@ class ResponseHandler(FlowControlProtocol):
 
     def is_reusable(self) -> bool:
         """The last exchange ended cleanly and the connection may carry another."""
-        return (
-            not self._closed
-            and self._message_done
-            and self._keep_alive
-            and self._exception is None
-            and not self._upgraded
+        if (
+            self._closed
+            or not self._message_done
+            or not self._keep_alive
+            or self._exception is not None
+            or self._upgraded
             # The request's body not fully written (the server answered early, or refused an
             # Expect: 100-continue): the server would read what follows as that body's rest.
-            and self._body_writer is None
-            # Request bytes still queued in the transport (a large in-memory body the server
-            # answered without reading): the server has not taken them, so the exchange did
-            # not end in our direction either (aiohttp closes here too).
-            and not self._output_pending()
-            # Bytes after the response in the same read (a body sent to a HEAD request): the
-            # next response would start with them.
-            and self._parser.idle
-        )
+            or self._body_writer is not None
+        ):
+            return False
+        # Request bytes still queued in the transport (a large in-memory body the server
+        # answered without reading): the server has not taken them, so the exchange did not
+        # end in our direction either (aiohttp closes here too). (_output_pending, written out:
+        # this runs at each release and each reuse.)
+        transport = self.transport
+        if transport is not None and transport.get_write_buffer_size() > 0:
+            return False
+        # Bytes after the response in the same read (a body sent to a HEAD request): the next
+        # response would start with them.
+        return bool(self._parser.idle)
 
     def _output_pending(self) -> bool:
         transport = self.transport
@@ -271,6 +282,13 @@ class ResponseHandler(FlowControlProtocol):
             self._fail(error if self._payload is None else _payload_error(error, None))
             self.close()
             return
+        if len(events) == 3:
+            head, body, end = events
+            if type(head) is ResponseHead and type(body) is bytes and type(end) is EndOfMessage:
+                # A final response with its whole body (a 1xx head has none; a chunked
+                # body's end comes after an END_OF_CHUNK): no stream needed in between.
+                self._on_whole_response(head, body, end)
+                return
         if events:
             self._dispatch(events)
 
@@ -297,15 +315,16 @@ class ResponseHandler(FlowControlProtocol):
 
     def expect_response(
         self,
-        payload_factory: Callable[[Any, "ResponseHandler", ResponseHead], StreamReader],
+        payload_factory: PayloadFactory,
         exchange: Any,
         head_request: bool,
         read_timeout: Optional[float],
         deadline: Optional[float] = None,
         total: Optional[float] = None,
-    ) -> asyncio.Future[tuple[ResponseHead, StreamReader]]:
-        """Get ready for the response to a request about to be written; its head future.
-        The final head's body stream is `payload_factory(exchange, self, head)`."""
+    ) -> asyncio.Future[tuple[ResponseHead, Union[StreamReader, bytes]]]:
+        """Get ready for the response to a request about to be written; its head future,
+        resolved with the final head and its body: `payload_factory(exchange, self, head,
+        body)`, a stream, or the whole body as bytes when it came with the head."""
         if self._closed:
             raise ServerDisconnectedError()
         self._parser.head_request = head_request
@@ -314,7 +333,7 @@ class ResponseHandler(FlowControlProtocol):
         self._exchange = exchange
         self._message_done = False
         self._exception = None
-        waiter: asyncio.Future[tuple[ResponseHead, StreamReader]] = self._loop.create_future()
+        waiter: asyncio.Future[tuple[ResponseHead, Union[StreamReader, bytes]]] = self._loop.create_future()
         self._head_waiter = waiter
         self._read_timeout = read_timeout
         self._deadline = deadline
@@ -362,6 +381,25 @@ class ResponseHandler(FlowControlProtocol):
             if not waiter.done():
                 waiter.set_result(proceed)
 
+    def _on_whole_response(self, head: ResponseHead, body: bytes, end: EndOfMessage) -> None:
+        """A final response and all of its body, from one read."""
+        if self._continue_waiter is not None:
+            self._resolve_continue(False)
+        self._keep_alive = head.keep_alive
+        factory = self._payload_factory
+        assert factory is not None
+        content = factory(self._exchange, self, head, body)
+        self._exchange = None  # (a pooled connection must not keep the request's body alive)
+        if not isinstance(content, bytes):  # a stream after all (a body to decode): fed as usual
+            self._start_body(head, content)
+            self._dispatch((body, end))
+            return
+        self._message_done = True  # the timer, if pending, stays for the next exchange
+        waiter = self._head_waiter
+        self._head_waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((head, content))
+
     def _on_head(self, head: ResponseHead) -> None:
         if 100 <= head.status < 200 and head.status != 101:
             if head.status == 100:
@@ -373,8 +411,13 @@ class ResponseHandler(FlowControlProtocol):
             self._upgraded = True
         factory = self._payload_factory
         assert factory is not None
-        payload = factory(self._exchange, self, head)
+        payload = factory(self._exchange, self, head, None)
         self._exchange = None  # (a pooled connection must not keep the request's body alive)
+        assert not isinstance(payload, bytes)  # (bytes only for a body given)
+        self._start_body(head, payload)
+
+    def _start_body(self, head: ResponseHead, payload: StreamReader) -> None:
+        """The final head is here and `payload` will receive its body."""
         self._payload = payload
         if payload is EMPTY_PAYLOAD and self._ignore_body:
             # read_until_eof=False and a body that only the connection's end would delimit:

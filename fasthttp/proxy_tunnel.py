@@ -87,7 +87,9 @@ async def open_tunnel(
     return origin
 
 
-def _no_body(exchange: Any, protocol: ResponseHandler, head: "ResponseHead") -> StreamReader:
+def _no_body(
+    exchange: Any, protocol: ResponseHandler, head: "ResponseHead", body: Optional[bytes] = None
+) -> StreamReader:
     return EMPTY_PAYLOAD  # a 2xx to CONNECT has none (RFC 9110 9.3.6); errors: not read
 
 

@@ -41,7 +41,14 @@ from .client_exceptions import ClientDecompressedSizeError, ClientPayloadError
 if TYPE_CHECKING:
     from .compression import Decoder
 
-__all__ = ("StreamReader", "EmptyStreamReader", "EMPTY_PAYLOAD", "EofStream", "FlowControl")
+__all__ = (
+    "StreamReader",
+    "FinishedStreamReader",
+    "EmptyStreamReader",
+    "EMPTY_PAYLOAD",
+    "EofStream",
+    "FlowControl",
+)
 
 DEFAULT_LIMIT: Final = 2**16
 
@@ -620,31 +627,43 @@ class _NoFlow:
         pass
 
 
-class EmptyStreamReader(StreamReader):
-    """The body of a response that has none: at its end from the start."""
+_NO_FLOW: Final = _NoFlow()
+
+
+class FinishedStreamReader(StreamReader):
+    """A body that had all arrived when its response was handed out: at its end from the start,
+    `body` buffered. Reading never waits, so it needs neither a loop nor a connection to pause."""
 
     __slots__ = ()
 
-    def __init__(self) -> None:
-        self._flow = _NoFlow()
+    def __init__(self, body: bytes = b"", limit: int = DEFAULT_LIMIT) -> None:
+        self._flow = _NO_FLOW
         self._loop = None  # type: ignore[assignment]
-        self._limit = DEFAULT_LIMIT
-        self._high_water = DEFAULT_LIMIT * 2
-        self._buffer = collections.deque()
+        self._limit = limit
+        self._high_water = limit * 2
+        self._buffer = collections.deque((body,)) if body else collections.deque()
         self._head_offset = 0
-        self._size = 0
+        self._size = self._total_bytes = len(body)
         self._eof = True
         self._eof_pending = False
         self._waiter = None
         self._eof_waiter = None
         self._exception = None
-        self._total_bytes = 0
         self._eof_callbacks = []
         self._paused = False
         self._decoder = None
         self._max_decoded_size = None
         self._chunk_ends = None
         self._last_chunk_end = 0
+
+
+class EmptyStreamReader(FinishedStreamReader):
+    """The body of a response that has none: at its end from the start."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__()
 
     def feed_data(self, data: bytes) -> None:
         raise RuntimeError("an empty body cannot be fed")

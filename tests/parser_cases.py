@@ -40,6 +40,7 @@ def norm_event(ev: Any) -> dict:
         d["version"] = tuple(ev.version)
         d["status"] = ev.status
         d["reason"] = ev.reason
+        d["has_set_cookie"] = ev.has_set_cookie
     elif name == "RequestHead":
         d = {"type": "request"}
         d["method"] = ev.method
