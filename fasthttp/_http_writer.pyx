@@ -67,6 +67,16 @@ cdef int _reserve(_Buffer* buf, Py_ssize_t extra) except -1:
     return 0
 
 
+cdef int _open(_Buffer* buf) except -1:
+    """An empty buffer with room for a usual head (the caller frees buf.data)."""
+    buf.size = 0
+    buf.capacity = 512
+    buf.data = <char*>PyMem_Malloc(buf.capacity)
+    if buf.data == NULL:
+        raise MemoryError()
+    return 0
+
+
 cdef inline int _put_raw(_Buffer* buf, const char* src, Py_ssize_t n) except -1:
     _reserve(buf, n)
     memcpy(buf.data + buf.size, src, n)
@@ -121,11 +131,7 @@ cdef int _put_text(_Buffer* buf, object text, bint is_name) except -1:
 def serialize_head(first_line, headers):
     cdef _Buffer buf
     cdef int bad
-    buf.size = 0
-    buf.capacity = 512
-    buf.data = <char*>PyMem_Malloc(buf.capacity)
-    if buf.data == NULL:
-        raise MemoryError()
+    _open(&buf)
     try:
         bad = _put_text(&buf, first_line, False)
         _put_raw(&buf, b"\r\n", 2)
@@ -205,11 +211,7 @@ def serialize_response_head(status_line, headers, content_type, content_length, 
     cdef int bad
     cdef int seen = 0
     cdef int bit
-    buf.size = 0
-    buf.capacity = 512
-    buf.data = <char*>PyMem_Malloc(buf.capacity)
-    if buf.data == NULL:
-        raise MemoryError()
+    _open(&buf)
     try:
         bad = _put_text(&buf, status_line, False)
         _put_raw(&buf, b"\r\n", 2)

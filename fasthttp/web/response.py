@@ -647,28 +647,15 @@ class Response(StreamResponse):
             # Content-Type, Date, Server and Connection itself; the headers are not edited
             # (nor built, when nobody touched them) until someone reads them.
             head = self._plain_head(request, len(body))
-            request._response_started = True
-            protocol = request._protocol
-            if no_body:
-                self._body_length = len(head)
-                protocol.write(head)
-            else:
-                self._body_length = len(head) + len(body)
-                if len(body) < 65536:
-                    protocol.write(head + body)
-                else:
-                    protocol.write(head)
-                    protocol.write(body)
-            self._eof_sent = True
-            return
-        head = self._head_bytes(request, None if self._chunked else len(body))
-        if self._compressor is not None and body and not no_body:
-            body = self._compressor.compress(body) + self._compressor.flush()
-            self._compressor = None
-            if self._send_chunked:
-                body = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
-        elif self._send_chunked and not no_body:
-            body = (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
+        else:
+            head = self._head_bytes(request, None if self._chunked else len(body))
+            if self._compressor is not None and body and not no_body:
+                body = self._compressor.compress(body) + self._compressor.flush()
+                self._compressor = None
+                if self._send_chunked:
+                    body = b"%x\r\n%b\r\n0\r\n\r\n" % (len(body), body) if body else b"0\r\n\r\n"
+            elif self._send_chunked and not no_body:
+                body = (b"%x\r\n%b\r\n" % (len(body), body) if body else b"") + b"0\r\n\r\n"
         if no_body:
             body = b""
         request._response_started = True
