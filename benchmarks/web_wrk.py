@@ -13,7 +13,9 @@ gives its requests/s and fasthttp.web's share of them.
 
 For each round, for each handler, `wrk -t1 -c64 -d<duration>s` (keep-alive) runs against each
 server in turn, the order alternating between rounds so neither server always goes first. The
-table gives the median requests/s over the rounds and the ratio fasthttp.web / aiohttp.web.
+table gives the median requests/s over the rounds and the ratio fasthttp.web / aiohttp.web, both
+of the medians and as the median of each round's ratio (the two servers run back to back within a
+round, so a machine that changes speed between rounds affects both sides of that ratio alike).
 
     python benchmarks/web_wrk.py                    # 3 rounds of 5 s per server and handler
     python benchmarks/web_wrk.py --rounds 5 --duration 10 --output results.md
@@ -245,8 +247,8 @@ def main() -> None:
         f"{args.access_log}{'; servers on CPU 0, wrk on CPU 1' if args.pin else ''}; "
         f"median of {args.rounds} rounds (servers alternating), requests/s",
         "",
-        "| handler | fasthttp.web | aiohttp.web | fasthttp / aiohttp | all fasthttp runs | all aiohttp runs |",
-        "|---|---:|---:|---:|---|---|",
+        "| handler | fasthttp.web | aiohttp.web | fasthttp / aiohttp | same round, median | all fasthttp runs | all aiohttp runs |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     medians = {key: statistics.median(runs) for key, runs in results.items()}
     for handler in HANDLERS:
@@ -255,6 +257,7 @@ def main() -> None:
         m_ours, m_theirs = medians[(handler, "fasthttp")], medians[(handler, "aiohttp")]
         lines.append(
             f"| {handler} | {m_ours:,.0f} | {m_theirs:,.0f} | {m_ours / m_theirs:.2f}x | "
+            f"{statistics.median(a / b for a, b in zip(ours, theirs)):.2f}x | "
             f"{', '.join(f'{x:,.0f}' for x in ours)} | {', '.join(f'{x:,.0f}' for x in theirs)} |"
         )
     lines += [
