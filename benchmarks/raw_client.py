@@ -2,8 +2,8 @@
 
 What an HTTP client on asyncio cannot beat: one `asyncio.Protocol` per connection, a
 last-in-first-out list of idle connections, the request as fixed bytes written in one call, the
-response found by its Content-Length (or a chunked body's last chunk) with `bytes.find`, and one
-future per request. No URL handling, no headers object, no timeouts, no error recovery beyond
+response found by its Content-Length (or a chunked body's last chunk) with `bytes.find`, one
+future per request, and reads of 64 KiB (as fasthttp's, see fasthttp/read_size.py). No URL handling, no headers object, no timeouts, no error recovery beyond
 failing: it only knows the canned server's answers. fasthttp's distance from it is the price
 of being a real client; the event loop's and the kernel's share is in both.
 """
@@ -15,6 +15,8 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 __all__ = ("RawClient",)
+
+SMALL_READ = 64 * 1024
 
 
 class _RawProtocol(asyncio.Protocol):
@@ -29,6 +31,11 @@ class _RawProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        # Reads of 64 KiB, as fasthttp's (fasthttp/read_size.py): asyncio's 256 KiB default
+        # costs an mmap, mremap and munmap per response, and a ceiling must not pay a cost
+        # the client measured against it avoids.
+        if getattr(transport, "max_size", 0) > SMALL_READ:
+            transport.max_size = SMALL_READ  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._closed = True

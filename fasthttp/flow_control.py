@@ -69,6 +69,7 @@ import asyncio
 from typing import Optional
 
 from .client_exceptions import ClientConnectionResetError
+from .read_size import use_small_reads
 
 __all__ = ("FlowControlProtocol", "connection_lost_error", "closing_transport_error")
 
@@ -116,6 +117,7 @@ class FlowControlProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        use_small_reads(transport)
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         """The connection is gone: a writer waiting in drain() raises connection_lost_error."""
