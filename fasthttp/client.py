@@ -1152,6 +1152,8 @@ class ClientSession:
                 host_header = f"[{host}]" if ":" in host else host  # IPv6 literal
                 if port != _DEFAULT_PORTS.get(scheme):
                     host_header = f"{host_header}:{port}"
+                if len(self._host_headers) >= 256:  # a crawler's session meets hosts without end
+                    self._host_headers.clear()
                 self._host_headers[host_key] = host_header
             headers[hdrs.HOST] = host_header
         if auth is not None:

@@ -34,7 +34,7 @@ _T = TypeVar("_T")
 _CacheKey = tuple[str, int]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1024)  # (bounded: a crawler meets host names without end)
 def is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
