@@ -59,3 +59,26 @@ async def test_a_session_meeting_600_hosts_keeps_every_cache_bounded() -> None:
             assert sizes["Host headers"] < HOSTS, sizes
     info = is_ip_address.cache_info()
     assert info.maxsize is not None and info.currsize <= info.maxsize, info
+
+
+class Unreachable(fasthttp.abc.AbstractResolver):
+    async def resolve(self, host: str, port: int = 0, family: Any = socket.AF_INET) -> Any:
+        raise OSError(None, f"{host}: no such host")
+
+    async def close(self) -> None:
+        pass
+
+
+@async_test(timeout=60)
+async def test_hosts_that_never_answer_leave_nothing_in_the_pool() -> None:
+    connector = aiohttp.TCPConnector(resolver=Unreachable(), limit_per_host=2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for i in range(300):
+            try:
+                await session.get(f"http://gone-{i}.test/")
+            except aiohttp.ClientConnectorError:
+                pass
+            else:
+                raise AssertionError("the request to an unresolvable host succeeded")
+        assert len(connector._acquired_per_host) == 0, len(connector._acquired_per_host)
+        assert len(connector._idle) == 0
