@@ -24,7 +24,9 @@ import pytest
 from fasthttp import web
 from fasthttp.compression import HAS_BROTLI, HAS_ZSTD
 from fasthttp.web import runner as fasthttp_runner
-from web_helpers import HOST, async_test, parse_responses, raw_exchange, running
+from web_helpers import (
+    HOST, async_test, parse_responses, raw_connection, raw_exchange, read_response, running,
+)
 
 SERVERS = {"fasthttp": web, "aiohttp": aio_web}
 
@@ -415,3 +417,42 @@ async def test_client_sends_compressed_and_server_reads_decoded() -> None:
         async with aiohttp.ClientSession() as session:
             async with session.post(f"http://{HOST}:{port}/read", data=TEXT, compress="deflate") as resp:
                 assert (await resp.read()).decode() == _digest(TEXT)
+
+
+@async_test()
+async def test_known_encoding_without_its_library_is_request_payload_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """br without Brotli installed: the reader raises RequestPayloadError saying what to
+    install (aiohttp.web refuses the request with 400 before the handler runs)."""
+    from fasthttp import compression
+    from fasthttp.http_exceptions import ContentEncodingError
+
+    def missing() -> Any:
+        raise ContentEncodingError("Can not decode content-encoding: brotli (br). Please install `Brotli`")
+
+    monkeypatch.setitem(compression._FACTORIES, "br", missing)
+    status, body = await answer(web, request_bytes("/caught", b"\x0b\x02\x80hi\x03", "br", "text/plain"))
+    assert status == 422 and b"RequestPayloadError" in body and b"Please install `Brotli`" in body, body
+
+
+@pytest.mark.parametrize("name", ["fasthttp", "aiohttp"])
+@async_test()
+async def test_unread_compressed_body_then_next_request_on_the_connection(name: str) -> None:
+    """A compressed body the handler does not read is dropped; the connection goes on."""
+    w = SERVERS[name]
+
+    async def ignore(request: Any) -> Any:
+        return w.Response(text="ignored")
+
+    app = make_app(w)
+    app.router.add_post("/ignore", ignore)
+    first = request_bytes("/ignore", gzip.compress(TEXT), "gzip", "text/plain").replace(
+        b"Connection: close\r\n", b""
+    )
+    async with running(app, w) as port, raw_connection(port) as (reader, writer):
+        writer.write(first + request_bytes("/read", gzip.compress(TEXT), "gzip", "text/plain"))
+        responses = [await read_response(reader), await read_response(reader)]
+    assert [(r.status, r.body) for r in responses] == [
+        (200, b"ignored"), (200, _digest(TEXT).encode()),
+    ]
