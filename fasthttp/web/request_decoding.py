@@ -1,15 +1,15 @@
 """Request bodies sent with a Content-Encoding, decoded before the handler sees them.
 
-aiohttp.web decodes a request body sent with ``Content-Encoding: gzip`` (or ``x-gzip``),
-``deflate`` (zlib-wrapped or raw), ``br`` and ``zstd`` (when their library is installed) for
+aiohttp.web decodes a request body sent with ``Content-Encoding: gzip``, ``deflate``
+(zlib-wrapped or raw), ``br`` and ``zstd`` (when their library is installed) for
 every reader: ``read()``, ``text()``, ``json()``, ``post()``, ``multipart()`` and ``content``;
 its server's ``auto_decompress=False`` hands the bytes over as sent. Anything else (identity,
-an unknown token, several encodings) is handed over as sent too. fasthttp.web does the same,
+``x-gzip``, an unknown token, several encodings) is handed over as sent too. fasthttp.web does the same,
 with the client's decoders (fasthttp.compression) in the body's StreamReader:
 
-- memory: the decoder gives at most ``read_bufsize`` bytes per step and the socket stays
-  paused while decoded output waits for the handler (fasthttp.streams), so a small compressed
-  body cannot expand into an unbounded buffer; ``read()`` counts the decoded bytes against
+- memory: the decoder gives at most ``read_bufsize`` bytes per step; while decoded output
+  waits for the handler the socket is paused and what still arrives waits compressed
+  (fasthttp.streams), so a small compressed body cannot expand into an unbounded buffer; ``read()`` counts the decoded bytes against
   ``client_max_size`` (413), as aiohttp's does.
 - errors: a body that cannot be decoded fails its reader with `RequestPayloadError`,
   aiohttp.web's exception; unhandled, it is a 500, as in aiohttp. One that ends in the middle
