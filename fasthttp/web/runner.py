@@ -321,7 +321,7 @@ def run_app(
     **kwargs: Any,
 ) -> None:
     """Serve app until SIGINT/SIGTERM, then shut down gracefully. (aiohttp's run_app passes
-    its **kwargs, auto_decompress among them, on to AppRunner.)"""
+    its other keyword arguments, auto_decompress among them, on to AppRunner.)"""
     refuse_server_arguments(kwargs)
     if loop is None:
         loop = asyncio.new_event_loop()
