@@ -8,6 +8,10 @@ reader.
 A compressed body goes through a decoder (fasthttp.compression) whose output per call is
 capped at `limit`: whatever it holds back is only decoded as the reader drains, with the socket
 paused meanwhile, so a decompression bomb cannot grow memory past the read buffer either.
+Input that still arrives while output is held back or the buffer is full (the rest of the
+read the socket was paused in: many small HTTP chunks, say) is kept compressed, not decoded,
+until the reader has drained what was decoded: otherwise each small piece would add its own
+`limit` decoded bytes.
 What a reader asks to hold whole (`read()`, hence `ClientResponse.read/text/json`) is another
 matter: `max_decoded_size` (the session's `max_decompressed_size`, an extension over aiohttp,
 off by default) bounds the total decoded size. Each decoded piece is counted before it is
@@ -122,6 +126,7 @@ class StreamReader:
         "_eof_callbacks",
         "_paused",
         "_decoder",
+        "_held_input",
         "_max_decoded_size",
         "_chunk_ends",
         "_last_chunk_end",
@@ -155,6 +160,9 @@ class StreamReader:
         self._eof_callbacks: list[Callable[[], None]] = []
         self._paused = False
         self._decoder = decoder
+        # Compressed input that came while the decoder held output back (a list then), fed to
+        # it as the reader drains; None while the decoder holds nothing.
+        self._held_input: Optional[list[bytes]] = None
         # Most bytes `decoder` may produce in all (None: no limit); unused without a decoder.
         self._max_decoded_size = max_decoded_size
         # Where HTTP chunks end, as body positions (total_bytes at each end), oldest first;
@@ -229,13 +237,21 @@ class StreamReader:
         if decoder is not None:
             if self._exception is not None:
                 return  # the decoded body went over its limit: decode nothing more
-            data = decoder.decompress(data, self._limit)
-            if decoder.has_pending_output:
-                self._pause()
-            if not data:
+            held = self._held_input
+            if held is not None:  # decoded output waits for the reader: keep this compressed
+                held.append(data)
                 return
-            if self._max_decoded_size is not None:
-                self._count_decoded(len(data))
+            data = decoder.decompress(data, self._limit)
+            if data:
+                if self._max_decoded_size is not None:
+                    self._count_decoded(len(data))
+                self._append(data)
+            if decoder.has_pending_output or self._paused:
+                # The reader has enough to go on: what still comes waits compressed (a small
+                # piece can decode to `limit` bytes; many of them must not add up).
+                self._held_input = []
+                self._pause()
+            return
         self._append(data)
 
     def end_http_chunk_receiving(self) -> None:
@@ -258,13 +274,13 @@ class StreamReader:
     def feed_eof(self) -> None:
         decoder = self._decoder
         if decoder is not None:
-            if decoder.has_pending_output:
+            if self._held_input is not None or decoder.has_pending_output:
                 self._eof_pending = True  # the rest is decoded as the reader drains
                 return
             try:
                 tail = decoder.flush()
             except Exception as exc:
-                self.set_exception(ClientPayloadError(f"cannot decode the body: {exc}"))
+                self.set_exception(self._decode_error(exc))
                 return
             if tail:
                 if self._max_decoded_size is not None:
@@ -378,11 +394,16 @@ class StreamReader:
         """
         released = False
         decoder = self._decoder
-        if decoder is not None and decoder.has_pending_output:
+        held = self._held_input
+        if decoder is not None and (held is not None or decoder.has_pending_output):
             try:
-                data = decoder.decompress(b"", self._limit)
+                if held:
+                    data = decoder.decompress(b"".join(held), self._limit)
+                    held.clear()
+                else:
+                    data = decoder.decompress(b"", self._limit)
             except Exception as exc:  # corrupted data met while draining: as the protocol says it
-                error = ClientPayloadError(f"cannot decode the body: {exc}")
+                error = self._decode_error(exc)
                 self.set_exception(error)
                 raise error from exc
             if data:
@@ -391,6 +412,7 @@ class StreamReader:
                 self._append(data)
             if decoder.has_pending_output:
                 return True
+            self._held_input = None
             if self._eof_pending:
                 self._eof_pending = False
                 self.feed_eof()
@@ -400,6 +422,11 @@ class StreamReader:
             self._paused = False
             self._flow.resume_reading()
         return released
+
+    def _decode_error(self, exc: Exception) -> BaseException:
+        """What a reader gets when the body cannot be decoded (a server's request body
+        reader says it with its own exception: fasthttp.web.request_decoding)."""
+        return ClientPayloadError(f"cannot decode the body: {exc}")
 
     def _check(self) -> None:
         if self._exception is not None:
@@ -652,6 +679,7 @@ class FinishedStreamReader(StreamReader):
         self._eof_callbacks = []
         self._paused = False
         self._decoder = None
+        self._held_input = None
         self._max_decoded_size = None
         self._chunk_ends = None
         self._last_chunk_end = 0

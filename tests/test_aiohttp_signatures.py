@@ -1,4 +1,5 @@
-"""Every argument of aiohttp's client API does what aiohttp documents, or refuses (issue 10).
+"""Every argument of aiohttp's client API (and of aiohttp.web's AppRunner: the server's
+arguments) does what aiohttp documents, or refuses (issue 10).
 
 The parameters are read from the installed aiohttp's signatures, so a parameter a new aiohttp
 adds shows up here as a failure until it is listed: in IMPLEMENTED with the test that proves it
@@ -12,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import os
 import re
 from typing import Any, Callable
 
 import aiohttp as real_aiohttp
+import aiohttp.web_protocol
 import pytest
 
 import fasthttp
+import fasthttp.web
 from client_servers import async_test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +35,8 @@ SIGNATURES: dict[str, Callable[..., Any]] = {
     "ws_connect": real_aiohttp.ClientSession.ws_connect,
     "TCPConnector": real_aiohttp.TCPConnector.__init__,
     "aiohttp.request": real_aiohttp.request,
+    # aiohttp.web's AppRunner (and run_app, web.Server) pass their **kwargs on to this.
+    "web.AppRunner": real_aiohttp.web_protocol.RequestHandler.__init__,
 }
 
 _ARGS = "test_client_args.py"
@@ -155,6 +161,16 @@ IMPLEMENTED: dict[tuple[str, str], str] = {
     ("aiohttp.request", "version"): f"{_ARGS}::test_aiohttp_request_version_and_loop",
     ("aiohttp.request", "loop"): f"{_ARGS}::test_aiohttp_request_version_and_loop",
     ("aiohttp.request", "connector"): f"{_ARGS}::test_request_leaves_a_connector_of_the_caller_open_as_aiohttp",
+    # web.AppRunner(app, ...): the server's arguments
+    ("web.AppRunner", "keepalive_timeout"): "test_web_protection.py::test_keepalive_timeout_closes_idle_connection",
+    ("web.AppRunner", "max_line_size"): "test_web_protection.py::test_limits_request_line_and_headers",
+    ("web.AppRunner", "max_field_size"): "test_web_protection.py::test_limits_request_line_and_headers",
+    ("web.AppRunner", "max_headers"): "test_web_protection.py::test_limits_request_line_and_headers",
+    ("web.AppRunner", "access_log_class"): "test_web_access_log.py::test_aiohttp_access_logger_classes_work",
+    ("web.AppRunner", "access_log"): "test_web_access_log.py::test_lines_and_extra_fields_as_aiohttp",
+    ("web.AppRunner", "access_log_format"): "test_web_access_log.py::test_lines_and_extra_fields_as_aiohttp",
+    ("web.AppRunner", "read_bufsize"): "test_web_request_decoding.py::test_streamed_bomb_in_small_chunks_stays_within_the_read_buffer",
+    ("web.AppRunner", "auto_decompress"): "test_web_request_decoding.py::test_auto_decompress_false_hands_over_raw",
 }
 
 # Not built: a value other than aiohttp's default raises NotImplementedError naming it.
@@ -163,6 +179,12 @@ REFUSED: dict[tuple[str, str], Any] = {
     ("ClientSession", "ws_response_class"): type("MyWS", (), {}),
     ("TCPConnector", "enable_cleanup_closed"): True,
     ("TCPConnector", "timeout_ceil_threshold"): 1,
+    # fasthttp.web refuses these whatever the value, aiohttp's default included.
+    ("web.AppRunner", "tcp_keepalive"): False,
+    ("web.AppRunner", "logger"): logging.getLogger("signatures"),
+    ("web.AppRunner", "debug"): True,
+    ("web.AppRunner", "lingering_time"): 1.0,
+    ("web.AppRunner", "timeout_ceil_threshold"): 1,
 }
 
 
@@ -213,8 +235,13 @@ def _fasthttp_names(where: str) -> set[str]:
         "TCPConnector": [fasthttp.TCPConnector.__init__],
         # request() forwards what is not the session's to ClientSession._request.
         "aiohttp.request": [fasthttp.request, fasthttp.ClientSession._request],
+        "web.AppRunner": [fasthttp.web.AppRunner.__init__],
     }
     names: set[str] = set()
+    if where == "web.AppRunner":  # taken by name through **kwargs, and refused loudly
+        from fasthttp.web.runner import _UNSUPPORTED_SERVER_ARGUMENTS
+
+        names |= _UNSUPPORTED_SERVER_ARGUMENTS
     for function in functions[where]:
         names |= set(inspect.signature(function).parameters)
     return names
@@ -240,6 +267,8 @@ async def test_refused_argument_names_itself(where: str, name: str) -> None:
         elif where == "TCPConnector":
             connector = fasthttp.TCPConnector(**{name: value})
             await connector.close()
+        elif where == "web.AppRunner":
+            fasthttp.web.AppRunner(fasthttp.web.Application(), **{name: value})
         else:
             async with fasthttp.ClientSession() as session:
                 if where == "request":

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import warnings
-from typing import Any
+from typing import Any, Optional
 
 import aiohttp
+import aiohttp.web
 import pytest
 
 from fasthttp import web
@@ -136,6 +138,21 @@ def test_appkey_and_mapping() -> None:
     del app["plain"]
     assert "plain" not in app
     assert "AppKey" in repr(key)
+
+
+# Module level, as keys are defined: both name them after this module.
+_REPR_KEYS = [
+    (mod.AppKey("port", int), mod.AppKey("db", collections.OrderedDict), mod.AppKey("opt", Optional[int]),
+     mod.AppKey("untyped"), mod.AppKey[int]("param"), mod.RequestKey("user", str), mod.ResponseKey("r", list[int]))
+    for mod in (aiohttp.web, web)
+]
+
+
+def test_state_key_repr_and_order_as_aiohttp() -> None:
+    theirs, ours = _REPR_KEYS
+    assert [repr(key) for key in ours] == [repr(key) for key in theirs]
+    assert repr(ours[0]) == f"<AppKey({__name__}.port, type=int)>"
+    assert [k._name for k in sorted(ours[:4])] == [k._name for k in sorted(theirs[:4])]  # type: ignore[type-var]
 
 
 def _lifecycle_app(mod: Any, events: list[str], failing: tuple[str, ...] = ()) -> Any:

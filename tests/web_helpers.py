@@ -60,11 +60,11 @@ async def serve(app: web.Application, **runner_kwargs: Any) -> AsyncIterator[Ser
 
 
 @contextlib.asynccontextmanager
-async def running(app: Any, w: Any) -> AsyncIterator[int]:
+async def running(app: Any, w: Any, **runner_kwargs: Any) -> AsyncIterator[int]:
     """Serves app with the runner of module w (fasthttp.web or aiohttp.web); yields the port.
 
     For tests that build the same app on both servers and compare the answers."""
-    runner = w.AppRunner(app)
+    runner = w.AppRunner(app, **runner_kwargs)
     await runner.setup()
     site = w.TCPSite(runner, HOST, 0)
     await site.start()

@@ -33,6 +33,7 @@ from ..http_types import HttpVersion, HttpVersion10, HttpVersion11
 from ..streams import EMPTY_PAYLOAD, StreamReader
 from .exceptions import HTTPBadRequest, HTTPException, HTTPInternalServerError
 from .request import Request
+from .request_decoding import decoding_body
 from .response import Response
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ class ServerSettings:
         "connections",
         "access_logger",
         "handler_cancellation",
+        "auto_decompress",
         "count_requests",
         "requests_count",
     )
@@ -95,6 +97,7 @@ class ServerSettings:
         read_bufsize: int = 2**16,
         access_logger: Optional["AbstractAccessLogger"] = None,
         handler_cancellation: bool = False,
+        auto_decompress: bool = True,
     ) -> None:
         self.app = app
         self.access_logger = access_logger  # None: no access log, and no work per request
@@ -102,6 +105,9 @@ class ServerSettings:
         # running when its client goes away is cancelled, or left to finish (its writes then
         # fail with ConnectionResetError, which ends the connection's task).
         self.handler_cancellation = handler_cancellation
+        # aiohttp.web's switch: request bodies sent with a Content-Encoding are decoded
+        # (web/request_decoding.py), or handed over as sent.
+        self.auto_decompress = auto_decompress
         # Requests served, counted only when asked for (the Gunicorn worker's max_requests).
         self.count_requests = False
         self.requests_count = 0
@@ -282,7 +288,12 @@ class RequestHandler(FlowControlProtocol):
                     self._refuse_head(_unsupported_version(version))
                     return  # nothing after a refused head is taken
                 if event.chunked or event.content_length:
-                    payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
+                    if event.content_encoding is not None and self._settings.auto_decompress:
+                        payload = decoding_body(
+                            event.content_encoding, self, self._settings.read_bufsize, self._loop,
+                        )
+                    else:
+                        payload = StreamReader(self, self._settings.read_bufsize, loop=self._loop)
                     self._payload = payload
                     if event.chunked and event.version is HttpVersion10:
                         self._last_payload = payload

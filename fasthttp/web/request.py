@@ -29,6 +29,7 @@ from ..http_types import HttpVersion, HttpVersion10
 from ..chain_map_proxy import ChainMapProxy
 from ..streams import StreamReader
 from .conditional import ETag, parse_etags, parse_http_date
+from .request_decoding import DecodingRequestBody
 from .state_keys import RequestKey, warn_str_key_once
 
 if TYPE_CHECKING:
@@ -529,11 +530,14 @@ class Request(MutableMapping[str, Any]):
         return self.can_read_body
 
     async def read(self) -> bytes:
-        """The whole body; 413 if it is larger than client_max_size."""
+        """The whole body (decoded, if sent with a Content-Encoding: request_decoding.py);
+        413 if it is larger than client_max_size."""
         if self._read_bytes is None:
             limit = self._client_max_size
             length = self._head.content_length
-            if limit and length is not None and length > limit:
+            if limit and length is not None and length > limit and not isinstance(
+                self._payload, DecodingRequestBody
+            ):  # (a decoded body is measured decoded, as it is read, as in aiohttp.web)
                 self._raise_too_large(length)
             parts = []
             size = 0

@@ -121,6 +121,7 @@ class AppRunner(BaseRunner):
         access_log: Optional[logging.Logger] = access_logger,
         access_log_format: str = AccessLogger.LOG_FORMAT,
         handler_cancellation: bool = False,
+        auto_decompress: bool = True,
         **kwargs: Any,
     ) -> None:
         refuse_server_arguments(kwargs)
@@ -131,6 +132,7 @@ class AppRunner(BaseRunner):
             max_line_size=max_line_size, max_field_size=max_field_size, max_headers=max_headers,
             read_bufsize=read_bufsize, access_log_class=access_log_class, access_log=access_log,
             access_log_format=access_log_format, handler_cancellation=handler_cancellation,
+            auto_decompress=auto_decompress,
         )
 
     @property
@@ -315,9 +317,11 @@ def run_app(
     reuse_port: Optional[bool] = None,
     handler_cancellation: bool = False,
     loop: Optional[asyncio.AbstractEventLoop] = None,
+    auto_decompress: bool = True,
     **kwargs: Any,
 ) -> None:
-    """Serve app until SIGINT/SIGTERM, then shut down gracefully."""
+    """Serve app until SIGINT/SIGTERM, then shut down gracefully. (aiohttp's run_app passes
+    its other keyword arguments, auto_decompress among them, on to AppRunner.)"""
     refuse_server_arguments(kwargs)
     if loop is None:
         loop = asyncio.new_event_loop()
@@ -337,7 +341,8 @@ def run_app(
                            keepalive_timeout=keepalive_timeout, shutdown_timeout=shutdown_timeout,
                            access_log_class=access_log_class, access_log=access_log,
                            access_log_format=access_log_format,
-                           handler_cancellation=handler_cancellation)
+                           handler_cancellation=handler_cancellation,
+                           auto_decompress=auto_decompress)
         await runner.setup()
         sites: list[BaseSite] = []
         try:
@@ -386,7 +391,7 @@ def run_app(
 
 # aiohttp.web's server arguments that fasthttp.web does not build: refused by name, never ignored.
 _UNSUPPORTED_SERVER_ARGUMENTS = frozenset({
-    "tcp_keepalive", "logger", "debug", "lingering_time", "auto_decompress",
+    "tcp_keepalive", "logger", "debug", "lingering_time",
     "timeout_ceil_threshold", "max_field_size_limit", "request_factory",
 })
 

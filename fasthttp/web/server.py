@@ -56,6 +56,7 @@ class Server(ServerSettings):
         access_log_class: type[Any] = AccessLogger,
         access_log: Optional[logging.Logger] = access_logger,
         access_log_format: str = AccessLogger.LOG_FORMAT,
+        auto_decompress: bool = True,
         **kwargs: Any,
     ) -> None:
         if request_factory is not None:
@@ -68,6 +69,7 @@ class Server(ServerSettings):
             max_field_size=max_field_size, max_headers=max_headers, read_bufsize=read_bufsize,
             access_log_class=access_log_class, access_log=access_log,
             access_log_format=access_log_format, handler_cancellation=handler_cancellation,
+            auto_decompress=auto_decompress,
         ))
         self.request_handler = handler
         # As aiohttp's: the loop its connections' handlers run on (the running one if None).

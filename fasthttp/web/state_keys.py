@@ -9,8 +9,9 @@ are many, so a warning each time would flood the log).
 
 from __future__ import annotations
 
+import sys
 import warnings
-from typing import Any, Generic, Optional, TypeVar
+from typing import Any, Generic, Optional, TypeVar, get_args
 
 __all__ = ("AppKey", "NotAppKeyWarning", "RequestKey", "ResponseKey", "warn_str_key_once")
 
@@ -21,15 +22,49 @@ class NotAppKeyWarning(UserWarning):
     """A str (not an AppKey, RequestKey or ResponseKey) used as a state key (aiohttp.web's warning)."""
 
 
+def _defining_module() -> str:
+    """The module whose top level is running (importing): where a key is being defined.
+
+    aiohttp names a key after it ("app.DB_KEY"), so that two modules' keys of the same name
+    print apart; walking up to the first module-level frame finds it from a helper too."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            return str(frame.f_globals.get("__name__", "__main__"))
+        frame = frame.f_back  # type: ignore[assignment]
+    return "__main__"
+
+
+def _type_name(t: Any) -> str:
+    """A key's type as aiohttp prints it: int, package.module.Class, typing.Optional[int]."""
+    if t is None:
+        return "<<Unknown>>"
+    if isinstance(t, type):
+        return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    return repr(t)
+
+
 class _StateKey(Generic[_T]):
-    __slots__ = ("_name", "_type")
+    __slots__ = ("_name", "_type", "__orig_class__")
 
     def __init__(self, name: str, t: Optional[type[_T]] = None) -> None:
-        self._name = name
+        self._name = f"{_defining_module()}.{name}"
         self._type = t
 
+    def __lt__(self, other: object) -> bool:
+        # aiohttp's order: keys by name, and before anything that is not a key.
+        if isinstance(other, _StateKey):
+            return self._name < other._name
+        return True
+
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}({self._name!r}, type={self._type!r})>"
+        t: Any = self._type
+        if t is None:
+            # `AppKey[int]("name")`: typing records the parameterised class it was made from.
+            orig = getattr(self, "__orig_class__", None)
+            args = get_args(orig) if orig is not None else ()
+            t = args[0] if args else None
+        return f"<{type(self).__name__}({self._name}, type={_type_name(t)})>"
 
 
 class AppKey(_StateKey[_T]):
