@@ -1465,3 +1465,10 @@ class _SessionRequestContextManager:
             self._response.release()
         if self._session is not None:
             await self._session.close()
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.client's names fasthttp keeps in other modules (or why it has not)
+    from .aiohttp_submodules import reexport
+
+    return reexport("client", name)

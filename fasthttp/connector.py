@@ -798,3 +798,10 @@ class TCPConnector(BaseConnector):
             return protocol
         assert mismatch is not None
         raise mismatch
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.connector's names fasthttp keeps in other modules (or why it has not)
+    from .aiohttp_submodules import reexport
+
+    return reexport("connector", name)

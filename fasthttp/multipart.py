@@ -245,3 +245,9 @@ class MultipartWriter(Payload):
     def __repr__(self) -> str:
         return f"<MultipartWriter {self.content_type!r} {len(self._parts)} parts>"
 
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.multipart's names fasthttp keeps in other modules (or why it has not)
+    from .aiohttp_submodules import reexport
+
+    return reexport("multipart", name)

@@ -27,6 +27,7 @@ import asyncio
 import collections
 from typing import (
     TYPE_CHECKING,
+    Any,
     Awaitable,
     Callable,
     Final,
@@ -671,3 +672,9 @@ class EmptyStreamReader(FinishedStreamReader):
 
 EMPTY_PAYLOAD: Final = EmptyStreamReader()
 
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.streams's names fasthttp keeps in other modules (or why it has not)
+    from .aiohttp_submodules import reexport
+
+    return reexport("streams", name)
