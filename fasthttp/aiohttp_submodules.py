@@ -28,11 +28,13 @@ docs/aiohttp-compat.md, "aiohttp's submodules".
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import json
 import os
 import sys
 import types
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from http import HTTPStatus
 from http.cookies import BaseCookie, Morsel
 from importlib.machinery import ModuleSpec
 from typing import Any, Optional, Union
@@ -57,6 +59,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 Middleware = Callable[[Any, Any], Awaitable[Any]]
 DEFAULT_JSON_ENCODER = json.dumps  # fasthttp's json_serialize default, as aiohttp's
 DEFAULT_JSON_DECODER = json.loads
+# aiohttp.http.RESPONSES: http.server's status table, without importing http.server
+RESPONSES = {status: (status.phrase, status.description) for status in HTTPStatus}
 
 _HERE = __name__
 _WEB_WHY = "fasthttp writes nothing to it"
@@ -114,6 +118,7 @@ COMPAT: dict[str, dict[str, str]] = {
 
 _NO_REGISTRY = "payload types are not pluggable: data= takes the types fasthttp.get_payload() knows"
 _CONTENT_DISPOSITION = "use BodyPartReader.name / .filename (RFC 2231 forms decoded)"
+_PARSER_INTERNAL = "it is aiohttp's parser machinery; fasthttp.http's HttpRequestParser and HttpResponseParser have their own API"
 _WS_INTERNAL = "it is aiohttp's internal WebSocket machinery; fasthttp's frame codec has another API"
 
 # aiohttp names a module of aiohttp's name does not have here, and why.
@@ -149,6 +154,14 @@ MISSING_NAMES: dict[str, dict[str, str]] = {
         "BadContentDispositionHeader": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
         "BadContentDispositionParam": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
     },
+    "http": {
+        **{name: _WS_INTERNAL for name in (
+            "WebSocketReader", "WebSocketWriter", "WS_KEY", "WS_CLOSED_MESSAGE", "WS_CLOSING_MESSAGE",
+            "WSMessageDecodeText", "WSMessageNoDecodeText", "WSMessageTextBytes", "ws_ext_gen", "ws_ext_parse",
+        )},
+        **{name: _PARSER_INTERNAL for name in ("HeadersParser", "HttpParser", "RawRequestMessage", "RawResponseMessage")},
+        "StreamWriter": "it is aiohttp's internal body writer; fasthttp's server and client write their own",
+    },
     "streams": {
         "DataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
         "FlowControlDataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
@@ -160,7 +173,7 @@ ABSENT_MODULES: dict[str, str] = {
     "base_protocol": f"{_INTERNAL} (fasthttp's protocols are fasthttp.protocol and fasthttp.web)",
     "client_proto": f"{_INTERNAL} (fasthttp's client protocol is fasthttp.protocol)",
     "http_parser": f"{_INTERNAL} (fasthttp's parser is fasthttp.http, with its own API)",
-    "tcp_helpers": f"{_INTERNAL} (fasthttp sets TCP_NODELAY itself)",
+    "tcp_helpers": f"{_INTERNAL} (asyncio's TCP transports set TCP_NODELAY; fasthttp does not tune keepalive)",
     "compression_utils": "fasthttp compresses and decompresses with the standard zlib module only (fasthttp.compression)",
     "payload_streamer": "aiohttp deprecates its streamer: pass an async generator as data= instead",
 }
@@ -170,7 +183,7 @@ REEXPORTS: dict[str, dict[str, str]] = {
     "connector": {"UnixConnector": "fasthttp.connector_unix", "NamedPipeConnector": "fasthttp.connector_unix"},
     "multipart": {"MultipartReader": "fasthttp.multipart_reader", "BodyPartReader": "fasthttp.multipart_reader"},
     "http": {name: "fasthttp.ws_types" for name in ("WSMsgType", "WSMessage", "WSCloseCode", "WebSocketError")}
-    | {"SERVER_SOFTWARE": "fasthttp.web.response"},
+    | {"SERVER_SOFTWARE": "fasthttp.web.response", "RESPONSES": _HERE},
     "client": {
         name: "fasthttp"
         for name in (
@@ -220,11 +233,22 @@ def _build(module: str) -> types.ModuleType:
     return built
 
 
+class _BuiltModuleLoader(importlib.abc.Loader):
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType:
+        return _build(spec.name.partition(".")[2])
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass  # the module's names load on first access
+
+
+_LOADER = _BuiltModuleLoader()
+
+
 class SubmoduleFinder:
     """Finds `fasthttp.<aiohttp name>` for `import fasthttp.helpers` (after the path finder)."""
 
-    @classmethod
-    def find_spec(cls, fullname: str, path: Any = None, target: Any = None) -> Optional[ModuleSpec]:
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Optional[ModuleSpec]:
         package, _, module = fullname.partition(".")
         if package != "fasthttp":
             return None
@@ -233,15 +257,7 @@ class SubmoduleFinder:
             raise ModuleNotFoundError(f"fasthttp does not provide aiohttp.{module}: {why}", name=fullname)
         if module not in COMPAT:
             return None
-        return ModuleSpec(fullname, cls)
-
-    @staticmethod
-    def create_module(spec: ModuleSpec) -> types.ModuleType:
-        return _build(spec.name.partition(".")[2])
-
-    @staticmethod
-    def exec_module(module: types.ModuleType) -> None:
-        pass  # the module's names load on first access
+        return ModuleSpec(fullname, _LOADER)
 
 
 def attribute(name: str) -> types.ModuleType:
