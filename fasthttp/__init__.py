@@ -249,6 +249,8 @@ def __getattr__(name: str) -> Any:
     why = _ABSENT.get(name)
     if why is not None:
         raise AttributeError(f"fasthttp does not provide aiohttp.{name}: {why}")
+    if name.startswith("__"):  # probes such as __path__ or __wrapped__: not a submodule
+        raise AttributeError(f"module 'fasthttp' has no attribute {name!r}")
     # aiohttp's submodules (fasthttp.helpers, fasthttp.abc, ...), or an AttributeError saying why not
     from .aiohttp_submodules import attribute
 

@@ -1468,7 +1468,10 @@ class _SessionRequestContextManager:
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp.client's names fasthttp keeps in other modules (or why it has not)
+    # aiohttp.client's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .client import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from .aiohttp_submodules import reexport
 
     return reexport("client", name)

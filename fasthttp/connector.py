@@ -801,7 +801,10 @@ class TCPConnector(BaseConnector):
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp.connector's names fasthttp keeps in other modules (or why it has not)
+    # aiohttp.connector's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .connector import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from .aiohttp_submodules import reexport
 
     return reexport("connector", name)

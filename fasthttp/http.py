@@ -109,7 +109,10 @@ else:
 
 
 def __getattr__(name: str) -> Any:
-    # aiohttp.http's names fasthttp keeps in other modules (or why it has not)
+    # aiohttp.http's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .http import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from .aiohttp_submodules import reexport
 
     return reexport("http", name)
