@@ -40,7 +40,8 @@ from importlib.machinery import ModuleSpec
 from typing import Any, Optional, Union
 
 from multidict import CIMultiDict, CIMultiDictProxy, istr
-from yarl import URL
+
+from . import _ABSENT as _TOP_LEVEL_ABSENT  # the reasons fasthttp gives for aiohttp's top-level names
 
 __all__ = ("COMPAT", "MISSING_NAMES", "ABSENT_MODULES", "REEXPORTS", "SubmoduleFinder", "attribute", "reexport")
 
@@ -116,14 +117,18 @@ COMPAT: dict[str, dict[str, str]] = {
     "http_writer": {name: "fasthttp.http_types" for name in ("HttpVersion", "HttpVersion10", "HttpVersion11")},
 }
 
-_NO_REGISTRY = "payload types are not pluggable: data= takes the types fasthttp.get_payload() knows"
-_CONTENT_DISPOSITION = "use BodyPartReader.name / .filename (RFC 2231 forms decoded)"
+_NO_REGISTRY = _TOP_LEVEL_ABSENT["PAYLOAD_REGISTRY"]
 _PARSER_INTERNAL = "it is aiohttp's parser machinery; fasthttp.http's HttpRequestParser and HttpResponseParser have their own API"
+_WS_INTERNAL_NAMES = (
+    "WebSocketReader", "WebSocketWriter", "WS_KEY", "WS_CLOSED_MESSAGE", "WS_CLOSING_MESSAGE", "WSMessageDecodeText",
+    "WSMessageNoDecodeText", "WSMessageTextBytes", "ws_ext_gen", "ws_ext_parse",
+)
+_WRITER_INTERNAL = "it is aiohttp's internal body writer; fasthttp's server and client write their own"
 _WS_INTERNAL = "it is aiohttp's internal WebSocket machinery; fasthttp's frame codec has another API"
 
 # aiohttp names a module of aiohttp's name does not have here, and why.
 MISSING_NAMES: dict[str, dict[str, str]] = {
-    "helpers": {"reify": "fasthttp does not export its cached-property helper; use functools.cached_property"},
+    "helpers": {"reify": "fasthttp has no reify; use functools.cached_property"},
     "log": {
         "web_logger": f"{_WEB_WHY} (the server logs to server_logger and access_logger)",
         "ws_logger": f"{_WEB_WHY} (WebSocket errors are raised or answered as close frames)",
@@ -132,40 +137,25 @@ MISSING_NAMES: dict[str, dict[str, str]] = {
     "payload": {
         "PAYLOAD_REGISTRY": _NO_REGISTRY,
         "payload_type": _NO_REGISTRY,
-        "JsonBytesPayload": "pass json_serialize= (or dumps= to web.json_response) a bytes-returning encoder",
+        "JsonBytesPayload": "give ClientSession(json_serialize_bytes=) a bytes-returning encoder (orjson.dumps) instead",
     },
-    "http_websocket": {
-        "WebSocketReader": _WS_INTERNAL,
-        "WebSocketWriter": _WS_INTERNAL,
-        "WS_KEY": _WS_INTERNAL,
-        "WS_CLOSED_MESSAGE": _WS_INTERNAL,
-        "WS_CLOSING_MESSAGE": _WS_INTERNAL,
-        "WSMessageDecodeText": _WS_INTERNAL,
-        "WSMessageNoDecodeText": _WS_INTERNAL,
-        "WSMessageTextBytes": _WS_INTERNAL,
-        "ws_ext_gen": _WS_INTERNAL,
-        "ws_ext_parse": _WS_INTERNAL,
-        "WSHandshakeError": "a failed handshake raises WSServerHandshakeError (client) or HTTPBadRequest (server)",
-    },
-    "http_writer": {"StreamWriter": "it is aiohttp's internal body writer; fasthttp's server and client write their own"},
+    "http_websocket": {name: _WS_INTERNAL for name in _WS_INTERNAL_NAMES}
+    | {"WSHandshakeError": "a failed handshake raises WSServerHandshakeError (client) or HTTPBadRequest (server)"},
+    "http_writer": {"StreamWriter": _WRITER_INTERNAL},
+    # as at the top level
     "multipart": {
-        "parse_content_disposition": _CONTENT_DISPOSITION,
-        "content_disposition_filename": _CONTENT_DISPOSITION,
-        "BadContentDispositionHeader": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
-        "BadContentDispositionParam": "fasthttp's multipart reader does not warn about malformed Content-Disposition",
+        name: _TOP_LEVEL_ABSENT[name]
+        for name in (
+            "parse_content_disposition", "content_disposition_filename", "BadContentDispositionHeader",
+            "BadContentDispositionParam",
+        )
     },
     "http": {
-        **{name: _WS_INTERNAL for name in (
-            "WebSocketReader", "WebSocketWriter", "WS_KEY", "WS_CLOSED_MESSAGE", "WS_CLOSING_MESSAGE",
-            "WSMessageDecodeText", "WSMessageNoDecodeText", "WSMessageTextBytes", "ws_ext_gen", "ws_ext_parse",
-        )},
+        **{name: _WS_INTERNAL for name in _WS_INTERNAL_NAMES},
         **{name: _PARSER_INTERNAL for name in ("HeadersParser", "HttpParser", "RawRequestMessage", "RawResponseMessage")},
-        "StreamWriter": "it is aiohttp's internal body writer; fasthttp's server and client write their own",
+        "StreamWriter": _WRITER_INTERNAL,
     },
-    "streams": {
-        "DataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
-        "FlowControlDataQueue": "it is aiohttp's internal stream plumbing (fasthttp's StreamReader has no such queue)",
-    },
+    "streams": {name: _TOP_LEVEL_ABSENT[name] for name in ("DataQueue", "FlowControlDataQueue")},
 }
 
 _INTERNAL = "it is aiohttp's internal machinery, with no public API"
@@ -175,7 +165,7 @@ ABSENT_MODULES: dict[str, str] = {
     "http_parser": f"{_INTERNAL} (fasthttp's parser is fasthttp.http, with its own API)",
     "tcp_helpers": f"{_INTERNAL} (asyncio's TCP transports set TCP_NODELAY; fasthttp does not tune keepalive)",
     "compression_utils": "fasthttp compresses and decompresses with the standard zlib module only (fasthttp.compression)",
-    "payload_streamer": "aiohttp deprecates its streamer: pass an async generator as data= instead",
+    "payload_streamer": _TOP_LEVEL_ABSENT["streamer"],
 }
 
 # fasthttp modules of aiohttp's name -> {aiohttp name they lacked: fasthttp module that has it}
