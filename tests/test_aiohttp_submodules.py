@@ -249,3 +249,9 @@ async def test_log_server_and_access_loggers_are_where_the_server_logs(caplog: p
     assert errors == [aiohttp.log.server_logger.name]
     access = [r for r in caplog.records if r.name == aiohttp.log.access_logger.name]
     assert [("GET /boom" in r.getMessage(), "GET /fine" in r.getMessage()) for r in access] == [(True, False), (False, True)]
+
+
+def test_hdrs_values_are_aiohttps() -> None:
+    theirs = {name: value for name, value in vars(real_aiohttp.hdrs).items() if name.isupper()}
+    differ = {name for name, value in theirs.items() if getattr(aiohttp.hdrs, name) != value}
+    assert differ == {"ETAG"}  # RFC 9110 spells it "ETag" (aiohttp: "Etag"); both match the field in a CIMultiDict
