@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0.dev0"
 
+import sys as _sys  # noqa: E402
 from typing import Any  # noqa: E402
 
 from aiohappyeyeballs import AddrInfoType, SocketFactoryType  # noqa: E402 - aiohttp re-exports them too
@@ -248,4 +249,27 @@ def __getattr__(name: str) -> Any:
     why = _ABSENT.get(name)
     if why is not None:
         raise AttributeError(f"fasthttp does not provide aiohttp.{name}: {why}")
-    raise AttributeError(f"module 'fasthttp' has no attribute {name!r}")
+    if name.startswith("__"):  # probes such as __path__ or __wrapped__: not a submodule
+        raise AttributeError(f"module 'fasthttp' has no attribute {name!r}")
+    # aiohttp's submodules (fasthttp.helpers, fasthttp.abc, ...), or an AttributeError saying why not
+    from .aiohttp_submodules import attribute
+
+    return attribute(name)
+
+
+class _AiohttpSubmodules:
+    """`import fasthttp.helpers` & co: aiohttp's module names fasthttp/aiohttp_submodules.py builds.
+
+    Last on sys.meta_path: asked only about a `fasthttp.` name no file answered.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith("fasthttp."):
+            return None
+        from .aiohttp_submodules import SubmoduleFinder
+
+        return SubmoduleFinder.find_spec(fullname, path, target)
+
+
+_sys.meta_path.append(_AiohttpSubmodules)

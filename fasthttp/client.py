@@ -1467,3 +1467,13 @@ class _SessionRequestContextManager:
             self._response.release()
         if self._session is not None:
             await self._session.close()
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.client's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .client import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .aiohttp_submodules import reexport
+
+    return reexport("client", name)

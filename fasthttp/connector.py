@@ -798,3 +798,13 @@ class TCPConnector(BaseConnector):
             return protocol
         assert mismatch is not None
         raise mismatch
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.connector's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .connector import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .aiohttp_submodules import reexport
+
+    return reexport("connector", name)

@@ -7,6 +7,7 @@ Names follow aiohttp.hdrs, so `from fasthttp import hdrs` reads the same.
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
 from multidict import istr
@@ -193,3 +194,59 @@ METH_ALL: Final[frozenset[str]] = frozenset({
     METH_CONNECT, METH_HEAD, METH_GET, METH_DELETE, METH_OPTIONS, METH_PATCH, METH_POST,
     METH_PUT, METH_TRACE,
 })
+
+
+# Fields aiohttp 3.14's hdrs names too (RFC 9110 and later, the Fetch and Client Hints specs, common X- fields).
+ALT_SVC: Final[istr] = istr("Alt-Svc")
+ALT_USED: Final[istr] = istr("Alt-Used")
+AUTHENTICATION_INFO: Final[istr] = istr("Authentication-Info")
+CACHE_STATUS: Final[istr] = istr("Cache-Status")
+CDN_CACHE_CONTROL: Final[istr] = istr("CDN-Cache-Control")
+CDN_LOOP: Final[istr] = istr("CDN-Loop")
+CONTENT_DIGEST: Final[istr] = istr("Content-Digest")
+CONTENT_ID: Final[istr] = istr("Content-ID")
+DESTINATION: Final[istr] = istr("Destination")
+DIGEST: Final[istr] = istr("Digest")
+EARLY_DATA: Final[istr] = istr("Early-Data")
+PRIORITY: Final[istr] = istr("Priority")
+PROXY_AUTHENTICATION_INFO: Final[istr] = istr("Proxy-Authentication-Info")
+REPR_DIGEST: Final[istr] = istr("Repr-Digest")
+WANT_CONTENT_DIGEST: Final[istr] = istr("Want-Content-Digest")
+WANT_REPR_DIGEST: Final[istr] = istr("Want-Repr-Digest")
+ACCEPT_CH: Final[istr] = istr("Accept-CH")
+BAGGAGE: Final[istr] = istr("baggage")
+CLEAR_SITE_DATA: Final[istr] = istr("Clear-Site-Data")
+CONTENT_SECURITY_POLICY_REPORT_ONLY: Final[istr] = istr("Content-Security-Policy-Report-Only")
+CROSS_ORIGIN_EMBEDDER_POLICY: Final[istr] = istr("Cross-Origin-Embedder-Policy")
+CROSS_ORIGIN_OPENER_POLICY: Final[istr] = istr("Cross-Origin-Opener-Policy")
+CROSS_ORIGIN_RESOURCE_POLICY: Final[istr] = istr("Cross-Origin-Resource-Policy")
+NEL: Final[istr] = istr("NEL")
+ORIGIN_AGENT_CLUSTER: Final[istr] = istr("Origin-Agent-Cluster")
+PERMISSIONS_POLICY: Final[istr] = istr("Permissions-Policy")
+REFERRER_POLICY: Final[istr] = istr("Referrer-Policy")
+REPORTING_ENDPOINTS: Final[istr] = istr("Reporting-Endpoints")
+REPORT_TO: Final[istr] = istr("Report-To")
+SEC_CH_UA: Final[istr] = istr("Sec-CH-UA")
+SEC_CH_UA_MOBILE: Final[istr] = istr("Sec-CH-UA-Mobile")
+SEC_CH_UA_PLATFORM: Final[istr] = istr("Sec-CH-UA-Platform")
+SEC_FETCH_DEST: Final[istr] = istr("Sec-Fetch-Dest")
+SEC_FETCH_MODE: Final[istr] = istr("Sec-Fetch-Mode")
+SEC_FETCH_SITE: Final[istr] = istr("Sec-Fetch-Site")
+SEC_FETCH_USER: Final[istr] = istr("Sec-Fetch-User")
+SEC_GPC: Final[istr] = istr("Sec-GPC")
+SEC_PURPOSE: Final[istr] = istr("Sec-Purpose")
+SERVER_TIMING: Final[istr] = istr("Server-Timing")
+TIMING_ALLOW_ORIGIN: Final[istr] = istr("Timing-Allow-Origin")
+TRACEPARENT: Final[istr] = istr("traceparent")
+TRACESTATE: Final[istr] = istr("tracestate")
+UPGRADE_INSECURE_REQUESTS: Final[istr] = istr("Upgrade-Insecure-Requests")
+X_FORWARDED_PORT: Final[istr] = istr("X-Forwarded-Port")
+X_REAL_IP: Final[istr] = istr("X-Real-IP")
+X_CORRELATION_ID: Final[istr] = istr("X-Correlation-ID")
+X_RATELIMIT_LIMIT: Final[istr] = istr("X-RateLimit-Limit")
+X_RATELIMIT_REMAINING: Final[istr] = istr("X-RateLimit-Remaining")
+X_RATELIMIT_RESET: Final[istr] = istr("X-RateLimit-Reset")
+X_XSS_PROTECTION: Final[istr] = istr("X-XSS-Protection")
+
+# Every spelling of Host's case, as aiohttp's (a set to test a raw field name against).
+HOST_ALL: Final[frozenset[str]] = frozenset(map("".join, itertools.product(*zip(HOST.upper(), HOST.lower()))))

@@ -10,7 +10,7 @@ one this process got, so users, tests and benchmarks can ask.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .http_exceptions import (
     BadHttpMessage,
@@ -106,3 +106,13 @@ else:
             RequestHead,
             ResponseHead,
         )
+
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.http's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .http import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .aiohttp_submodules import reexport
+
+    return reexport("http", name)

@@ -245,3 +245,12 @@ class MultipartWriter(Payload):
     def __repr__(self) -> str:
         return f"<MultipartWriter {self.content_type!r} {len(self._parts)} parts>"
 
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.multipart's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .multipart import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .aiohttp_submodules import reexport
+
+    return reexport("multipart", name)

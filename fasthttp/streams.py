@@ -31,6 +31,7 @@ import asyncio
 import collections
 from typing import (
     TYPE_CHECKING,
+    Any,
     Awaitable,
     Callable,
     Final,
@@ -699,3 +700,12 @@ class EmptyStreamReader(FinishedStreamReader):
 
 EMPTY_PAYLOAD: Final = EmptyStreamReader()
 
+
+def __getattr__(name: str) -> Any:
+    # aiohttp.streams's names fasthttp keeps in other modules (or why it has not); the import
+    # system's probes (`__path__` on every `from .streams import x`) do not load that table
+    if name.startswith("__"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .aiohttp_submodules import reexport
+
+    return reexport("streams", name)

@@ -2,7 +2,8 @@
 
 Read from the installed aiohttp's __all__, so a name a new aiohttp adds fails here until
 fasthttp has it or lists it below (with the reason, which fasthttp's AttributeError gives).
-fasthttp.web's names: tests/test_web_aiohttp_names.py.
+fasthttp.web's names: tests/test_web_aiohttp_names.py; aiohttp's submodules (`aiohttp.helpers`,
+`aiohttp.typedefs`, ...): tests/test_aiohttp_submodules.py.
 """
 
 from __future__ import annotations
