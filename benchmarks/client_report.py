@@ -275,9 +275,16 @@ def render(table: Table, runs: list[list[dict[str, Any]]], repeat: int) -> str:
                 f"({unpaired} row to row; target ≥ {target:.2g}×)"
             )
         elif theirs in rows:
+            # Both rows' paired shares of the ceiling give the same ratio measured through
+            # the raw client: each side compared with a round run right next to it.
+            ours_share, theirs_share = rows[ours].get("paired"), rows[theirs].get("paired")
+            via = (
+                f"; {ours_share / theirs_share:.2f}× through the paired ceiling"
+                if ours_share and theirs_share else ""
+            )
             figures.append(
                 f"{ours} vs {theirs} on {loop} {_ratio(_rate(rows.get(ours)), _rate(rows.get(theirs)))} "
-                f"(target ≥ {target:.2g}×)"
+                f"(target ≥ {target:.2g}×{via})"
             )
     if figures:
         out.append("Acceptance figures (issue 15; get_c32): " + "; ".join(figures))
