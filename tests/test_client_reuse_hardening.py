@@ -170,8 +170,11 @@ async def test_early_answer_from_a_peer_that_never_reads_frees_the_socket(kind: 
             connection = resp.connection
             assert connection is not None and connection.protocol is not None
             protocol = connection.protocol
-            await asyncio.sleep(0.2)  # the writer now waits on a full socket
             assert protocol.transport is not None
+            for _ in range(250):  # until the writer waits on a full socket (bounded: 5 s)
+                if protocol.transport.get_write_buffer_size() > 0:
+                    break
+                await asyncio.sleep(0.02)
             assert protocol.transport.get_write_buffer_size() > 0
             sock = protocol.transport.get_extra_info("socket")
             assert await resp.read() == b"no"  # the end of the answer releases: closed
