@@ -128,3 +128,72 @@ def test_offline_shows_the_netrc_credentials(netrc_file: str) -> None:
     assert run.code == 0 and f"Authorization: {basic('alice', 's3cret')}" in run.out.decode(), run
     run = run_cli("--offline", "--ignore-netrc", "-p", "H", "http://127.0.0.1:1/x", env=env_for(netrc_file))
     assert run.code == 0 and b"Authorization" not in run.out, run
+
+
+# --- redirects: each host's own entry (requests' rebuild_auth, which httpie's --follow uses) ------
+
+
+@pytest.fixture(scope="module")
+def two_hosts() -> Iterator[tuple[str, str]]:
+    """(first, second): the first redirects /to?url=U to U and echoes /echo; the second, another
+    server reached as `localhost` (another host name, so another .netrc entry), echoes /echo."""
+    async def to(request: Any) -> Any:
+        raise web.HTTPFound(request.query["url"])
+
+    tl = ThreadLoop()
+    first, second = web.Application(), web.Application()
+    first.router.add_get("/to", to)
+    first.router.add_get("/echo", echo)
+    second.router.add_get("/echo", echo)
+    try:
+        with web_server(tl, first) as url1, web_server(tl, second) as url2:
+            yield url1, url2.replace("127.0.0.1", "localhost")
+    finally:
+        tl.close()
+
+
+def redirected_authorization(start: str, target: str, env: dict[str, str], *args: str) -> Optional[str]:
+    from urllib.parse import quote
+
+    return sent_authorization(f"{start}/to?url={quote(target + '/echo', safe='')}", "--follow", *args, env=env)
+
+
+@pytest.mark.parametrize(
+    "entries,expected",
+    [
+        ("machine localhost login bob password b0b\n", basic("bob", "b0b")),  # the new host's own
+        ("", None),  # none for the new host: none sent
+        ("default login anyone password pw\n", basic("anyone", "pw")),
+    ],
+    ids=["own-entry", "no-entry", "default-entry"],
+)
+def test_a_redirect_to_another_host_takes_that_hosts_netrc_entry(
+    two_hosts: tuple[str, str], tmp_path: Any, entries: str, expected: Optional[str]
+) -> None:
+    """The first host's credentials never go to another host; that host's entry (if any) does."""
+    first, second = two_hosts
+    path = tmp_path / "netrc"
+    path.write_text("machine 127.0.0.1 login alice password s3cret\n" + entries)
+    os.chmod(path, 0o600)
+    env = env_for(str(path))
+    assert redirected_authorization(first, second, env) == expected
+    assert redirected_authorization(first, second, env, "--ignore-netrc") is None
+    # On the same host the credentials stay; another port of it has the same entry (by name).
+    assert redirected_authorization(first, first, env) == basic("alice", "s3cret")
+    assert redirected_authorization(first, second.replace("localhost", "127.0.0.1"), env) == basic("alice", "s3cret")
+
+
+def test_a_redirect_to_another_host_as_httpie_does(two_hosts: tuple[str, str], tmp_path: Any) -> None:
+    pytest.importorskip("httpie")
+    from urllib.parse import quote
+
+    first, second = two_hosts
+    path = tmp_path / "netrc"
+    path.write_text("machine 127.0.0.1 login alice password s3cret\nmachine localhost login bob password b0b\n")
+    os.chmod(path, 0o600)
+    env = dict(env_for(str(path)), HTTPIE_CONFIG_DIR=REPO + "/.no-httpie-config")
+    url = f"{first}/to?url={quote(second + '/echo', safe='')}"
+    proc = subprocess.run([PYTHON, "-m", "httpie", "--ignore-stdin", "--follow", url], capture_output=True,
+                          timeout=60, cwd=REPO, env=env)
+    assert json.loads(proc.stdout)["headers"]["authorization"] == basic("bob", "b0b")
+    assert redirected_authorization(first, second, env_for(str(path))) == basic("bob", "b0b")

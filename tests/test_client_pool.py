@@ -216,7 +216,10 @@ async def test_force_close_opens_a_connection_per_request() -> None:
 @async_test()
 async def test_keepalive_timeout_expiry_closes_idle_connections() -> None:
     async with RawServer(keep_alive(lambda r: response(200, b"ok"))) as server:
-        connector = aiohttp.TCPConnector(keepalive_timeout=0.2)
+        # 1 s: the 0.1 s pause below must stay well inside it on a loaded machine (a loop
+        # stalled past the expiry runs the expiry first).
+        connector = aiohttp.TCPConnector(keepalive_timeout=1.0)
+        loop = asyncio.get_running_loop()
         async with aiohttp.ClientSession(connector=connector) as session:
             async with session.get(server.url()) as resp:
                 await resp.read()
@@ -225,9 +228,12 @@ async def test_keepalive_timeout_expiry_closes_idle_connections() -> None:
             await asyncio.sleep(0.1)
             async with session.get(server.url()) as resp:  # still alive: reused
                 await resp.read()
+            released = loop.time()
             assert server.accepted == 1
-            await asyncio.sleep(0.4)
+            while idle_count(connector) and loop.time() < released + 10:  # until it expires
+                await asyncio.sleep(0.05)
             assert idle_count(connector) == 0
+            assert loop.time() - released >= 1.0  # not before its time
             assert await server.wait_open_count(0) == 0
             async with session.get(server.url()) as resp:
                 await resp.read()

@@ -22,6 +22,11 @@ from fasthttp.streams import StreamReader
 BODY = b"line one\nline two\nthe rest, no newline"
 
 
+# How many answers the servers are done with: sent in full (their last byte handed to the
+# kernel), or cut short by the client closing the connection.
+answers_sent = [0]
+
+
 def serve(answers: Callable[[Any], bytes], pieces: bool) -> Any:
     """A keep-alive handler sending answers(request) whole, or in pieces a little apart."""
 
@@ -33,12 +38,16 @@ def serve(answers: Callable[[Any], bytes], pieces: bool) -> Any:
             data = answers(request)
             if not pieces:
                 await conn.send(data)
+                answers_sent[0] += 1
                 continue
             head_end = data.index(b"\r\n\r\n") + 4
             parts = [data[:head_end]] + [data[i : i + 7] for i in range(head_end, len(data), 7)]
-            for part in parts:
-                await conn.send(part)
-                await asyncio.sleep(0.01)
+            try:
+                for part in parts:
+                    await conn.send(part)
+                    await asyncio.sleep(0.01)
+            finally:  # (or the client, done with it, closed the connection)
+                answers_sent[0] += 1
 
     return handler
 
@@ -47,8 +56,16 @@ MODES = pytest.mark.parametrize("pieces", [False, True], ids=["whole", "pieces"]
 
 
 async def _get(session: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
+    """The response once every piece of it has arrived (whatever the machine's load)."""
+    before = answers_sent[0]
     resp = await session.get(url)
-    await asyncio.sleep(0.1)  # every piece has arrived
+    for _ in range(1000):  # until the server has sent it all (bounded: 10 s)
+        if answers_sent[0] > before:
+            break
+        await asyncio.sleep(0.01)
+    assert answers_sent[0] > before, "the server did not finish its answer"
+    # The last bytes are in the kernel: a loop turn that waits lets the client read them.
+    await asyncio.sleep(0.01)
     return resp
 
 

@@ -11,13 +11,14 @@ exactly), bench_stats.py measures, bench_report.py prints, bench_progress.py dra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import subprocess
 import sys
 import threading
 import time
-from typing import Any, Awaitable, Callable, Coroutine, Optional, Sequence
+from typing import Any, Awaitable, Callable, Coroutine, Iterator, Optional, Sequence
 
 from multidict import CIMultiDict
 
@@ -102,13 +103,13 @@ async def _load(spec: dict[str, Any], on_tick: Optional[TickHook] = None) -> Res
 
         ticker = asyncio.ensure_future(on_tick(result, started)) if on_tick is not None else None
         workers = [worker() for _ in range(connections)]
-        interrupted = _on_interrupt()
         try:
-            # Like oha: at a -z deadline or on Ctrl-C the requests still in flight are
-            # cancelled and reported apart (they neither succeeded nor failed).
-            limit = deadline - clock() if deadline is not None else None
-            result.aborted = await _bounded(workers, limit, interrupted)
-            result.interrupted = interrupted.is_set()
+            with _interrupt_event() as interrupted:
+                # Like oha: at a -z deadline or on Ctrl-C the requests still in flight are
+                # cancelled and reported apart (they neither succeeded nor failed).
+                limit = deadline - clock() if deadline is not None else None
+                result.aborted = await _bounded(workers, limit, interrupted)
+                result.interrupted = interrupted.is_set()
         finally:
             result.elapsed = clock() - started
             if ticker is not None:
@@ -154,16 +155,35 @@ def note_interrupt(signum: int, frame: Any) -> None:
     _interrupted_early = True
 
 
-def _on_interrupt() -> asyncio.Event:
-    """An event set by Ctrl-C (SIGINT), so that a run stops and still reports (as oha does)."""
+@contextlib.contextmanager
+def _interrupt_event() -> Iterator[asyncio.Event]:
+    """An event set by Ctrl-C (SIGINT) while the load runs, so that a run stops and still
+    reports (as oha does); the SIGINT handler from before is back on leaving.
+
+    A plain Python-level handler that wakes the loop, not loop.add_signal_handler: closing the
+    loop closes the self-pipe the latter's wakeup fd writes to before it removes the handler,
+    then puts KeyboardInterrupt in place of whatever was there, so a second Ctrl-C in between
+    (a -p child gets the terminal's and its parent's) printed "Exception ignored when trying to
+    write to the signal wakeup fd" or cut the child's report short. signal.signal() swaps
+    handlers with no gap: a pending SIGINT goes to the old one first."""
     event = asyncio.Event()
-    if _interrupted_early:
+    loop = asyncio.get_running_loop()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        loop.call_soon_threadsafe(event.set)
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        installed = True
+    except ValueError:  # not the main thread: no Ctrl-C for this run
+        installed = False
+    if _interrupted_early:  # (after the swap: one pending at it went to note_interrupt)
         event.set()
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, event.set)
-    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals
-        pass
-    return event
+        yield event
+    finally:
+        if installed:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _event_loop_runner(spec: dict[str, Any]) -> Any:

@@ -25,9 +25,9 @@ async def _send_ticks(result: Result, started: float) -> None:
 def main() -> None:
     signal.signal(signal.SIGINT, note_interrupt)
     spec = json.loads(sys.stdin.read())
+    # (The run puts note_interrupt back when its load ends, and asyncio.run leaves a handler
+    # that is not KeyboardInterrupt's alone: a Ctrl-C while reporting is noted too.)
     result = run_in_process(spec, _send_ticks if spec.get("ticks") else None)
-    # (The loop gave SIGINT back to KeyboardInterrupt when it closed.)
-    signal.signal(signal.SIGINT, note_interrupt)
     sys.stdout.write("RESULT " + json.dumps(result.to_wire()) + "\n")
     sys.stdout.flush()
 

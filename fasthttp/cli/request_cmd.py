@@ -223,13 +223,15 @@ def _auth(args: argparse.Namespace, plan: Plan) -> tuple[Optional[str], Optional
         raw_auth, auth_type = plan.session.auth["raw_auth"], plan.session.auth["type"]
     kwargs, headers = auth_arguments(raw_auth, auth_type)
     if raw_auth is None and not args.ignore_netrc and _may_use_netrc(plan):
-        from .request_netrc import netrc_credentials
+        from .request_netrc import NetrcForEachHost, netrc_credentials
 
         found = netrc_credentials(plan.url.host)
         if found is not None:
             import fasthttp
 
             kwargs["auth"] = fasthttp.BasicAuth(*found)
+        if args.follow or args.download:  # a redirect to another host: that host's entry
+            kwargs["middlewares"] = (NetrcForEachHost(plan.url.host, found),)
     return raw_auth, auth_type, kwargs, headers
 
 

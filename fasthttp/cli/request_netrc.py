@@ -2,16 +2,21 @@
 the file named by $NETRC, else ~/.netrc, else ~/_netrc; the `machine` entry of the URL's host,
 else the `default` one; its login (else its account) and password, sent as Basic auth.
 --ignore-netrc turns it off. A file that cannot be read or parsed is named in a warning and
-gives no credentials (httpie ignores it silently)."""
+gives no credentials (httpie ignores it silently).
+
+With --follow, each host has its own entry: a redirect to another origin drops the credentials
+(the client's rule, aiohttp's), and the entry of the new URL's host, if it has one, is sent
+instead (requests' rebuild_auth, which httpie's --follow goes through). The entry is looked up
+by host name alone, as requests does: another port of the same host gets the same one."""
 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Any, Optional
 
 from .request_output import warning
 
-__all__ = ("netrc_path", "netrc_credentials")
+__all__ = ("netrc_path", "netrc_credentials", "NetrcForEachHost")
 
 
 def netrc_path() -> Optional[str]:
@@ -43,3 +48,24 @@ def netrc_credentials(host: Optional[str]) -> Optional[tuple[str, str]]:
         return None
     login, account, password = entry
     return (login or account or ""), (password or "")
+
+
+class NetrcForEachHost:
+    """A client middleware (outermost) for --follow: a request that goes without credentials
+    (a redirect to another origin) gets its host's .netrc entry, if there is one. Looked up
+    once per host; `first` is what the command found for the first URL's."""
+
+    def __init__(self, host: Optional[str], first: Optional[tuple[str, str]]) -> None:
+        self._found: dict[Optional[str], Optional[tuple[str, str]]] = {host: first}
+
+    async def __call__(self, request: Any, handler: Any) -> Any:
+        if "Authorization" not in request.headers:
+            host = request.url.host
+            if host not in self._found:
+                self._found[host] = netrc_credentials(host)
+            found = self._found[host]
+            if found is not None:
+                from ..auth import BasicAuth
+
+                request.headers["Authorization"] = BasicAuth(*found).encode()
+        return await handler(request)
