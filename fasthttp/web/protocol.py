@@ -270,6 +270,7 @@ class RequestHandler(FlowControlProtocol):
     def _take_events(self, events: Any) -> None:
         """Queue the requests of a read and feed their bodies."""
         event: Any
+        payload: Optional[StreamReader]
         for event in events:
             kind = type(event)
             if kind is RequestHead:
