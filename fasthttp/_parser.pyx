@@ -167,7 +167,7 @@ cdef object _header_key(bytes name):
 
 cdef object _headers_from_raw(tuple raws):
     """The multidict of a head's raw (name, value) pairs: keys as _header_key gives them,
-    values decoded UTF-8 with surrogateescape (what the parser of a request builds at once)."""
+    values decoded UTF-8 with surrogateescape (a head's `headers`, built on first access)."""
     cdef list pairs = []
     cdef bytes name, value
     for name, value in raws:
@@ -242,12 +242,18 @@ cdef class ResponseHead:
 
 @cython.freelist(32)
 cdef class RequestHead:
-    """The request line and headers of a request."""
+    """The request line and headers of a request.
+
+    `headers` is built on first access from `raw_headers`, then kept (as a response's): a
+    server handler that never reads the multidict does not pay for it. What the server itself
+    needs (framing, keep-alive, upgrade) the parser worked out already; every field was
+    checked while parsing, so building the multidict later cannot fail.
+    """
 
     cdef readonly str method
     cdef readonly str target
     cdef readonly object version
-    cdef readonly object headers
+    cdef object _headers
     cdef readonly tuple raw_headers
     cdef readonly bint keep_alive
     cdef readonly bint chunked
@@ -260,7 +266,7 @@ cdef class RequestHead:
         self.method = method
         self.target = target
         self.version = version
-        self.headers = headers
+        self._headers = headers  # None: built from raw_headers when first asked for
         self.raw_headers = raw_headers
         self.keep_alive = keep_alive
         self.chunked = chunked
@@ -268,10 +274,16 @@ cdef class RequestHead:
         self.upgrade = upgrade
         self.content_encoding = content_encoding
 
+    @property
+    def headers(self):
+        if self._headers is None:
+            self._headers = _headers_from_raw(self.raw_headers)
+        return self._headers
+
     def __repr__(self):
         return (
             f"<RequestHead {self.method} {self.target!r} HTTP/{self.version[0]}.{self.version[1]}"
-            f" headers={len(self.headers)} keep_alive={self.keep_alive} chunked={self.chunked}"
+            f" headers={len(self.raw_headers)} keep_alive={self.keep_alive} chunked={self.chunked}"
             f" content_length={self.content_length} upgrade={self.upgrade}>"
         )
 
@@ -725,7 +737,6 @@ cdef class _MessageParser:
     cdef object _failed
     cdef bint _is_response
     # Per-head results handed from the head parse to the subclasses.
-    cdef list _pairs
     cdef list _raws
 
     def __cinit__(self, *args, **kwargs):
@@ -970,12 +981,11 @@ cdef class _MessageParser:
         return nl - 1 if block[nl - 1] == b'\r' else nl
 
     cdef _Framing _parse_fields(self, const char* block, Py_ssize_t lines):
-        """Check and build the header lines 1..lines-1 into self._pairs and self._raws."""
+        """Check the header lines 1..lines-1 and collect them into self._raws."""
         cdef const unsigned char* bad_value = (
             &_BAD_RESPONSE_VALUE[0] if self._is_response else &_BAD_REQUEST_VALUE[0]
         )
         cdef _Framing framing = _Framing.__new__(_Framing)
-        cdef list pairs = []
         cdef list raws = []
         cdef Py_ssize_t i, start, stop, c, k, vs, ve
         cdef Py_ssize_t name_start = 0, name_stop = 0, value_start = 0, value_stop = 0
@@ -1001,7 +1011,7 @@ cdef class _MessageParser:
                 continue
             if pending:
                 self._add_field(block, name_start, name_stop, value_start, value_stop, folded,
-                                pairs, raws, framing)
+                                raws, framing)
                 folded = None
             colon = <const char*>memchr(block + start, b':', stop - start)
             if colon == NULL:
@@ -1027,17 +1037,16 @@ cdef class _MessageParser:
             pending = True
         if pending:
             self._add_field(block, name_start, name_stop, value_start, value_stop, folded,
-                            pairs, raws, framing)
-        self._pairs = pairs
+                            raws, framing)
         self._raws = raws
         return framing
 
     cdef void _add_field(self, const char* block, Py_ssize_t name_start, Py_ssize_t name_stop,
                          Py_ssize_t value_start, Py_ssize_t value_stop, bytes folded,
-                         list pairs, list raws, _Framing framing):
+                         list raws, _Framing framing):
         cdef Py_ssize_t name_length = name_stop - name_start
         cdef Py_ssize_t known = _find_known(block + name_start, name_length)
-        cdef object key, raw_name, value
+        cdef object raw_name
         cdef bytes raw_value
         if known >= 0:
             raw_name = _raw_known_name(known, block + name_start, name_length)
@@ -1047,15 +1056,6 @@ cdef class _MessageParser:
             raw_value = PyBytes_FromStringAndSize(block + value_start, value_stop - value_start)
         else:
             raw_value = folded
-        if not self._is_response:  # a response's multidict is built when first asked for
-            if known >= 0:
-                key = _KNOWN_KEYS[known]
-            else:
-                key = PyUnicode_DecodeASCII(block + name_start, name_length, NULL)
-            value = PyUnicode_DecodeUTF8(
-                PyBytes_AS_STRING(raw_value), PyBytes_GET_SIZE(raw_value), "surrogateescape"
-            )
-            pairs.append((key, value))
         raws.append((raw_name, raw_value))
         if known == IDX_HOST:
             framing.hosts += 1
@@ -1094,9 +1094,6 @@ cdef class _MessageParser:
                 f"a request's Transfer-Encoding must be chunked, not {te[:60]!r}"
             )
         return False
-
-    cdef object _headers(self):
-        return _CIMultiDictProxy(_CIMultiDict(self._pairs))
 
     cdef int _parse_head(self, const char* block, Py_ssize_t lines, Py_ssize_t size,
                          list events) except -1:
@@ -1205,7 +1202,7 @@ cdef class HttpResponseParser(_MessageParser):
         head.upgrade = upgrade
         head.content_encoding = framing.content_encoding
         head.has_set_cookie = framing.set_cookie
-        self._pairs = self._raws = None
+        self._raws = None
         events.append(head)
         if upgrade:
             events.append(_END_OF_MESSAGE)
@@ -1293,14 +1290,14 @@ cdef class HttpRequestParser(_MessageParser):
         head.method = method
         head.target = target
         head.version = version
-        head.headers = self._headers()
+        head._headers = None  # built from raw_headers when first asked for
         head.raw_headers = tuple(self._raws)
         head.keep_alive = keep_alive
         head.chunked = chunked
         head.content_length = length_obj
         head.upgrade = upgrade
         head.content_encoding = framing.content_encoding
-        self._pairs = self._raws = None
+        self._raws = None
         events.append(head)
         self._upgrade_after = upgrade
         self._close_after = not keep_alive

@@ -124,7 +124,7 @@ _FRAMING_HEADERS: Final = frozenset(
 
 def _headers_from_raw(raw: tuple[tuple[bytes, bytes], ...]) -> CIMultiDictProxy[str]:
     """The multidict of a head's raw (name, value) pairs: keys as _header_key gives them,
-    values decoded UTF-8 with surrogateescape (what the parser of a request builds at once)."""
+    values decoded UTF-8 with surrogateescape (a head's `headers`, built on first access)."""
     return CIMultiDictProxy(
         CIMultiDict([(_header_key(name), value.decode("utf-8", "surrogateescape")) for name, value in raw])
     )
@@ -137,7 +137,13 @@ _EMPTY_TRAILERS: Final[CIMultiDictProxy[str]] = CIMultiDictProxy(CIMultiDict())
 
 
 class _Head:
-    """What request and response heads share. Read-only: the values sit in private slots."""
+    """What request and response heads share. Read-only: the values sit in private slots.
+
+    `headers` is built on first access from `raw_headers`, then kept, so every access returns
+    the same object: most responses are read, and most requests served, without a look at
+    the multidict (the parser already worked out the framing, keep-alive and upgrade). Every
+    field was checked while parsing, so building it later cannot fail.
+    """
 
     __slots__ = (
         "_version",
@@ -151,7 +157,7 @@ class _Head:
     )
 
     _version: HttpVersion
-    _headers: CIMultiDictProxy[str]
+    _headers: Optional[CIMultiDictProxy[str]]
     _raw_headers: tuple[tuple[bytes, bytes], ...]
     _keep_alive: bool
     _chunked: bool
@@ -165,7 +171,10 @@ class _Head:
 
     @property
     def headers(self) -> CIMultiDictProxy[str]:
-        return self._headers
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = _headers_from_raw(self._raw_headers)
+        return headers
 
     @property
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
@@ -202,15 +211,11 @@ class _Head:
 class ResponseHead(_Head):
     """The status line and headers of a response.
 
-    `headers` is built on first access from `raw_headers` (most responses are read without a
-    look at their multidict: the client needs only what the parser already worked out), then
-    kept, so every access returns the same object. `has_set_cookie`: a Set-Cookie field is
-    present (the session stores cookies without building the multidict when there is none).
+    `has_set_cookie`: a Set-Cookie field is present (the session stores cookies without
+    building the multidict when there is none).
     """
 
     __slots__ = ("_status", "_reason", "_has_set_cookie")
-
-    _headers: Optional[CIMultiDictProxy[str]]  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -245,13 +250,6 @@ class ResponseHead(_Head):
         self._has_set_cookie = has_set_cookie
 
     @property
-    def headers(self) -> CIMultiDictProxy[str]:
-        headers = self._headers
-        if headers is None:
-            headers = self._headers = _headers_from_raw(self._raw_headers)
-        return headers
-
-    @property
     def has_set_cookie(self) -> bool:
         return self._has_set_cookie
 
@@ -268,7 +266,8 @@ class ResponseHead(_Head):
 
 
 class RequestHead(_Head):
-    """The request line and headers of a request."""
+    """The request line and headers of a request (`headers`: None builds them from
+    `raw_headers` when first asked for)."""
 
     __slots__ = ("_method", "_target")
 
@@ -277,7 +276,7 @@ class RequestHead(_Head):
         method: str,
         target: str,
         version: HttpVersion,
-        headers: CIMultiDictProxy[str],
+        headers: Optional[CIMultiDictProxy[str]],
         raw_headers: tuple[tuple[bytes, bytes], ...],
         keep_alive: bool,
         chunked: bool,
@@ -854,24 +853,20 @@ class _MessageParser:
 
     def _parse_fields(
         self, block: bytes, lines: list[bytes], framing: _Framing
-    ) -> tuple[Optional[CIMultiDictProxy[str]], tuple[tuple[bytes, bytes], ...]]:
-        """The raw fields and, for a request, their multidict (None for a response)."""
+    ) -> tuple[tuple[bytes, bytes], ...]:
+        """The raw fields, checked; their multidict is built when first asked for (_Head.headers)."""
         quick = None
         if block.count(b"\r") == len(lines) + 1:  # CRLF-only: try the quick way
             quick = self._quick_fields(block, lines)
         if quick is not None:
-            raw, pairs, framing_fields = quick
+            raw, framing_fields = quick
         else:
             raw = self._split_fields(lines)
-            # A response's multidict is built when first asked for (ResponseHead.headers).
-            pairs = None if self._is_response else []
             framing_fields = []
             for name, value in raw:
                 key = _header_key(name)
                 if key in _FRAMING_HEADERS:
                     framing_fields.append((key, value))
-                if pairs is not None:
-                    pairs.append((key, value.decode("utf-8", "surrogateescape")))
         # Framing is read once every line is known to be well formed (as the compiled twin,
         # which records a framing error and raises it after the last line).
         for key, value in framing_fields:
@@ -881,13 +876,13 @@ class _MessageParser:
                 framing.set_cookie = True
             else:
                 self._interpret(key, value, framing)
-        return (None if pairs is None else CIMultiDictProxy(CIMultiDict(pairs))), tuple(raw)
+        return tuple(raw)
 
     def _quick_fields(self, block: bytes, lines: list[bytes]) -> Optional[
-        tuple[list[tuple[bytes, bytes]], Optional[list[tuple[str, str]]], list[tuple[str, bytes]]]
+        tuple[list[tuple[bytes, bytes]], list[tuple[str, bytes]]]
     ]:
         """The header lines of a CRLF-only head, split with bytes methods, in one pass that
-        also gives each its multidict key and str value: the value rule is checked for the
+        also picks out the framing fields by their multidict key: the value rule is checked for the
         whole head at once, a name by the known-header table (or one translate). None as
         soon as anything is off, and _split_fields, line by line, then says what. (A regex
         over the section cost four times as much: its lazy value group tried the line end
@@ -900,8 +895,6 @@ class _MessageParser:
         known = _KNOWN_NAMES
         raw = []
         framing_fields = []
-        # A response's multidict is built when first asked for (ResponseHead.headers).
-        pairs: Optional[list[tuple[str, str]]] = None if self._is_response else []
         for index in range(1, len(lines)):
             name, colon, value = lines[index].partition(b":")
             if not colon:
@@ -915,9 +908,7 @@ class _MessageParser:
             raw.append((name, value))
             if key in _FRAMING_HEADERS:
                 framing_fields.append((key, value))
-            if pairs is not None:
-                pairs.append((key, value.decode("utf-8", "surrogateescape")))
-        return raw, pairs, framing_fields
+        return raw, framing_fields
 
     def _split_fields(self, lines: list[bytes]) -> list[tuple[bytes, bytes]]:
         """Header lines one by one: obs-fold joined, every line checked."""
@@ -1077,7 +1068,7 @@ class HttpResponseParser(_MessageParser):
         else:
             reason = ""
         framing = _Framing()
-        headers, raw_headers = self._parse_fields(block, lines, framing)
+        raw_headers = self._parse_fields(block, lines, framing)
         chunked = self._transfer_chunked(framing)
         keep_alive = _keep_alive(version, framing)
         length = framing.content_length
@@ -1095,7 +1086,7 @@ class HttpResponseParser(_MessageParser):
         upgrade = status == 101
         events.append(
             ResponseHead(
-                version, status, reason, headers, raw_headers, keep_alive, chunked, length,
+                version, status, reason, None, raw_headers, keep_alive, chunked, length,
                 upgrade, framing.content_encoding, has_set_cookie=framing.set_cookie,
             )
         )
@@ -1171,8 +1162,7 @@ class HttpRequestParser(_MessageParser):
         version = _version(raw_version[5] - 48, raw_version[7] - 48, line)
         method = raw_method.decode("ascii")
         framing = _Framing()
-        headers, raw_headers = self._parse_fields(block, lines, framing)
-        assert headers is not None  # a request's are built at once
+        raw_headers = self._parse_fields(block, lines, framing)
         chunked = self._transfer_chunked(framing)  # framing errors first, as in responses
         if self._require_host and framing.hosts != 1:
             _check_host_count(framing.hosts, version)
@@ -1181,7 +1171,7 @@ class HttpRequestParser(_MessageParser):
         upgrade = method == "CONNECT" or (framing.upgrade_token and framing.has_upgrade)
         events.append(
             RequestHead(
-                method, raw_target.decode("ascii"), version, headers,
+                method, raw_target.decode("ascii"), version, None,
                 raw_headers, keep_alive, chunked, length, upgrade, framing.content_encoding,
             )
         )

@@ -120,3 +120,58 @@ def test_limits_hold_before_any_multidict_is_built(twin) -> None:
         twin.HttpResponseParser(max_field_size=20).feed_data(
             b"HTTP/1.1 200 OK\r\nX-Long: " + b"v" * 30 + b"\r\n\r\n"
         )
+
+
+# --- request heads: the same laziness (a server handler may never read request.headers) -----
+
+
+REQUEST = (
+    b"POST /x HTTP/1.1\r\n"
+    b"host: example\r\n"
+    b"X-Custom: a\xffb\r\n"
+    b"Content-Length: 3\r\n"
+    b"x-custom: c\r\n"
+    b"\r\n"
+    b"abc"
+)
+
+
+def test_request_headers_match_the_wire(twin) -> None:
+    head = twin.HttpRequestParser().feed_data(REQUEST)[0]
+    headers = head.headers
+    assert isinstance(headers, CIMultiDictProxy)
+    assert list(headers.items()) == [
+        ("Host", "example"), ("X-Custom", "a\udcffb"), ("Content-Length", "3"), ("x-custom", "c"),
+    ]
+    assert list(headers.keys())[0] is hdrs.HOST  # the shared istr, whatever the wire case ("host")
+    assert head.headers is headers  # built once
+    assert head.content_length == 3 and head.keep_alive is True
+    assert "headers=4" in repr(head)
+
+
+def test_request_headers_are_not_built_by_the_parse(twin) -> None:
+    head = twin.HttpRequestParser().feed_data(REQUEST)[0]
+    if hasattr(head, "_headers"):  # the pure twin's slot (the compiled one hides it)
+        assert head._headers is None
+        head.headers
+        assert head._headers is not None
+
+
+def test_a_request_head_made_by_hand(twin) -> None:
+    raw = ((b"Host", b"h"), (b"X", b"y"))
+    built = CIMultiDictProxy(CIMultiDict([("Host", "h"), ("X", "y")]))
+    rest = (True, False, None, False, None)
+    given = twin.RequestHead("GET", "/", HttpVersion11, built, raw, *rest)
+    assert given.headers is built
+    lazy = twin.RequestHead("GET", "/", HttpVersion11, None, raw, *rest)
+    assert list(lazy.headers.items()) == [("Host", "h"), ("X", "y")]
+    assert lazy.headers is lazy.headers
+
+
+@pytest.mark.parametrize(
+    "field",
+    [b"X-Bad\x01: v\r\n", b"X: a\x00b\r\n", b"Bad Name: v\r\n", b" folded\r\n", b"X-Long: " + b"v" * 30 + b"\r\n"],
+)
+def test_request_field_errors_are_raised_by_the_parse(twin, field: bytes) -> None:
+    with pytest.raises(BadHttpMessage):
+        twin.HttpRequestParser(max_field_size=20).feed_data(b"GET / HTTP/1.1\r\nHost: h\r\n" + field + b"\r\n")

@@ -64,6 +64,7 @@ PARSE_SLICE = 65536
 DISCARD_BODY_TIME = 10.0
 DISCARD_BODY_SIZE = 1024**2
 DISCARD_READ_TIMEOUT = 5.0
+_NEVER = float("inf")
 
 
 class ServerSettings:
@@ -184,6 +185,7 @@ class RequestHandler(FlowControlProtocol):
         self._head_since: Optional[float] = None
         self._idle_since: Optional[float] = None
         self._timer: Optional[asyncio.TimerHandle] = None
+        self._timer_due = _NEVER  # when _timer fires (kept here: a when() call costs per request)
 
     # --- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -223,17 +225,9 @@ class RequestHandler(FlowControlProtocol):
                 self.data_received(data[start : start + PARSE_SLICE])
             return
         self._idle_since = None
-        if self._payload is None and self._head_since is None:
-            # Bytes outside a body belong to a request head: it must be complete in time.
-            # (Written out here rather than in a method: this runs once per request.)
-            timeout = self._settings.head_timeout
-            if timeout:
-                self._head_since = now = self._loop.time()
-                timer = self._timer
-                if timer is None or timer.when() > now + timeout:
-                    self._ensure_timer(now + timeout)
+        parser = self._parser
         try:
-            events = self._parser.feed_data(data)
+            events = parser.feed_data(data)
         except HttpProcessingError as exc:
             # The requests completed before the bad one in this read are still answered, in
             # order, before the refusal; one the error cut short is the one refused.
@@ -254,7 +248,16 @@ class RequestHandler(FlowControlProtocol):
             self._refuse(exc)
             return
         self._take_events(events)
-        if self._parser.upgraded:
+        if self._head_since is None and self._payload is None and not (events and parser.idle):
+            # Bytes outside a body that did not end on a complete request (part of a head,
+            # or only the empty lines a client may send before one): the head must be
+            # complete in time. A read of whole requests, the usual one, reads no clock.
+            timeout = self._settings.head_timeout
+            if timeout and not self._close_after and not parser.upgraded and not parser.closed:
+                self._head_since = now = self._loop.time()
+                if self._timer_due > now + timeout:
+                    self._ensure_timer(now + timeout)
+        if parser.upgraded:
             self._close_after = True  # no upgrade is handled here: serve what came, then close
         queue = self._queue
         if queue:
@@ -273,13 +276,10 @@ class RequestHandler(FlowControlProtocol):
     def _take_events(self, events: Any) -> None:
         """Queue the requests of a read and feed their bodies."""
         event: Any
+        payload: Optional[StreamReader]
         for event in events:
             kind = type(event)
-            if kind is bytes:
-                payload = self._payload
-                if payload is not None:
-                    payload.feed_data(event)
-            elif kind is RequestHead:
+            if kind is RequestHead:
                 self._head_since = None
                 # (The parser refuses a request without exactly the one Host RFC 9112
                 # section 3.2 asks for: require_host.)
@@ -301,6 +301,10 @@ class RequestHandler(FlowControlProtocol):
                     payload = EMPTY_PAYLOAD
                     self._payload = None
                 self._queue.append((event, payload))
+            elif kind is bytes:
+                payload = self._payload
+                if payload is not None:
+                    payload.feed_data(event)
             elif event is END_OF_CHUNK:
                 payload = self._payload
                 if payload is not None:
@@ -368,15 +372,17 @@ class RequestHandler(FlowControlProtocol):
             self._close()
 
     def _ensure_timer(self, due: float) -> None:
+        if self._timer_due <= due:
+            return  # the timer fires first and re-checks
         timer = self._timer
         if timer is not None:
-            if timer.when() <= due:
-                return  # it fires first and re-checks
             timer.cancel()
         self._timer = self._loop.call_at(due, self._on_timer)
+        self._timer_due = due
 
     def _on_timer(self) -> None:
         self._timer = None
+        self._timer_due = _NEVER
         if self._closed:
             return
         now = self._loop.time()
@@ -415,6 +421,7 @@ class RequestHandler(FlowControlProtocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+            self._timer_due = _NEVER
         self._head_since = self._idle_since = None
 
     # --- serving -----------------------------------------------------------------------------------
@@ -485,8 +492,7 @@ class RequestHandler(FlowControlProtocol):
                         break
                     if keepalive_timeout:  # inlined _arm_idle
                         self._idle_since = now = loop.time()
-                        timer = self._timer
-                        if timer is None or timer.when() > now + keepalive_timeout:
+                        if self._timer_due > now + keepalive_timeout:
                             self._ensure_timer(now + keepalive_timeout)
                     waiter = self._waiter = loop.create_future()
                     await waiter

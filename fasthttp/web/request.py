@@ -99,6 +99,13 @@ def parse_forwarded(values: Iterable[str]) -> tuple[Mapping[str, str], ...]:
 class Request(MutableMapping[str, Any]):
     """One request; also a dict for per-request state (request["user"] = ...)."""
 
+    # The state of a new request, as class attributes: __init__ sets only what each request
+    # has of its own (the server builds one a request).
+    _client_max_fields: Optional[int] = None  # None: the application's
+    _match_info: Any = None
+    _read_bytes: Optional[bytes] = None
+    _response_started = False  # set when a response head is written for this request
+
     def __init__(
         self,
         head: "RequestHead",
@@ -114,12 +121,10 @@ class Request(MutableMapping[str, Any]):
         self._protocol = protocol
         self._app = app
         self._client_max_size = client_max_size
-        self._client_max_fields = client_max_fields  # None: the application's
+        if client_max_fields is not None:
+            self._client_max_fields = client_max_fields
         self._state: dict[str, Any] = {}
-        self._match_info: Any = None
         self._cache: dict[str, Any] = {}
-        self._read_bytes: Optional[bytes] = None
-        self._response_started = False  # set when a response head is written for this request
 
     # --- mapping of per-request state --------------------------------------------------------
 

@@ -22,7 +22,7 @@ from multidict import CIMultiDict
 
 from .. import __version__, hdrs
 from ..http import serialize_head, serialize_response_head
-from ..http_types import HttpVersion10
+from ..http_types import HttpVersion10, HttpVersion11
 from .conditional import ETAG_ANY, ETag, check_etag_value, parse_etags, parse_http_date
 from .state_keys import ResponseKey, warn_str_key_once
 
@@ -33,6 +33,7 @@ __all__ = ("StreamResponse", "Response", "json_response", "ContentCoding")
 
 SERVER_SOFTWARE: Final = f"Python/3 fasthttp/{__version__}"
 _TEXT_PLAIN_UTF8: Final = "text/plain; charset=utf-8"
+_JSON_UTF8: Final = "application/json; charset=utf-8"
 _REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -45,7 +46,7 @@ class ContentCoding:
 class _DateCache:
     """The Date header changes once a second; format it once a second. `value` holds until
     `expires` (the next whole second), so the usual read is a time() call and a compare
-    (written out in _plain_head)."""
+    (written out in _send_whole)."""
 
     __slots__ = ("expires", "value")
 
@@ -65,6 +66,7 @@ class _DateCache:
 _DATE = _DateCache()
 # Status lines by HTTP version, then status: (line, its reason), used when the reason matches.
 _STATUS_LINES: dict[Any, dict[int, tuple[str, str]]] = {}
+_STATUS_LINES_11 = _STATUS_LINES.setdefault(HttpVersion11, {})  # the usual version's, at hand
 _SEEN_STR_KEYS: set[Any] = set()  # the str state keys already warned about (once each)
 
 
@@ -77,6 +79,30 @@ class StreamResponse(MutableMapping[str, Any]):
 
     _length_check = True
 
+    # The state of a new response, as class attributes: a response sets on itself only what
+    # differs (a handler builds one a request, and most of these never change).
+    _status = 200
+    _reason = ""
+    # Built on first use (the `headers` property): a response whose headers nobody reads or
+    # writes is sent without a multidict (see _send_whole).
+    _headers: Optional[CIMultiDict[str]] = None
+    _pending_type: Optional[str] = None  # Content-Type, while _headers is None
+    # The fields a head sent without editing the headers added (_send_whole): put into them
+    # when they are next read, as if they had been edited then.
+    _unapplied: Optional[tuple[str, Optional[str], str, str, Optional[str]]] = None
+    _cookies: Optional[SimpleCookie] = None
+    _chunked = False
+    _compression: Optional[str] = None  # None: off; "": best accepted; else forced
+    _keep_alive: Optional[bool] = None
+    _request: Optional["Request"] = None
+    _prepared = False
+    _eof_sent = False
+    _body_length = 0
+    _compressor: Any = None
+    _send_chunked = False
+    _no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
+    _state: Optional[dict[str, Any]] = None  # made on first use: most never use it
+
     def __init__(
         self,
         *,
@@ -84,27 +110,8 @@ class StreamResponse(MutableMapping[str, Any]):
         reason: Optional[str] = None,
         headers: Any = None,
     ) -> None:
-        self._status = 200
-        self._reason = ""
-        # Built on first use (the `headers` property): a response whose headers nobody reads
-        # or writes is sent without a multidict (see _send_whole).
-        self._headers: Optional[CIMultiDict[str]] = CIMultiDict(headers) if headers else None
-        self._pending_type: Optional[str] = None  # Content-Type, while _headers is None
-        # The fields a head sent without editing the headers added (_send_whole): put into
-        # them when they are next read, as if they had been edited then.
-        self._unapplied: Optional[tuple[str, Optional[str], str, str, Optional[str]]] = None
-        self._cookies: Optional[SimpleCookie] = None
-        self._chunked = False
-        self._compression: Optional[str] = None  # None: off; "": best accepted; else forced
-        self._keep_alive: Optional[bool] = None
-        self._request: Optional["Request"] = None
-        self._prepared = False
-        self._eof_sent = False
-        self._body_length = 0
-        self._compressor: Any = None
-        self._send_chunked = False
-        self._no_body = False  # HEAD, 1xx, 204, 304: a head only; writes are dropped
-        self._state: Optional[dict[str, Any]] = None  # made on first use: most never use it
+        if headers:
+            self._headers = CIMultiDict(headers)
         if reason is None and type(status) is int:  # set_status, written out for the usual call
             self._status = status
             self._reason = _REASONS.get(status, "")
@@ -416,43 +423,6 @@ class StreamResponse(MutableMapping[str, Any]):
         # in the status line or a value (header injection): the caller answers 500 instead.
         return serialize_head(f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", headers)
 
-    def _plain_head(self, request: "Request", body_length: int) -> bytes:
-        """_head_bytes for a sized response without compression or cookies, in one call to the
-        response-head serializer: the fields it adds are recorded in _unapplied instead."""
-        head = request._head
-        version = head.version
-        keep_alive = self._keep_alive
-        if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
-            keep_alive = (
-                head.keep_alive
-                and not (head.chunked and version is HttpVersion10)  # request.keep_alive, inlined
-                and not request._protocol._close_after
-            )
-            self._keep_alive = keep_alive
-        if keep_alive:
-            connection = "keep-alive" if version == HttpVersion10 else None
-        else:
-            connection = "close" if version >= (1, 1) else None
-        headers = self._headers
-        content_type = self._pending_type
-        if content_type is None:
-            content_type = "application/octet-stream"
-        content_length = str(body_length)
-        date = _DATE.value if 0.0 < _DATE.expires - time.time() <= 1.0 else _DATE.get()
-        lines = _STATUS_LINES.get(version)
-        if lines is None:
-            lines = _STATUS_LINES.setdefault(version, {})
-        status_line = lines.get(self._status)
-        if status_line is None or status_line[1] != self._reason:
-            status_line = (f"HTTP/{version[0]}.{version[1]} {self._status} {self._reason}", self._reason)
-            if len(lines) < 256:
-                lines[self._status] = status_line
-        data = serialize_response_head(
-            status_line[0], headers, content_type, content_length, date, SERVER_SOFTWARE, connection
-        )
-        self._unapplied = (content_type, content_length, date, SERVER_SOFTWARE, connection)
-        return data
-
     async def prepare(self, request: "Request") -> Any:
         if self._eof_sent:
             return None
@@ -540,6 +510,24 @@ class Response(StreamResponse):
         zlib_executor_size: Optional[int] = None,
         zlib_executor: Any = None,
     ) -> None:
+        if (
+            headers is None and reason is None and charset is None and type(status) is int
+            and (content_type is None or content_type == "application/json")
+        ):
+            # The usual handler's answer, Response(text=...), json_response(...) or
+            # Response(body=b"..."): what StreamResponse.__init__ and the general path below
+            # would do, written out (a response a request).
+            if type(text) is str and body is None:
+                self._status = status
+                self._reason = _REASONS.get(status, "")
+                self._pending_type = _TEXT_PLAIN_UTF8 if content_type is None else _JSON_UTF8
+                self._body: Optional[bytes] = text.encode("utf-8")
+                return
+            if type(body) is bytes and text is None and content_type is None:
+                self._status = status
+                self._reason = _REASONS.get(status, "")
+                self._body = body
+                return
         if body is not None and text is not None:
             raise ValueError("body and text are not allowed together")
         StreamResponse.__init__(self, status=status, reason=reason, headers=headers)
@@ -567,7 +555,7 @@ class Response(StreamResponse):
                     raise ValueError("passing both Content-Type header and content_type or charset params is forbidden")
             elif content_type is not None:
                 self._set_content_type(f"{content_type}; charset={charset}" if charset else content_type)
-        self._body: Optional[bytes] = None
+        self._body = None
         if type(body) is bytes:
             self._body = body  # the body setter, written out for the usual case
         else:
@@ -641,12 +629,46 @@ class Response(StreamResponse):
         self._prepared = True
         body = self._body or b""
         status = self._status
-        no_body = request._head.method == "HEAD" or status in (204, 304) or status < 200
+        request_head = request._head
+        no_body = request_head.method == "HEAD" or status in (204, 304) or status < 200
         if self._compression is None and not self._chunked and not self._cookies:
-            # The usual response: its head written by one call that adds Content-Length,
-            # Content-Type, Date, Server and Connection itself; the headers are not edited
-            # (nor built, when nobody touched them) until someone reads them.
-            head = self._plain_head(request, len(body))
+            # The usual response: _head_bytes in one call to the response-head serializer,
+            # which adds Content-Length, Content-Type, Date, Server and Connection itself;
+            # the headers are not edited (nor built, when nobody touched them): the fields
+            # added are recorded in _unapplied, put in when the headers are next read.
+            version = request_head.version
+            keep_alive = self._keep_alive
+            if keep_alive is None:  # the connection may be closing already (413, shutdown): say so
+                keep_alive = self._keep_alive = (
+                    request_head.keep_alive
+                    and not (request_head.chunked and version is HttpVersion10)  # request.keep_alive
+                    and not request._protocol._close_after
+                )
+            reason = self._reason
+            if version is HttpVersion11:
+                connection = None if keep_alive else "close"
+                lines = _STATUS_LINES_11
+            else:
+                if keep_alive:
+                    connection = "keep-alive" if version == HttpVersion10 else None
+                else:
+                    connection = "close" if version >= (1, 1) else None
+                lines = _STATUS_LINES.get(version) or _STATUS_LINES.setdefault(version, {})
+            status_line = lines.get(status)
+            if status_line is None or status_line[1] != reason:
+                status_line = (f"HTTP/{version[0]}.{version[1]} {status} {reason}", reason)
+                if len(lines) < 256:
+                    lines[status] = status_line
+            content_type = self._pending_type
+            if content_type is None:
+                content_type = "application/octet-stream"
+            content_length = str(len(body))
+            date = _DATE.value if 0.0 < _DATE.expires - time.time() <= 1.0 else _DATE.get()
+            head = serialize_response_head(
+                status_line[0], self._headers, content_type, content_length, date, SERVER_SOFTWARE,
+                connection,
+            )
+            self._unapplied = (content_type, content_length, date, SERVER_SOFTWARE, connection)
         else:
             head = self._head_bytes(request, None if self._chunked else len(body))
             if self._compressor is not None and body and not no_body:
