@@ -233,6 +233,14 @@ class _WSRequestContextManager:
             await self._ws.close()
 
 
+def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = 256) -> None:
+    """Store in one of a session's small caches, emptied when full: a session that meets
+    URLs and hosts without end (a crawler) holds a bounded number of them."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+
+
 class ClientSession:
     """A pool of connections plus defaults (headers, cookies, auth, timeouts) for requests.
 
@@ -706,9 +714,7 @@ class ClientSession:
             _check_url(url, redirect=False)
             has_user = url.raw_user is not None
             if params is None and not has_user and (type(str_or_url) is str or type(str_or_url) is URL):
-                if len(self._checked_urls) >= 512:
-                    self._checked_urls.clear()
-                self._checked_urls[str_or_url] = url
+                _remember(self._checked_urls, str_or_url, url, 512)
         else:
             has_user = False
 
@@ -1016,11 +1022,9 @@ class ClientSession:
                 return
             key = proxy_connection_key(request._proxy, request._ssl)
         self._finish_request(request, template, None)
-        if len(self._plain_requests) >= 256:
-            self._plain_requests.clear()
-        self._plain_requests[method, str_or_url, proxy] = (
+        _remember(self._plain_requests, (method, str_or_url, proxy), (
             template, url, request.headers, encode_request_head(request), key, request._proxy
-        )
+        ))
 
     def _proxy_and_credentials(
         self, request: ClientRequest, proxy: Any, proxy_auth: Any, proxy_headers: Any,
@@ -1121,9 +1125,7 @@ class ClientSession:
             self._finish_request(request, template, None)
             head = encode_request_head(request)
             prepared = (request.method, template, request.headers, head)
-            if len(self._prepared_heads) >= 256:
-                self._prepared_heads.clear()
-            self._prepared_heads[url] = prepared
+            _remember(self._prepared_heads, url, prepared)
         else:
             request.headers = prepared[2]
         request._head = prepared[3]
@@ -1152,9 +1154,7 @@ class ClientSession:
                 host_header = f"[{host}]" if ":" in host else host  # IPv6 literal
                 if port != _DEFAULT_PORTS.get(scheme):
                     host_header = f"{host_header}:{port}"
-                if len(self._host_headers) >= 256:  # a crawler's session meets hosts without end
-                    self._host_headers.clear()
-                self._host_headers[host_key] = host_header
+                _remember(self._host_headers, host_key, host_header)
             headers[hdrs.HOST] = host_header
         if auth is not None:
             headers[hdrs.AUTHORIZATION] = auth.encode()
@@ -1223,9 +1223,7 @@ class ClientSession:
         key = self._connection_keys.get(key_parts)
         if key is None or key.ssl is not ssl_setting:
             key = ConnectionKey(host, port, is_ssl, ssl_setting, server_hostname)
-            if len(self._connection_keys) >= 256:
-                self._connection_keys.clear()
-            self._connection_keys[key_parts] = key
+            _remember(self._connection_keys, key_parts, key)
         return key
 
     async def _connect_and_send(
