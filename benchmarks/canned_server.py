@@ -43,6 +43,8 @@ import threading
 import time
 from typing import Any, Optional
 
+from malloc_modes import use_small_reads  # beside this file
+
 JSON_BODY = (
     b'{"id":12345,"name":"demo","tags":["http","client","asyncio"],'
     b'"active":true,"score":9,"items":[1,2,3]}'
@@ -134,10 +136,7 @@ class CannedProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
-        # 64 KiB reads on asyncio's loop, as fasthttp's (fasthttp/read_size.py): its 256 KiB
-        # default costs an mmap, mremap and munmap per request (uvloop has no such setting).
-        if getattr(transport, "max_size", 0) > 65536:
-            transport.max_size = 65536
+        use_small_reads(transport)  # 64 KiB on asyncio's loop, as fasthttp's (malloc_modes.py)
         CannedProtocol.opened += 1
         CannedProtocol.open_now += 1
         sock = transport.get_extra_info("socket")

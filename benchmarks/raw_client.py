@@ -14,9 +14,9 @@ import asyncio
 from typing import Optional
 from urllib.parse import urlsplit
 
-__all__ = ("RawClient",)
+from malloc_modes import use_small_reads  # beside this file
 
-SMALL_READ = 64 * 1024
+__all__ = ("RawClient",)
 
 
 class _RawProtocol(asyncio.Protocol):
@@ -31,11 +31,7 @@ class _RawProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        # Reads of 64 KiB, as fasthttp's (fasthttp/read_size.py): asyncio's 256 KiB default
-        # costs an mmap, mremap and munmap per response, and a ceiling must not pay a cost
-        # the client measured against it avoids.
-        if getattr(transport, "max_size", 0) > SMALL_READ:
-            transport.max_size = SMALL_READ  # type: ignore[attr-defined]
+        use_small_reads(transport)  # 64 KiB, as fasthttp's (malloc_modes.py says why)
 
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         self._closed = True

@@ -50,6 +50,7 @@ from typing import Any, Optional
 import pytest
 
 from canned_server import CannedServer
+from malloc_modes import start_in_fast_mode
 from client_peers import (
     CLIENTS,
     Adapter,
@@ -87,12 +88,8 @@ MIN_ROUNDS, MAX_ROUNDS = 5, 15
 
 PAIRED = os.environ.get("BENCH_PAIRED", "1").strip() != "0"
 
-# glibc serves a 256 KiB socket read (asyncio's default read size, aiohttp's and httpx's) with
-# its own mmap until the process first frees a large mmapped block whole; from then on such
-# reads come from the heap (README: "Why a machine switches modes"). Freeing one now starts
-# every client in the fast mode, whatever the order of the benchmarks.
-_large = bytearray(1 << 20)
-del _large
+# Every client in glibc's fast mode, whatever the order of the benchmarks (malloc_modes.py).
+start_in_fast_mode()
 PIN = os.environ.get("BENCH_PIN", "off").strip() or "off"
 if PIN not in ("off", "same", "split"):
     raise pytest.UsageError(f"BENCH_PIN={PIN!r}: choose off, same or split")

@@ -107,11 +107,11 @@ def serve_raw(port: int) -> None:
 
 
 def serve(name: str, port: int) -> None:
-    # Every server starts with glibc's mmap threshold raised (a large block freed whole), so
-    # one reading 256 KiB at a time (aiohttp.web) does not pay an mmap per request in one run
-    # and not in the next (benchmarks/README.md, "Why a machine switches modes").
-    large = bytearray(1 << 20)
-    del large
+    # Every server in glibc's fast mode (malloc_modes.py), so one reading 256 KiB at a time
+    # (aiohttp.web) does not pay an mmap per request in one run and not in the next.
+    from malloc_modes import start_in_fast_mode  # beside this file
+
+    start_in_fast_mode()
     if name == "raw":
         serve_raw(port)
         return
